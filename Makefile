@@ -1,0 +1,32 @@
+# busdocs — the two commands of the quick start are `make site` and `make test`;
+# each sets up everything it needs first (scripts/bootstrap, from uv.lock).
+SHELL := /bin/bash
+PY := .venv/bin/python
+BUSDOCS := .venv/bin/busdocs
+export NO_MKDOCS_2_WARNING := 1   # silence the MkDocs 2.0 banner
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup site check test serve serve-internal bench clean
+
+setup: .venv/.busdocs-ready
+
+.venv/.busdocs-ready: uv.lock pyproject.toml scripts/bootstrap
+	@scripts/bootstrap
+
+site: setup  ## build site/public and site/internal (strict)
+	$(BUSDOCS) build --site all --out site
+
+check: setup  ## validate data, front matter and cross references
+	$(BUSDOCS) check
+
+test: setup  ## the whole test suite
+	$(PY) -m pytest
+
+serve: setup  ## public help center with live reload on http://127.0.0.1:8000
+	.venv/bin/mkdocs serve -f mkdocs.yml --livereload
+
+serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1:8001
+	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:8001
+
+clean:
+	rm -rf site .pytest_cache

@@ -1,0 +1,139 @@
+"""Strict builds of the two sites through MkDocs' Python API.
+
+A site is built into a temporary folder beside its destination and moved into place only when
+the build succeeded, so a failed build never leaves a half-written site where a finished one was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from busdocs.errors import BusdocsError
+
+SITES: dict[str, str] = {"public": "mkdocs.yml", "internal": "mkdocs.internal.yml"}
+
+
+class BuildFailed(BusdocsError):
+    """A strict build stopped; `messages` holds the warnings and errors that stopped it."""
+
+    def __init__(self, site: str, messages: list[str], reason: str) -> None:
+        self.site = site
+        self.messages = messages
+        text = "\n".join(messages + [f"{site} site: {reason}"])
+        super().__init__(text)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    site: str
+    out_dir: Path
+    seconds: float
+    pages: int
+
+
+_MACRO_ERROR = re.compile(r"_File_: `(?P<file>[^`]+)`.*?_(?P<type>\w+)_: (?P<message>[^\n]+)", re.S)
+_MACRO_SYNTAX = re.compile(r"_File_: `(?P<file>[^`]+)`.*?_Line (?P<line>\d+) in Markdown file:_ \*\*(?P<message>[^*]+)",
+                           re.S)
+
+
+def condense(message: str) -> str:
+    """One readable line for a mkdocs-macros error report (which carries a whole traceback)."""
+    if "Macro Syntax Error" in message and (m := _MACRO_SYNTAX.search(message)):
+        return f"{m['file']}:{m['line']}: macro syntax error: {m['message'].strip()}"
+    if "Macro Rendering Error" in message and (m := _MACRO_ERROR.search(message)):
+        text = m["message"].strip()
+        if m["type"] == "UndefinedError":
+            text = f"undefined variable or macro: {text}"
+        return f"{m['file']}: {text}"
+    return message
+
+
+_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+
+
+def real_sources(message: str, sources: dict[str, str]) -> str:
+    """Name the file in the repository (`guides/students/x.md`), not its place in the site."""
+    return _DOC_FILE.sub(lambda m: f"Doc file '{sources.get(m[1], m[1])}'", message)
+
+
+class _Collector(logging.Handler):
+    """Collects the warnings and errors of one build, condensed to one line each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(condense(record.getMessage()))
+
+
+@contextmanager
+def _collect_warnings() -> Iterator[_Collector]:
+    logger = logging.getLogger("mkdocs")
+    collector = _Collector()
+    old_propagate = logger.propagate
+    logger.addHandler(collector)
+    logger.propagate = False  # MkDocs' own console handler is not installed by the API; stay quiet
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = old_propagate
+
+
+def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
+    """Build one site strictly into `out_dir`, replacing it only on success.
+
+    Args:
+        root: Project root holding `mkdocs.yml` and `mkdocs.internal.yml`.
+        site: `public` or `internal`.
+        out_dir: Where the finished site goes (e.g. `site/public`).
+
+    Raises:
+        BuildFailed: With every warning that stopped the strict build.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    config_file = root / SITES[site]
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    started = time.perf_counter()
+    with _collect_warnings() as collector:
+        try:
+            config = None
+            config = load_config(config_file=str(config_file), strict=True, site_dir=str(staging))
+            build(config)
+        except (Abort, ConfigurationError, PluginError, SystemExit) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(exc, SystemExit):  # mkdocs-macros with on_error_fail
+                reason = f"stopped by a plugin (exit {exc.code})"
+            else:
+                reason = str(exc).strip() or type(exc).__name__
+            messages = collector.messages
+            plugin = config.plugins.get("busdocs") if config is not None else None
+            if plugin is not None:
+                messages = [real_sources(m, plugin.sources) for m in messages]
+            raise BuildFailed(site, messages, reason) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    pages = sum(1 for _ in staging.rglob("*.html"))
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{staging.name[-8:]}")
+        out_dir.rename(old)
+    staging.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return BuildResult(site, out_dir, time.perf_counter() - started, pages)

@@ -1,0 +1,32 @@
+"""The record a build leaves in its output: which audience it is for and whether it finished.
+
+Deploy reads it to refuse an unfinished or failed build, or a build meant for the other audience.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+MARKER = ".busdocs-build.json"
+State = Literal["building", "complete", "failed"]
+
+
+def write_marker(site_dir: Path, audience: str, state: State, environment: str, detail: str = "") -> None:
+    """Record the build's audience and state in `site_dir`."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    record = {"audience": audience, "state": state, "environment": environment,
+              "time": datetime.now(UTC).isoformat(timespec="seconds")}
+    if detail:
+        record["detail"] = detail
+    (site_dir / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def read_marker(site_dir: Path) -> dict[str, str] | None:
+    """The build record of `site_dir`, or None when there is none (or it is unreadable)."""
+    try:
+        return json.loads((site_dir / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,237 @@
+"""Load every file in `data/`, validate it against its model, and cross-check the whole set.
+
+All problems of a run are collected and raised together as one `ProblemsError`, each with the
+file, line and field path, so a writer fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from busdocs.errors import Problem, ProblemsError
+from busdocs.models.base import Model
+from busdocs.models.environments import Environments
+from busdocs.models.site import Site
+from busdocs.secrets import SECRET_NAME, find_credential, walk_strings
+from busdocs.yamlio import Loaded, PathKey, format_path, load_yaml
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True, slots=True)
+class DataFile:
+    """One file of `data/` and the model that describes it."""
+
+    name: str
+    """Attribute of `DataSet` and stem of the file: `site` → `data/site.yml`."""
+    model: type[Model]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.yml"
+
+    @property
+    def schema_filename(self) -> str:
+        return f"{self.name}.schema.json"
+
+
+DATA_FILES: tuple[DataFile, ...] = (
+    DataFile("site", Site),
+    DataFile("environments", Environments),
+)
+"""Every data file, in load order. Add a file here and a field to `DataSet`."""
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """Every data file, validated, plus where each value came from (for later problems)."""
+
+    root: Path
+    site: Site
+    environments: Environments
+    sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
+
+    def problem(self, name: str, path: PathKey, message: str) -> Problem:
+        """A problem located at `path` inside data file `name`."""
+        loaded = self.sources[name]
+        return Problem(loaded.path, loaded.lines.line_of(path), format_path(path), message)
+
+
+# ---------------------------------------------------------------- validation errors → problems
+
+
+def _model_at(model: type[BaseModel], loc: Iterable[str | int]) -> type[BaseModel] | None:
+    """The model class found by following `loc` field by field from `model`."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`list[X] | None` → X, for the model classes inside containers and optionals."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin in (list, tuple, set, frozenset):
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            models = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = models[0]
+        elif origin is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return annotation
+
+
+def _message(error: Any, model: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        message = "unknown field"
+        if parent is not None:
+            close = difflib.get_close_matches(str(loc[-1]), list(parent.model_fields), n=1)
+            message += f" (did you mean {close[0]!r}?)" if close else (
+                f"; allowed: {', '.join(parent.model_fields)}")
+        return message
+    if kind == "literal_error":
+        return f"{error['input']!r} is not one of {error['ctx']['expected']}"
+    if kind == "string_pattern_mismatch":
+        return f"{error['input']!r} does not have the expected form (pattern {error['ctx']['pattern']})"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind not in ("value_error", "assertion_error") and not isinstance(error.get("input"), dict | list):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def validate(loaded: Loaded, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """Validate parsed YAML against `model`; every validation error becomes a located problem."""
+    if loaded.problems and loaded.data is None:
+        return None, list(loaded.problems)
+    try:
+        return model.model_validate(loaded.data if loaded.data is not None else {}), list(loaded.problems)
+    except ValidationError as exc:
+        problems = list(loaded.problems)
+        for error in exc.errors():
+            loc: PathKey = tuple(error["loc"])
+            problems.append(Problem(loaded.path, loaded.lines.line_of(loc), format_path(loc),
+                                    _message(error, model)))
+        return None, problems
+
+
+# ---------------------------------------------------------------- cross checks
+
+Check = Callable[[DataSet], Iterator[Problem]]
+CHECKS: list[Check] = []
+"""Checks that need several values or files at once. Each yields problems."""
+
+
+def check(func: Check) -> Check:
+    """Register a cross check."""
+    CHECKS.append(func)
+    return func
+
+
+def duplicates(items: Iterable[tuple[PathKey, str]]) -> Iterator[tuple[PathKey, str, PathKey]]:
+    """`(path, key)` pairs whose key was seen before: yields (path, key, first path)."""
+    seen: dict[str, PathKey] = {}
+    for path, key in items:
+        if key in seen:
+            yield path, key, seen[key]
+        else:
+            seen[key] = path
+
+
+@check
+def _environment_names(data: DataSet) -> Iterator[Problem]:
+    envs = data.environments
+    pairs = [(("environments", i, "name"), e.name) for i, e in enumerate(envs.environments)]
+    for path, key, first in duplicates(pairs):
+        yield data.problem("environments", path, f"duplicate environment {key!r} "
+                           f"(first at {format_path(first)})")
+    if envs.get(envs.default) is None:
+        yield data.problem("environments", ("default",), f"no environment is named {envs.default!r}")
+    for i, env in enumerate(envs.environments):
+        pairs = [(("environments", i, "variables", j, "name"), v.name) for j, v in enumerate(env.variables)]
+        for path, key, first in duplicates(pairs):
+            yield data.problem("environments", path, f"duplicate variable {key!r} in {env.name} "
+                               f"(first at {format_path(first)})")
+        for j, var in enumerate(env.variables):
+            if var.value is not None and SECRET_NAME.search(var.name):
+                yield data.problem("environments", ("environments", i, "variables", j, "value"),
+                                   f"{var.name} holds a credential: use 'secret: <secrets-manager-name>', "
+                                   "never the value")
+
+
+@check
+def _support_channels(data: DataSet) -> Iterator[Problem]:
+    pairs = [(("support", "channels", i, "id"), c.id) for i, c in enumerate(data.site.support.channels)]
+    for path, key, first in duplicates(pairs):
+        yield data.problem("site", path, f"duplicate channel id {key!r} (first at {format_path(first)})")
+
+
+def scan_credentials(loaded: Loaded) -> Iterator[Problem]:
+    """Anything in a data file that looks like a real credential is a problem."""
+    for path, text in walk_strings(loaded.data):
+        label = find_credential(text)
+        if label:
+            yield Problem(loaded.path, loaded.lines.line_of(path), format_path(path),
+                          f"looks like {label}; store it in AWS Secrets Manager and write "
+                          "'secret: <name>' instead")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_data(root: Path) -> DataSet:
+    """Load and validate every data file under `root/data`.
+
+    Args:
+        root: The project root (the folder holding `mkdocs.yml` and `data/`).
+
+    Returns:
+        The validated data.
+
+    Raises:
+        ProblemsError: With every problem found, when anything is wrong.
+    """
+    root = root.resolve()
+    problems: list[Problem] = []
+    models: dict[str, Model] = {}
+    sources: dict[str, Loaded] = {}
+    for spec in DATA_FILES:
+        path = root / "data" / spec.filename
+        loaded = load_yaml(path, display=Path("data") / spec.filename)
+        sources[spec.name] = loaded
+        problems.extend(scan_credentials(loaded))
+        model, found = validate(loaded, spec.model)
+        problems.extend(found)
+        if model is not None:
+            models[spec.name] = model
+    if len(models) < len(DATA_FILES):
+        raise ProblemsError(problems)
+    data = DataSet(root=root, sources=sources, **models)  # type: ignore[arg-type]
+    for cross_check in CHECKS:
+        problems.extend(cross_check(data))
+    if problems:
+        raise ProblemsError(problems)
+    return data

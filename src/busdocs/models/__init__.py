@@ -1,0 +1,1 @@
+"""Typed models of every file in `data/`."""

@@ -1,0 +1,177 @@
+"""The busdocs MkDocs plugin: wires MkDocs events to the package's functions.
+
+- `on_config`: load and validate `data/` once per build (before mkdocs-macros renders a page),
+  pick the environment, add the internal navigation.
+- `on_files`: mount `guides/` (both sites) and `runbooks/` (internal site only), with edit
+  links that point at the real files.
+- `on_post_build`: the leak guard of the public site, and the build record deploy relies on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+from busdocs import buildinfo
+from busdocs.data import DataSet, load_data
+from busdocs.errors import BusdocsError, ProblemsError
+from busdocs.leakguard import scan_output
+from busdocs.render import internal_needles
+
+log = get_plugin_logger(__name__)
+
+ENV_VARIABLE = "BUSDOCS_ENV"
+
+
+class BusdocsConfig(Config):
+    """Options of the `busdocs` plugin in `mkdocs.yml`."""
+
+    audience = c.Choice(("public", "internal"), default="public")
+    """Which site this configuration builds. The public site never reads `runbooks/`."""
+    guides_dir = c.Type(str, default="guides")
+    """Audience guides, mounted at the site root (`guides/students/x.md` → `/students/x/`)."""
+    runbooks_dir = c.Type(str, default="runbooks")
+    """Internal pages, mounted under `/runbooks/` on the internal site only."""
+    home = c.Optional(c.Type(str))
+    """A page of `runbooks/` that replaces `docs/index.md` as the internal site's home."""
+    nav = c.Type(list, default=[])
+    """Navigation entries put before the public ones on the internal site."""
+    leak_guard = c.Type(bool, default=True)
+    """Fail a public build whose output holds an internal value, host or runbook page."""
+
+
+class BusdocsPlugin(BasePlugin[BusdocsConfig]):
+    """Mounts the extra source folders, loads the data and guards the public build."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.data: DataSet | None = None
+        self.root = Path.cwd()
+        self.environment = "production"
+        self._internal_outputs: set[str] = set()
+        self._site_dir: Path | None = None
+        self.sources: dict[str, str] = {}
+        """Where each page of the site comes from: `src_uri` → path in the repository."""
+
+    # ------------------------------------------------------------------ config
+
+    @event_priority(50)  # before mkdocs-macros copies config.extra and calls define_env
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.root = Path(config.config_file_path).parent.resolve()
+        self._site_dir = Path(config.site_dir)
+        try:
+            self.data = load_data(self.root)
+        except ProblemsError as exc:
+            raise PluginError(f"data/ has problems:\n{exc}") from None
+        wanted = os.environ.get(ENV_VARIABLE) or self.data.environments.default
+        if self.data.environments.get(wanted) is None:
+            known = ", ".join(e.name for e in self.data.environments.environments)
+            raise PluginError(f"{ENV_VARIABLE}={wanted!r} names no environment in data/environments.yml "
+                              f"(known: {known})")
+        self.environment = wanted
+        if self.config.audience == "internal" and self.config.nav:
+            public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
+            config.nav = [*self.config.nav, *public_nav]
+        return config
+
+    # ------------------------------------------------------------------ files
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        docs_rel = _relative(Path(config.docs_dir), self.root)
+        for file in files:
+            if file.generated_by is None and file.abs_src_path:
+                file.edit_uri = f"{docs_rel}/{file.src_uri}"
+                self.sources[file.src_uri] = file.edit_uri
+        self._mount(files, config, self.root / self.config.guides_dir, prefix="")
+        if self.config.audience == "internal":
+            runbooks = self.root / self.config.runbooks_dir
+            self._mount(files, config, runbooks, prefix="runbooks/")
+            if self.config.home:
+                self._replace_home(files, config, self.root / self.config.home)
+        return files
+
+    def _mount(self, files: Files, config: MkDocsConfig, folder: Path, prefix: str) -> None:
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            src_uri = prefix + path.relative_to(folder).as_posix()
+            if self.config.home and path.resolve() == (self.root / self.config.home).resolve():
+                continue
+            if files.get_file_from_path(src_uri) is not None:
+                raise PluginError(f"{_relative(path, self.root)} would be published at {src_uri!r}, "
+                                  f"which {config.docs_dir} already has")
+            file = File.generated(config, src_uri, abs_src_path=str(path))
+            file.edit_uri = self.sources[src_uri] = _relative(path, self.root)
+            files.append(file)
+
+    def _replace_home(self, files: Files, config: MkDocsConfig, home: Path) -> None:
+        if not home.is_file():
+            raise PluginError(f"plugins.busdocs.home: {_relative(home, self.root)} does not exist")
+        old = files.get_file_from_path("index.md")
+        if old is not None:
+            files.remove(old)
+        file = File.generated(config, "index.md", abs_src_path=str(home))
+        file.edit_uri = self.sources["index.md"] = _relative(home, self.root)
+        files.append(file)
+
+    # ------------------------------------------------------------------ pages
+
+    def audience_of(self, abs_src_path: str | None) -> str:
+        """`internal` for a page whose source lives in `runbooks/`, else `public`."""
+        if abs_src_path and Path(abs_src_path).resolve().is_relative_to(self.root / self.config.runbooks_dir):
+            return "internal"
+        return "public"
+
+    def on_page_context(self, context: dict[str, Any], *, page: Any, config: MkDocsConfig,
+                        nav: Any) -> dict[str, Any]:
+        if self.audience_of(page.file.abs_src_path) == "internal":
+            self._internal_outputs.add(page.file.dest_uri)
+        return context
+
+    # ------------------------------------------------------------------ build
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self._internal_outputs = set()
+        buildinfo.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site_dir = Path(config.site_dir)
+        if self.config.audience == "public" and self.config.leak_guard:
+            assert self.data is not None
+            leaks = scan_output(site_dir, internal_needles(self.data), self._internal_outputs)
+            if leaks:
+                listing = "\n".join(f"  {leak}" for leak in leaks[:50])
+                more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
+                raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
+        buildinfo.write_marker(site_dir, self.config.audience, "complete", self.environment)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        # The record says "failed" so nothing deploys a half-written site.
+        if self._site_dir is not None:
+            buildinfo.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
+                                   detail=str(error)[:500])
+
+
+def _is_home_entry(entry: Any) -> bool:
+    return entry == "index.md" or (isinstance(entry, dict) and list(entry.values()) == ["index.md"])
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+__all__ = ["BusdocsConfig", "BusdocsPlugin", "BusdocsError"]

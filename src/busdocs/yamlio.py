@@ -1,0 +1,129 @@
+"""YAML loading that remembers where every value came from.
+
+PyYAML's `safe_load` forgets line numbers and silently keeps the last of two duplicate keys.
+This loader composes the node tree, builds plain Python values from it and records the line of
+every mapping key and sequence item, so a validation error can name `file:line: field`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from busdocs.errors import Problem
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class LineMap:
+    """Line numbers (1-based) of the values of one YAML document, keyed by field path."""
+
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one (for missing fields)."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+@dataclass(slots=True)
+class Loaded:
+    """A parsed YAML file: its data, where each value sits, and the problems found while parsing."""
+
+    path: Path
+    data: Any
+    lines: LineMap
+    problems: list[Problem]
+
+
+def format_path(path: PathKey) -> str:
+    """`("sections", 3, "status")` → `sections[3].status`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Builder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines = LineMap()
+        self.problems: list[Problem] = []
+        self._constructor = yaml.SafeLoader("")  # only used to resolve scalars
+
+    def build(self, node: yaml.Node, here: PathKey) -> Any:
+        self.lines.lines.setdefault(here, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problems.append(Problem(self.path, key_node.start_mark.line + 1,
+                                                 format_path(here), "YAML merge keys (<<) are not supported"))
+                    continue
+                key = self._constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    key = str(key)
+                child = (*here, key)
+                if key in result:
+                    first = self.lines.lines.get(child)
+                    self.problems.append(Problem(self.path, key_node.start_mark.line + 1, format_path(child),
+                                                 f"duplicate key (first defined on line {first})"))
+                    continue
+                self.lines.lines[child] = key_node.start_mark.line + 1
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*here, i)) for i, item in enumerate(node.value)]
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except ValueError as exc:  # e.g. 2026-02-30 matches the date pattern but is no date
+            self.problems.append(Problem(self.path, node.start_mark.line + 1, format_path(here),
+                                         f"{node.value!r} is not a valid value: {exc}"))
+            return node.value
+
+
+def parse_yaml(text: str, path: Path) -> Loaded:
+    """Parse one YAML document from `text`; syntax errors become problems with their line."""
+    builder = _Builder(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or str(exc)
+        if exc.context:
+            reason = f"{reason} ({exc.context})"
+        return Loaded(path, None, builder.lines, [Problem(path, line, "", f"invalid YAML: {reason}")])
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
+        return Loaded(path, None, builder.lines, [Problem(path, None, "", f"invalid YAML: {exc}")])
+    if node is None:
+        return Loaded(path, None, builder.lines, [])
+    try:
+        data = builder.build(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        return Loaded(path, None, builder.lines,
+                      [Problem(path, mark.line + 1 if mark else None, "", f"invalid YAML: {exc.problem}")])
+    return Loaded(path, data, builder.lines, builder.problems)
+
+
+def load_yaml(path: Path, display: Path | None = None) -> Loaded:
+    """Read and parse `path`; `display` is the name used in problems (default: `path`)."""
+    shown = display or path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Loaded(shown, None, LineMap(), [Problem(shown, None, "", "file not found")])
+    except UnicodeDecodeError as exc:
+        return Loaded(shown, None, LineMap(), [Problem(shown, None, "", f"not UTF-8 text: {exc.reason}")])
+    return parse_yaml(text, shown)
