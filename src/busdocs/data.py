@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from busdocs.errors import Problem, ProblemsError
 from busdocs.models.base import Model
 from busdocs.models.environments import Environments
+from busdocs.models.passes import Passes
 from busdocs.models.site import Site
 from busdocs.secrets import SECRET_NAME, find_credential, walk_strings
 from busdocs.yamlio import Loaded, PathKey, format_path, load_yaml
@@ -46,6 +47,7 @@ class DataFile:
 DATA_FILES: tuple[DataFile, ...] = (
     DataFile("site", Site),
     DataFile("environments", Environments),
+    DataFile("passes", Passes),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -57,6 +59,7 @@ class DataSet:
     root: Path
     site: Site
     environments: Environments
+    passes: Passes
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
 
     def problem(self, name: str, path: PathKey, message: str) -> Problem:
@@ -187,6 +190,13 @@ def _support_channels(data: DataSet) -> Iterator[Problem]:
     pairs = [(("support", "channels", i, "id"), c.id) for i, c in enumerate(data.site.support.channels)]
     for path, key, first in duplicates(pairs):
         yield data.problem("site", path, f"duplicate channel id {key!r} (first at {format_path(first)})")
+
+
+@check
+def _pass_ids(data: DataSet) -> Iterator[Problem]:
+    pairs = [(("types", i, "id"), t.id) for i, t in enumerate(data.passes.types)]
+    for path, key, first in duplicates(pairs):
+        yield data.problem("passes", path, f"duplicate pass type {key!r} (first at {format_path(first)})")
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:

@@ -21,6 +21,7 @@ def define_env(env: Any) -> None:
 
     Variables:
         site: `data/site.yml` (product, university, domains, apps, launch, support).
+        passes: `data/passes.yml` (pass types, prices, payment and refund windows).
         build_env: the environment this build renders (`BUSDOCS_ENV`, default `production`).
 
     Example:
@@ -34,6 +35,7 @@ def define_env(env: Any) -> None:
     data = plugin.data
     env.variables["site"] = data.site
     env.variables["build_env"] = plugin.environment
+    env.variables["passes"] = data.passes
 
     def page_audience() -> tuple[str, str]:
         page = env.page
@@ -66,3 +68,33 @@ def define_env(env: Any) -> None:
     def env_table(audience: str, environment: str | None = None) -> str:
         """A table of an environment's variables; public pages see only the public ones."""
         return render.variables_table(data, environment or plugin.environment, audience)
+
+    @env.macro
+    def money(amount: int) -> str:
+        """An amount in the university's currency: `{{ money(18000) }}` → `PKR 18,000`."""
+        return render.money(data, amount)
+
+    @env.macro
+    def pass_table() -> str:
+        """The table of pass types with prices, validity and who can buy them."""
+        return render.passes_table(data)
+
+    @env.macro
+    @guarded
+    def pass_type(audience: str, pass_id: str) -> Any:
+        """One pass type by id: `{{ pass_type("semester").price }}`."""
+        found = next((t for t in data.passes.types if t.id == pass_id), None)
+        if found is None:
+            known = ", ".join(t.id for t in data.passes.types)
+            raise render.LookupFailed(f"no pass type {pass_id!r} in data/passes.yml (known: {known})")
+        return found
+
+    @env.macro
+    @guarded
+    def channel(audience: str, channel_id: str) -> Any:
+        """One support channel by id: `{{ channel("phone").address }}`."""
+        found = next((c for c in data.site.support.channels if c.id == channel_id), None)
+        if found is None:
+            known = ", ".join(c.id for c in data.site.support.channels)
+            raise render.LookupFailed(f"no support channel {channel_id!r} in data/site.yml (known: {known})")
+        return found

@@ -24,6 +24,7 @@ from busdocs import buildinfo
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.leakguard import scan_output
+from busdocs.navfiles import expand_nav
 from busdocs.render import internal_needles
 
 log = get_plugin_logger(__name__)
@@ -81,6 +82,14 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]
+        if config.nav:
+            folders = [("", Path(config.docs_dir)), ("", self.root / self.config.guides_dir)]
+            if self.config.audience == "internal":
+                folders.insert(0, ("runbooks/", self.root / self.config.runbooks_dir))
+            try:
+                config.nav = expand_nav(config.nav, folders)
+            except ProblemsError as exc:
+                raise PluginError(f"navigation has problems:\n{exc}") from None
         return config
 
     # ------------------------------------------------------------------ files

@@ -82,3 +82,18 @@ def internal_needles(data: DataSet, min_length: int = 6) -> set[str]:
             if var.visibility == "public" and var.value:
                 needles.discard(var.value)
     return needles
+
+
+def money(data: DataSet, amount: int) -> str:
+    """An amount in the university's currency: `PKR 18,000`."""
+    return f"{data.site.university.currency} {amount:,}"
+
+
+def passes_table(data: DataSet) -> str:
+    """A Markdown table of the pass types and prices."""
+    rows = ["| Pass | Price | Valid for | Rides | Who can buy |", "|---|---|---|---|---|"]
+    for t in data.passes.types:
+        rides = "unlimited" if t.rides == "unlimited" else str(t.rides)
+        rows.append(f"| {t.name} | {money(data, t.price)} | {_cell(t.validity)} | {rides} | "
+                    f"{', '.join(t.eligible)} |")
+    return "\n".join(rows)
