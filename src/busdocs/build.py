@@ -116,7 +116,7 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
             build(config)
         except (Abort, ConfigurationError, PluginError, SystemExit) as exc:
             shutil.rmtree(staging, ignore_errors=True)
-            if isinstance(exc, SystemExit):  # mkdocs-macros with on_error_fail
+            if isinstance(exc, SystemExit) and not isinstance(exc, Abort):  # macros' on_error_fail
                 reason = f"stopped by a plugin (exit {exc.code})"
             else:
                 reason = str(exc).strip() or type(exc).__name__

@@ -53,6 +53,33 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """Launch checklist status; with --gate, exit 1 and list what blocks the gate when it is not ready."""
+    import json
+
+    from busdocs.data import load_data
+    from busdocs.readiness import gate_status, status_report
+
+    launch = load_data(_root(args)).launch
+    gates = {g.id: g for g in launch.gates}
+    if args.gate and args.gate not in gates:
+        _err(f"busdocs status: no gate {args.gate!r} in data/launch.yml (known: {', '.join(gates)})")
+        return 2
+    if args.format == "json":
+        report = status_report(launch)
+        if args.gate:
+            report["gates"] = {args.gate: report["gates"][args.gate]}  # type: ignore[index]
+        print(json.dumps(report, indent=2))
+    else:
+        from busdocs.terminal import print_gate, print_status
+
+        if args.gate:
+            print_gate(launch, gate_status(launch, gates[args.gate]))
+        else:
+            print_status(launch)
+    return 0 if not args.gate or gate_status(launch, gates[args.gate]).ready else 1
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Check (default) or rewrite the JSON Schemas in data/schemas/."""
     from busdocs.schemas import stale_schemas, write_schemas
@@ -99,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="output folder; sites go to DIR/public and DIR/internal "
                    "(default: site/)")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("status", help="launch checklist status and gates", description=cmd_status.__doc__)
+    p.add_argument("--gate", metavar="NAME", help="exit 1 unless this gate is ready (e.g. launch, soft-launch)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("schema", help="check or rewrite data/schemas/*.schema.json",
                        description=cmd_schema.__doc__)

@@ -19,6 +19,9 @@ from pydantic import BaseModel, ValidationError
 from busdocs.errors import Problem, ProblemsError
 from busdocs.models.base import Model
 from busdocs.models.environments import Environments
+from busdocs.models.infrastructure import Infrastructure
+from busdocs.models.launch import Launch
+from busdocs.models.monitoring import Monitoring
 from busdocs.models.passes import Passes
 from busdocs.models.site import Site
 from busdocs.secrets import SECRET_NAME, find_credential, walk_strings
@@ -48,6 +51,9 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("site", Site),
     DataFile("environments", Environments),
     DataFile("passes", Passes),
+    DataFile("launch", Launch),
+    DataFile("infrastructure", Infrastructure),
+    DataFile("monitoring", Monitoring),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -60,6 +66,9 @@ class DataSet:
     site: Site
     environments: Environments
     passes: Passes
+    launch: Launch
+    infrastructure: Infrastructure
+    monitoring: Monitoring
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
 
     def problem(self, name: str, path: PathKey, message: str) -> Problem:
@@ -117,7 +126,8 @@ def _message(error: Any, model: type[BaseModel]) -> str:
                 f"; allowed: {', '.join(parent.model_fields)}")
         return message
     if kind == "literal_error":
-        return f"{error['input']!r} is not one of {error['ctx']['expected']}"
+        expected = error["ctx"]["expected"].replace(" or ", ", ")
+        return f"{error['input']!r} is not one of {expected}"
     if kind == "string_pattern_mismatch":
         return f"{error['input']!r} does not have the expected form (pattern {error['ctx']['pattern']})"
     message = error["msg"].removeprefix("Value error, ")
@@ -197,6 +207,75 @@ def _pass_ids(data: DataSet) -> Iterator[Problem]:
     pairs = [(("types", i, "id"), t.id) for i, t in enumerate(data.passes.types)]
     for path, key, first in duplicates(pairs):
         yield data.problem("passes", path, f"duplicate pass type {key!r} (first at {format_path(first)})")
+
+
+@check
+def _launch_references(data: DataSet) -> Iterator[Problem]:
+    launch = data.launch
+    owners = {o.id for o in launch.owners}
+    section_ids = {s.id for s in launch.sections}
+    item_pairs, section_pairs = [], []
+    for si, section in enumerate(launch.sections):
+        section_pairs.append((("sections", si, "id"), section.id))
+        if section.owner not in owners:
+            yield data.problem("launch", ("sections", si, "owner"), f"unknown owner {section.owner!r}")
+        for ii, item in enumerate(section.items):
+            here = ("sections", si, "items", ii)
+            item_pairs.append(((*here, "id"), item.id))
+            if item.owner is not None and item.owner not in owners:
+                yield data.problem("launch", (*here, "owner"), f"unknown owner {item.owner!r}")
+            if item.evidence and not item.evidence.startswith("https://"):
+                page = item.evidence.split("#", 1)[0]
+                if not (data.root / page).is_file():
+                    yield data.problem("launch", (*here, "evidence"), f"evidence page {page!r} does not exist")
+    for path, key, first in duplicates(section_pairs):
+        yield data.problem("launch", path, f"duplicate section id {key!r} (first at {format_path(first)})")
+    for path, key, first in duplicates(item_pairs):
+        yield data.problem("launch", path, f"duplicate item id {key!r} (first at {format_path(first)})")
+    item_ids = {key for _, key in item_pairs}
+    for gi, gate in enumerate(launch.gates):
+        for si, sid in enumerate(gate.sections):
+            if sid not in section_ids:
+                yield data.problem("launch", ("gates", gi, "sections", si), f"gate names unknown section {sid!r}")
+        for ii, iid in enumerate(gate.items):
+            if iid not in item_ids:
+                close = difflib.get_close_matches(iid, item_ids, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                yield data.problem("launch", ("gates", gi, "items", ii), f"gate names unknown item {iid!r}{hint}")
+        if not gate.sections and not gate.items:
+            yield data.problem("launch", ("gates", gi), "a gate needs sections or items")
+    for path, key, first in duplicates((("gates", i, "id"), g.id) for i, g in enumerate(launch.gates)):
+        yield data.problem("launch", path, f"duplicate gate id {key!r} (first at {format_path(first)})")
+    for path, key, first in duplicates((("owners", i, "id"), o.id) for i, o in enumerate(launch.owners)):
+        yield data.problem("launch", path, f"duplicate owner id {key!r} (first at {format_path(first)})")
+
+
+@check
+def _monitoring_references(data: DataSet) -> Iterator[Problem]:
+    mon = data.monitoring
+    severities = {s.id for s in mon.severities}
+    topics = {t.name for t in mon.topics}
+    dashboards = {d.name for d in mon.dashboards}
+    for path, key, first in duplicates((("alarms", i, "name"), a.name) for i, a in enumerate(mon.alarms)):
+        yield data.problem("monitoring", path, f"duplicate alarm {key!r} (first at {format_path(first)})")
+    for path, key, first in duplicates((("severities", i, "id"), s.id) for i, s in enumerate(mon.severities)):
+        yield data.problem("monitoring", path, f"duplicate severity {key!r} (first at {format_path(first)})")
+    for i, alarm in enumerate(mon.alarms):
+        if alarm.severity not in severities:
+            yield data.problem("monitoring", ("alarms", i, "severity"),
+                               f"unknown severity {alarm.severity!r} (defined: {', '.join(sorted(severities))})")
+        if alarm.topic not in topics:
+            yield data.problem("monitoring", ("alarms", i, "topic"), f"unknown topic {alarm.topic!r}")
+        if alarm.dashboard not in dashboards:
+            yield data.problem("monitoring", ("alarms", i, "dashboard"), f"unknown dashboard {alarm.dashboard!r}")
+    groups = {g.name for g in data.infrastructure.security_groups}
+    infra = data.infrastructure
+    for path, name in [(("database", "security_group"), infra.database.security_group),
+                       (("cache", "security_group"), infra.cache.security_group),
+                       (("load_balancer", "security_group"), infra.load_balancer.security_group),
+                       (("auto_scaling", "security_group"), infra.auto_scaling.security_group)]:
+        if name not in groups:
+            yield data.problem("infrastructure", path, f"unknown security group {name!r}")
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from busdocs import render
+from busdocs import dashboard, reference, render
 from busdocs.errors import BusdocsError
 
 
@@ -22,6 +22,7 @@ def define_env(env: Any) -> None:
     Variables:
         site: `data/site.yml` (product, university, domains, apps, launch, support).
         passes: `data/passes.yml` (pass types, prices, payment and refund windows).
+        today: the build's date (`BUSDOCS_TODAY=YYYY-MM-DD` overrides it), for overdue items.
         build_env: the environment this build renders (`BUSDOCS_ENV`, default `production`).
 
     Example:
@@ -36,6 +37,7 @@ def define_env(env: Any) -> None:
     env.variables["site"] = data.site
     env.variables["build_env"] = plugin.environment
     env.variables["passes"] = data.passes
+    env.variables["today"] = plugin.today
 
     def page_audience() -> tuple[str, str]:
         page = env.page
@@ -98,3 +100,54 @@ def define_env(env: Any) -> None:
             known = ", ".join(c.id for c in data.site.support.channels)
             raise render.LookupFailed(f"no support channel {channel_id!r} in data/site.yml (known: {known})")
         return found
+
+    def internal_only(audience: str, what: str) -> None:
+        if audience != "internal":
+            raise render.VisibilityError(f"{what} is internal and this page is public")
+
+    @env.macro
+    @guarded
+    def launch_gates(audience: str) -> str:
+        """GO / NO-GO banners, one per gate of `data/launch.yml`, with what blocks each."""
+        internal_only(audience, "the launch dashboard")
+        return dashboard.gates_markdown(data.launch, plugin.today)
+
+    @env.macro
+    @guarded
+    def launch_progress(audience: str) -> str:
+        """Overall and per-section progress bars of the launch checklists."""
+        internal_only(audience, "the launch dashboard")
+        return dashboard.progress_markdown(data.launch)
+
+    @env.macro
+    @guarded
+    def launch_overdue(audience: str) -> str:
+        """Open items past their due date."""
+        internal_only(audience, "the launch dashboard")
+        return dashboard.overdue_markdown(data.launch, plugin.today)
+
+    @env.macro
+    @guarded
+    def launch_owners(audience: str) -> str:
+        """Open items grouped by owner."""
+        internal_only(audience, "the launch dashboard")
+        return dashboard.owners_markdown(data.launch, plugin.today)
+
+    @env.macro
+    def launch_metrics() -> str:
+        """The success metrics with their targets."""
+        return dashboard.metrics_markdown(data.launch)
+
+    @env.macro
+    @guarded
+    def infrastructure_reference(audience: str) -> str:
+        """Every production AWS resource from `data/infrastructure.yml` (internal pages only)."""
+        internal_only(audience, "the infrastructure reference")
+        return reference.infrastructure_markdown(data.infrastructure)
+
+    @env.macro
+    @guarded
+    def monitoring_reference(audience: str, link_runbooks: bool = False, base: str = "") -> str:
+        """Severities, alarms, dashboards and alert routes from `data/monitoring.yml` (internal pages only)."""
+        internal_only(audience, "the monitoring reference")
+        return reference.monitoring_markdown(data.monitoring, link_runbooks, base)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from busdocs.render import internal_needles
 log = get_plugin_logger(__name__)
 
 ENV_VARIABLE = "BUSDOCS_ENV"
+TODAY_VARIABLE = "BUSDOCS_TODAY"
 
 
 class BusdocsConfig(Config):
@@ -58,6 +60,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self.data: DataSet | None = None
         self.root = Path.cwd()
         self.environment = "production"
+        self.today = date.today()
         self._internal_outputs: set[str] = set()
         self._site_dir: Path | None = None
         self.sources: dict[str, str] = {}
@@ -79,6 +82,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             raise PluginError(f"{ENV_VARIABLE}={wanted!r} names no environment in data/environments.yml "
                               f"(known: {known})")
         self.environment = wanted
+        self.today = _today()
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]
@@ -170,6 +174,16 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self._site_dir is not None:
             buildinfo.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
                                    detail=str(error)[:500])
+
+
+def _today() -> date:
+    text = os.environ.get(TODAY_VARIABLE)
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PluginError(f"{TODAY_VARIABLE}={text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _is_home_entry(entry: Any) -> bool:

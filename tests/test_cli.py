@@ -1,0 +1,71 @@
+"""The command line through main([...]): exit codes and messages, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from busdocs.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_passes_on_the_repository(capsys, root: Path) -> None:
+    code, out, _ = run(capsys, "--root", str(root), "check")
+    assert code == 0 and "no problems" in out
+
+
+def test_check_lists_every_problem_and_exits_1(capsys, project: Path) -> None:
+    envs = project / "data" / "environments.yml"
+    envs.write_text(envs.read_text().replace("visibility: public", "visibility: publik", 1))
+    site = project / "data" / "site.yml"
+    site.write_text(site.read_text().replace("  currency: PKR\n", "  currency: rupees\n"))
+    code, out, err = run(capsys, "--root", str(project), "check")
+    assert code == 1
+    assert "data/environments.yml:" in err and "visibility: 'publik' is not one of" in err
+    assert "data/site.yml:" in err and "university.currency" in err
+    assert "2 problems found" in err
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["build"], ["schema"]])
+def test_help_everywhere(capsys, command: list[str]) -> None:
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0 and "usage: busdocs" in out
+
+
+@pytest.mark.parametrize("argv", [[], ["nope"], ["build", "--site", "secret"], ["check", "--bogus"]])
+def test_usage_errors_exit_2(capsys, argv: list[str]) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "usage:" in err
+
+
+def test_build_writes_both_sites(capsys, project: Path, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--root", str(project), "build", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert (tmp_path / "out" / "public" / "index.html").is_file()
+    assert (tmp_path / "out" / "internal" / "runbooks" / "index.html").is_file()
+    assert "built public site" in err and "built internal site" in err
+
+
+def test_build_failure_exits_1_with_the_reason(capsys, project: Path, tmp_path: Path) -> None:
+    faq = project / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + "\n{{ undefined_thing }}\n")
+    code, _, err = run(capsys, "--root", str(project), "build", "--site", "public", "--out", str(tmp_path))
+    assert code == 1
+    assert "faq.md" in err and "undefined_thing" in err and "Traceback" not in err
+    assert not (tmp_path / "public").exists()
+
+
+def test_schema_check_and_write(capsys, project: Path) -> None:
+    assert run(capsys, "--root", str(project), "schema")[0] == 0
+    (project / "data" / "schemas" / "site.schema.json").write_text("{}\n")
+    code, _, err = run(capsys, "--root", str(project), "schema")
+    assert code == 1 and "site.schema.json" in err
+    assert run(capsys, "--root", str(project), "schema", "--write")[0] == 0
+    assert run(capsys, "--root", str(project), "schema")[0] == 0

@@ -1,0 +1,122 @@
+"""Every class of data problem is reported with file, line and field; all of them together."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from busdocs.data import DATA_FILES, load_data
+from busdocs.errors import Problem, ProblemsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_copy(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def mutate(root: Path, name: str, old: str, new: str) -> int:
+    """Replace `old` by `new` once in data/<name>; return the 1-based line where `new` starts."""
+    path = root / "data" / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, f"{old!r} not in {name}"
+    index = text.index(old)
+    path.write_text(text[:index] + new + text[index + len(old):], encoding="utf-8")
+    return text[:index].count("\n") + 1
+
+
+def problems_of(root: Path) -> list[Problem]:
+    with pytest.raises(ProblemsError) as info:
+        load_data(root)
+    return info.value.problems
+
+
+def test_real_data_is_valid() -> None:
+    data = load_data(ROOT)
+    assert data.environments.get("production") is not None
+    assert data.environments.get("staging") is not None
+    assert data.site.domains.help == "help.university-bus-tracker.com"
+
+
+CASES = [
+    # (file, old, new, field, message fragment)
+    ("environments.yml", "    visibility: public\n", "    visibility: publik\n",
+     "environments[0].variables[0].visibility", "'publik' is not one of 'public', 'internal'"),
+    ("environments.yml", "    visibility: public\n", "    visibilty: public\n",
+     "environments[0].variables[0].visibilty", "unknown field (did you mean 'visibility'?)"),
+    ("environments.yml", "    aws_region: us-east-1\n", "    aws_region: [us-east-1]\n",
+     "environments[0].aws_region", "valid string"),
+    ("environments.yml", "      - name: LOG_LEVEL\n        value: info\n", "      - name: LOG_LEVEL\n",
+     "environments[0].variables[3]", "give exactly one of 'value' or 'secret'"),
+    ("environments.yml", "      - name: PORT\n", "      - name: NODE_ENV\n",
+     "environments[0].variables[1].name", "duplicate variable 'NODE_ENV' in production"),
+    ("environments.yml", "  - name: staging\n", "  - name: production\n",
+     "environments[1].name", "duplicate environment 'production'"),
+    ("environments.yml", "        secret: prod/jwt/secret\n", "        value: hunter2hunter2\n",
+     "environments[0].variables[7].value", "JWT_SECRET holds a credential"),
+    ("environments.yml", "        value: info\n", "        value: AKIAIOSFODNN7EXAMPLE\n",
+     "environments[0].variables[3].value", "looks like an AWS access key id"),
+    ("environments.yml", "postgresql://bus_tracker_app@prod", "postgresql://bus_tracker_app:s3cret@prod",
+     "environments[0].variables[4].value", "looks like a password in a URL"),
+    ("environments.yml", "default: production\n", "default: prod\n", "default", "no environment is named 'prod'"),
+    ("environments.yml", "        secret: prod/jwt/secret\n        visibility: internal\n",
+     "        secret: prod/jwt/secret\n        visibility: public\n",
+     "environments[0].variables[7]", "set visibility: internal"),
+    ("site.yml", "  help: help.university-bus-tracker.com\n", "",
+     "domains.help", "required field is missing"),
+    ("site.yml", "  official_launch: 2027-01-25\n", "  official_launch: 2027-02-30\n",
+     "launch.official_launch", "not a valid value"),
+    ("site.yml", "  - id: phone\n", "  - id: email\n",
+     "support.channels[2].id", "duplicate channel id 'email'"),
+    ("site.yml", "      kind: phone\n", "      kind: fax\n",
+     "support.channels[2].kind", "'fax' is not one of"),
+    ("passes.yml", "  - id: monthly\n", "  - id: semester\n", "types[1].id", "duplicate pass type 'semester'"),
+    ("passes.yml", "    price: 4500\n", "    price: -4500\n", "types[1].price", "greater than 0"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "field", "fragment"), CASES,
+                         ids=[f"{c[0]}:{c[3]}" for c in CASES])
+def test_problem_names_file_line_and_field(tmp_path: Path, name: str, old: str, new: str, field: str,
+                                           fragment: str) -> None:
+    root = data_copy(tmp_path)
+    line = mutate(root, name, old, new)
+    problems = problems_of(root)
+    matching = [p for p in problems if p.field == field and fragment in p.message]
+    assert matching, "\n".join(map(str, problems))
+    problem = matching[0]
+    assert problem.file == Path("data") / name
+    # The problem points at the changed lines, or at the parent entry of a missing/whole-item field.
+    assert problem.line is not None and abs(problem.line - line) <= 2, (problem, line)
+
+
+def test_malformed_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
+    root = data_copy(tmp_path)
+    line = mutate(root, "site.yml", "  city: Islamabad\n", "  city: [Islamabad\n")
+    problems = problems_of(root)
+    assert any(p.file == Path("data/site.yml") and "invalid YAML" in p.message and p.line
+               and p.line >= line for p in problems)
+
+
+def test_all_problems_of_a_run_are_reported_together(tmp_path: Path) -> None:
+    root = data_copy(tmp_path)
+    mutate(root, "environments.yml", "    visibility: public\n", "    visibility: publik\n")
+    mutate(root, "site.yml", "      kind: phone\n", "      kind: fax\n")
+    mutate(root, "passes.yml", "    price: 4500\n", "    price: 0\n")
+    files = {p.file.name for p in problems_of(root)}
+    assert files == {"environments.yml", "site.yml", "passes.yml"}
+
+
+def test_missing_file_is_a_problem(tmp_path: Path) -> None:
+    root = data_copy(tmp_path)
+    (root / "data" / "passes.yml").unlink()
+    problems = problems_of(root)
+    assert [str(p) for p in problems] == ["data/passes.yml: file not found"]
+
+
+def test_every_data_file_has_a_model() -> None:
+    names = {p.stem for p in (ROOT / "data").glob("*.yml")}
+    assert names == {spec.name for spec in DATA_FILES}

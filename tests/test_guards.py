@@ -1,0 +1,113 @@
+"""Bad pages fail the strict build with a message naming the page; nothing internal goes public."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from busdocs.build import BuildFailed, build_site
+
+RUNBOOK_CANARY = "CANARY-RUNBOOK-7f3a9c"
+VALUE_CANARY = "canary-internal-value-91c2e4"
+
+
+def all_text(site: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.is_file()
+                     and p.suffix in {".html", ".json", ".xml", ".js"})
+
+
+def plant_canaries(project: Path) -> None:
+    runbook = project / "runbooks" / "index.md"
+    runbook.write_text(runbook.read_text() + f"\n\nCanary line: {RUNBOOK_CANARY}\n")
+    envs = project / "data" / "environments.yml"
+    text = envs.read_text().replace(
+        "      - name: PORT\n",
+        f"      - name: CANARY_HOST\n        value: {VALUE_CANARY}\n        visibility: internal\n"
+        "        description: test canary\n      - name: PORT\n", 1)
+    envs.write_text(text)
+    # A public page that lists the environment's variables must still not show it.
+    faq = project / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + '\n\n## Configuration\n\n{{ env_table("production") }}\n')
+
+
+def test_canaries_reach_the_internal_site_and_never_the_public_one(project: Path, tmp_path: Path) -> None:
+    plant_canaries(project)
+    public = build_site(project, "public", tmp_path / "out" / "public").out_dir
+    internal = build_site(project, "internal", tmp_path / "out" / "internal").out_dir
+    public_text, internal_text = all_text(public), all_text(internal)
+    assert RUNBOOK_CANARY not in public_text and VALUE_CANARY not in public_text
+    assert RUNBOOK_CANARY in internal_text and VALUE_CANARY in internal_text
+    assert "API_BASE_URL" in (public / "faq" / "index.html").read_text()  # the public rows are there
+
+
+def failure(project: Path, tmp_path: Path, site: str = "public") -> str:
+    with pytest.raises(BuildFailed) as info:
+        build_site(project, site, tmp_path / "out" / site)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("relative", "append", "expected"),
+    [
+        ("docs/faq.md", '\n{{ env_value("DATABASE_URL") }}\n',
+         ["faq.md", "'DATABASE_URL'", "internal and this page is public"]),
+        ("docs/faq.md", "\n{{ no_such_variable }}\n", ["faq.md", "undefined", "no_such_variable"]),
+        ("docs/faq.md", '\n{{ env_value("NOT_A_VARIABLE") }}\n', ["faq.md", "no variable 'NOT_A_VARIABLE'"]),
+        ("docs/faq.md", "\n{{ channel('fax').address }}\n", ["faq.md", "no support channel 'fax'"]),
+        ("docs/faq.md", "\n[gone](no-such-page.md)\n", ["docs/faq.md", "no-such-page.md"]),
+        ("docs/faq.md", "\n[gone](contact.md#no-such-anchor)\n", ["docs/faq.md", "#no-such-anchor"]),
+        ("guides/students/index.md", "\n[gone](missing.md)\n", ["guides/students/index.md", "missing.md"]),
+        ("docs/faq.md", "\nOur database is prod-db.rds.amazonaws.com.\n",
+         ["leak guard", "faq/index.html", "internal value"]),
+        ("docs/faq.md", "\n{% if %}\n", ["faq.md", "macro syntax error"]),
+    ],
+    ids=["internal-value", "undefined-variable", "unknown-variable", "unknown-channel", "broken-link",
+         "broken-anchor", "broken-link-in-guide", "leaked-host", "jinja-syntax"],
+)
+def test_bad_page_fails_the_build_naming_it(project: Path, tmp_path: Path, relative: str, append: str,
+                                            expected: list[str]) -> None:
+    path = project / relative
+    path.write_text(path.read_text() + append)
+    message = failure(project, tmp_path)
+    for fragment in expected:
+        assert fragment in message, message
+    assert "Traceback" not in message
+
+
+def test_internal_site_also_rejects_internal_values_on_public_pages(project: Path, tmp_path: Path) -> None:
+    path = project / "docs" / "contact.md"
+    path.write_text(path.read_text() + '\n{{ env_value("REDIS_URL") }}\n')
+    assert "contact.md" in failure(project, tmp_path, "internal")
+
+
+def test_runbooks_may_show_internal_values(project: Path, tmp_path: Path) -> None:
+    path = project / "runbooks" / "index.md"
+    path.write_text(path.read_text() + '\nRedis: {{ env_value("REDIS_URL") }}\n')
+    site = build_site(project, "internal", tmp_path / "out" / "internal").out_dir
+    assert "redis://prod-redis.cache.amazonaws.com:6379" in (site / "runbooks" / "index.html").read_text()
+
+
+def test_a_failed_build_leaves_the_last_good_site_in_place(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "public"
+    build_site(project, "public", out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    faq = project / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + "\n{{ no_such_variable }}\n")
+    failure(project, tmp_path)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "temporary build left behind"
+
+
+def test_bad_data_stops_the_build_with_the_data_problem(project: Path, tmp_path: Path) -> None:
+    path = project / "data" / "passes.yml"
+    path.write_text(path.read_text().replace("    price: 4500\n", "    price: cheap\n"))
+    message = failure(project, tmp_path)
+    assert "data/passes.yml:" in message and "types[1].price" in message
+
+
+def test_a_nav_folder_without_nav_file_is_reported(project: Path, tmp_path: Path,
+                                                   edit: Callable[[str, str], Path]) -> None:
+    (project / "guides" / "drivers" / ".nav.yml").unlink()
+    assert "'drivers/' names a folder without a .nav.yml" in failure(project, tmp_path)
