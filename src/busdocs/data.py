@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from busdocs.errors import Problem, ProblemsError
 from busdocs.models.base import Model
 from busdocs.models.environments import Environments
+from busdocs.models.helpcenter import Faq, KnownIssues, Releases, Training
 from busdocs.models.infrastructure import Infrastructure
 from busdocs.models.launch import Launch
 from busdocs.models.monitoring import Monitoring
@@ -54,6 +55,10 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("launch", Launch),
     DataFile("infrastructure", Infrastructure),
     DataFile("monitoring", Monitoring),
+    DataFile("faq", Faq),
+    DataFile("known_issues", KnownIssues),
+    DataFile("releases", Releases),
+    DataFile("training", Training),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -69,6 +74,10 @@ class DataSet:
     launch: Launch
     infrastructure: Infrastructure
     monitoring: Monitoring
+    faq: Faq
+    known_issues: KnownIssues
+    releases: Releases
+    training: Training
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
 
     def problem(self, name: str, path: PathKey, message: str) -> Problem:
@@ -276,6 +285,32 @@ def _monitoring_references(data: DataSet) -> Iterator[Problem]:
                        (("auto_scaling", "security_group"), infra.auto_scaling.security_group)]:
         if name not in groups:
             yield data.problem("infrastructure", path, f"unknown security group {name!r}")
+
+
+def page_exists(root: Path, target: str) -> bool:
+    """Whether a repository page (`guides/x.md#anchor`) exists; the anchor is checked by the build."""
+    return (root / target.split("#", 1)[0]).is_file()
+
+
+@check
+def _helpcenter_references(data: DataSet) -> Iterator[Problem]:
+    for si, section in enumerate(data.faq.sections):
+        for qi, question in enumerate(section.questions):
+            if not page_exists(data.root, question.see):
+                yield data.problem("faq", ("sections", si, "questions", qi, "see"),
+                                   f"{question.see!r} does not exist")
+    versions = {(r.product, r.version) for r in data.releases.releases}
+    for path, key, first in duplicates((("releases", i, "version"), f"{r.product} {r.version}")
+                                       for i, r in enumerate(data.releases.releases)):
+        yield data.problem("releases", path, f"duplicate release {key!r} (first at {format_path(first)})")
+    for path, key, first in duplicates((("issues", i, "id"), k.id) for i, k in enumerate(data.known_issues.issues)):
+        yield data.problem("known_issues", path, f"duplicate issue {key!r} (first at {format_path(first)})")
+    for i, issue in enumerate(data.known_issues.issues):
+        if issue.fixed_in and (issue.product, issue.fixed_in) not in versions:
+            yield data.problem("known_issues", ("issues", i, "fixed_in"),
+                               f"no release {issue.fixed_in!r} of {issue.product} in data/releases.yml")
+    for path, key, first in duplicates((("plans", i, "id"), p.id) for i, p in enumerate(data.training.plans)):
+        yield data.problem("training", path, f"duplicate plan {key!r} (first at {format_path(first)})")
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:

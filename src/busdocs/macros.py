@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from busdocs import dashboard, reference, render
+from busdocs import dashboard, helpcenter, news, reference, render
 from busdocs.errors import BusdocsError
 
 
@@ -151,3 +151,41 @@ def define_env(env: Any) -> None:
         """Severities, alarms, dashboards and alert routes from `data/monitoring.yml` (internal pages only)."""
         internal_only(audience, "the monitoring reference")
         return reference.monitoring_markdown(data.monitoring, link_runbooks, base)
+
+    def current_src_uri() -> str:
+        return env.page.file.src_uri if env.page is not None else "index.md"
+
+    @env.macro
+    def faq(audience: str | None = None) -> str:
+        """The FAQ from `data/faq.yml`, all audiences or one; each answer links to its full page."""
+        return helpcenter.faq_markdown(data.faq, current_src_uri(), audience)
+
+    @env.macro
+    def known_issues(fixed: bool = False) -> str:
+        """Open known issues (or fixed ones) from `data/known_issues.yml`."""
+        return helpcenter.known_issues_markdown(data.known_issues, data.releases, fixed)
+
+    @env.macro
+    def release_notes(product: str | None = None) -> str:
+        """Release notes from `data/releases.yml`, newest first, for one product or all."""
+        return helpcenter.releases_markdown(data.releases, plugin.today, product)
+
+    @env.macro
+    @guarded
+    def training_plan(audience: str, plan_id: str) -> str:
+        """A training plan from `data/training.yml`: sessions, objectives, exercises, sign-off."""
+        plan = next((p for p in data.training.plans if p.id == plan_id), None)
+        if plan is None:
+            known = ", ".join(p.id for p in data.training.plans)
+            raise render.LookupFailed(f"no training plan {plan_id!r} in data/training.yml (known: {known})")
+        return helpcenter.training_plan_markdown(plan)
+
+    @env.macro
+    def videos(audience: str | None = None) -> str:
+        """The video tutorials index (links only: nothing loads from outside the site)."""
+        return helpcenter.videos_markdown(data.training, audience)
+
+    @env.macro
+    def news_list() -> str:
+        """Published news pieces, newest first (drafts too, marked, under `mkdocs serve`)."""
+        return news.listing_markdown(plugin.news, plugin.today, current_src_uri(), plugin.serving)

@@ -19,9 +19,9 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
-from busdocs import buildinfo
+from busdocs import buildinfo, gitdates, helpcenter, news
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.leakguard import scan_output
@@ -47,6 +47,10 @@ class BusdocsConfig(Config):
     """A page of `runbooks/` that replaces `docs/index.md` as the internal site's home."""
     nav = c.Type(list, default=[])
     """Navigation entries put before the public ones on the internal site."""
+    news_dir = c.Type(str, default="news")
+    """Folder of `docs/` holding communications pieces, published by their front matter date."""
+    release_feed = c.Optional(c.Type(str))
+    """Where to write the Atom feed of `data/releases.yml` (e.g. `releases/feed.xml`)."""
     leak_guard = c.Type(bool, default=True)
     """Fail a public build whose output holds an internal value, host or runbook page."""
 
@@ -63,6 +67,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self.today = date.today()
         self._internal_outputs: set[str] = set()
         self._site_dir: Path | None = None
+        self._dates: dict[str, object] = {}
+        self.serving = False
+        self.news: list[news.Piece] = []
         self.sources: dict[str, str] = {}
         """Where each page of the site comes from: `src_uri` → path in the repository."""
 
@@ -83,6 +90,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               f"(known: {known})")
         self.environment = wanted
         self.today = _today()
+        if self.config.release_feed:
+            config.extra["busdocs_feed"] = self.config.release_feed
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]
@@ -99,18 +108,44 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     # ------------------------------------------------------------------ files
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self._dates = gitdates.last_commit_dates(self.root)
         docs_rel = _relative(Path(config.docs_dir), self.root)
         for file in files:
             if file.generated_by is None and file.abs_src_path:
                 file.edit_uri = f"{docs_rel}/{file.src_uri}"
                 self.sources[file.src_uri] = file.edit_uri
         self._mount(files, config, self.root / self.config.guides_dir, prefix="")
+        self._classify_news(files)
+        if self.config.release_feed and self.data is not None:
+            feed = helpcenter.atom_feed(self.data.releases, self.today, config.site_url or "/", "releases/",
+                                        f"{config.site_name}: release notes")
+            files.append(File.generated(config, self.config.release_feed, content=feed))
         if self.config.audience == "internal":
             runbooks = self.root / self.config.runbooks_dir
             self._mount(files, config, runbooks, prefix="runbooks/")
             if self.config.home:
                 self._replace_home(files, config, self.root / self.config.home)
         return files
+
+    def _classify_news(self, files: Files) -> None:
+        """News pieces are outside the nav; unpublished ones are drafts (shown only by serve)."""
+        self.news, problems = [], []
+        prefix = self.config.news_dir.strip("/") + "/"
+        for file in files.documentation_pages():
+            if not file.src_uri.startswith(prefix) or file.src_uri == prefix + "index.md":
+                continue
+            piece, found = news.read_piece(Path(file.abs_src_path), file.src_uri,
+                                           Path(self.sources.get(file.src_uri, file.src_uri)))
+            problems += found
+            if piece is not None:
+                self.news.append(piece)
+                file.inclusion = (InclusionLevel.NOT_IN_NAV if piece.published(self.today)
+                                  else InclusionLevel.DRAFT)
+        if problems:
+            raise PluginError("news pieces have problems:\n" + "\n".join(map(str, problems)))
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
 
     def _mount(self, files: Files, config: MkDocsConfig, folder: Path, prefix: str) -> None:
         if not folder.is_dir():
@@ -145,6 +180,13 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if abs_src_path and Path(abs_src_path).resolve().is_relative_to(self.root / self.config.runbooks_dir):
             return "internal"
         return "public"
+
+    def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        source = self.sources.get(page.file.src_uri)
+        if source and "revision_date" not in page.meta:
+            when = gitdates.last_updated(source, self.root, self._dates)  # type: ignore[arg-type]
+            page.meta["revision_date"] = gitdates.format_date(when)
+        return markdown
 
     def on_page_context(self, context: dict[str, Any], *, page: Any, config: MkDocsConfig,
                         nav: Any) -> dict[str, Any]:
