@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from busdocs import runbooks
 from busdocs.data import load_data
 from busdocs.errors import Problem, ProblemsError
 from busdocs.schemas import stale_schemas
 
 
-def run_checks(root: Path) -> list[Problem]:
-    """Every problem in the project's sources: data, schemas, cross references."""
-    problems: list[Problem] = []
+@dataclass(slots=True)
+class CheckResult:
+    problems: list[Problem] = field(default_factory=list)
+    """What must be fixed: `busdocs check` exits 1 when there is any."""
+    notices: list[str] = field(default_factory=list)
+    """What needs attention soon but does not fail (runbooks past their review date)."""
+
+
+def run_checks(root: Path, today: date | None = None) -> CheckResult:
+    """Every problem in the project's sources: data, schemas, runbooks, cross references."""
+    result = CheckResult()
+    data = None
     try:
-        load_data(root)
+        data = load_data(root)
     except ProblemsError as exc:
-        problems.extend(exc.problems)
-    problems.extend(stale_schemas(root))
-    return problems
+        result.problems.extend(exc.problems)
+    result.problems.extend(stale_schemas(root))
+    books, found = runbooks.load_runbooks(root)
+    result.problems.extend(found)
+    if data is not None:
+        result.problems.extend(runbooks.cross_check(books, data))
+    for rb in runbooks.overdue_reviews(books, today or date.today()):
+        result.notices.append(f"{rb.path}: review overdue since {rb.review_due().isoformat()} "
+                              f"(last reviewed {rb.meta.last_reviewed.isoformat()})")
+    return result

@@ -31,9 +31,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Validate data, schemas and cross references; print every problem."""
     from busdocs.checks import run_checks
 
-    problems = run_checks(_root(args))
-    if problems:
-        _err(format_problems(problems))
+    result = run_checks(_root(args))
+    for notice in result.notices:
+        print(f"notice: {notice}")
+    if result.problems:
+        _err(format_problems(result.problems))
         return 1
     print("busdocs check: no problems")
     return 0

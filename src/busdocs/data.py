@@ -23,6 +23,7 @@ from busdocs.models.helpcenter import Faq, KnownIssues, Releases, Training
 from busdocs.models.infrastructure import Infrastructure
 from busdocs.models.launch import Launch
 from busdocs.models.monitoring import Monitoring
+from busdocs.models.oncall import OnCall
 from busdocs.models.passes import Passes
 from busdocs.models.site import Site
 from busdocs.secrets import SECRET_NAME, find_credential, walk_strings
@@ -59,6 +60,7 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("known_issues", KnownIssues),
     DataFile("releases", Releases),
     DataFile("training", Training),
+    DataFile("oncall", OnCall),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -78,6 +80,7 @@ class DataSet:
     known_issues: KnownIssues
     releases: Releases
     training: Training
+    oncall: OnCall
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
 
     def problem(self, name: str, path: PathKey, message: str) -> Problem:
@@ -285,6 +288,34 @@ def _monitoring_references(data: DataSet) -> Iterator[Problem]:
                        (("auto_scaling", "security_group"), infra.auto_scaling.security_group)]:
         if name not in groups:
             yield data.problem("infrastructure", path, f"unknown security group {name!r}")
+
+
+@check
+def _oncall_references(data: DataSet) -> Iterator[Problem]:
+    oc = data.oncall
+    people = {p.id for p in oc.people}
+    rotations = {r.name for r in oc.rotations}
+    for path, key, first in duplicates((("people", i, "id"), p.id) for i, p in enumerate(oc.people)):
+        yield data.problem("oncall", path, f"duplicate person {key!r} (first at {format_path(first)})")
+    for path, key, first in duplicates((("teams", i, "id"), t.id) for i, t in enumerate(oc.teams)):
+        yield data.problem("oncall", path, f"duplicate team {key!r} (first at {format_path(first)})")
+    for i, team in enumerate(oc.teams):
+        if team.lead not in people:
+            yield data.problem("oncall", ("teams", i, "lead"), f"unknown person {team.lead!r}")
+    for i, rotation in enumerate(oc.rotations):
+        for j, member in enumerate(rotation.members):
+            if member not in people:
+                yield data.problem("oncall", ("rotations", i, "members", j), f"unknown person {member!r}")
+    for i, policy in enumerate(oc.escalation_policies):
+        for j, step in enumerate(policy.steps):
+            if step.who not in people and step.who not in rotations and not step.who.startswith("#"):
+                yield data.problem("oncall", ("escalation_policies", i, "steps", j, "who"),
+                                   f"{step.who!r} is no person id, rotation name or Slack channel")
+    owned = {s for t in oc.teams for s in t.services}
+    for i, alarm in enumerate(data.monitoring.alarms):
+        if alarm.service not in owned:
+            yield data.problem("monitoring", ("alarms", i, "service"),
+                               f"no team in data/oncall.yml owns service {alarm.service!r}")
 
 
 def page_exists(root: Path, target: str) -> bool:

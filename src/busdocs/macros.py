@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from busdocs import dashboard, helpcenter, news, reference, render
+from busdocs import dashboard, helpcenter, news, reference, render, runbooks
 from busdocs.errors import BusdocsError
 
 
@@ -189,3 +189,58 @@ def define_env(env: Any) -> None:
     def news_list() -> str:
         """Published news pieces, newest first (drafts too, marked, under `mkdocs serve`)."""
         return news.listing_markdown(plugin.news, plugin.today, current_src_uri(), plugin.serving)
+
+    @env.macro
+    @guarded
+    def alarm(audience: str, name: str) -> Any:
+        """One alarm from `data/monitoring.yml` (internal pages): `{{ alarm("rds-high-cpu").threshold }}`."""
+        internal_only(audience, "alarm data")
+        found = data.monitoring.alarm(name)
+        if found is None:
+            raise render.LookupFailed(f"no alarm {name!r} in data/monitoring.yml")
+        return found
+
+    @env.macro
+    @guarded
+    def infra(audience: str) -> Any:
+        """The production resources of `data/infrastructure.yml` (internal pages): `{{ infra().database.identifier }}`."""
+        internal_only(audience, "infrastructure data")
+        return data.infrastructure
+
+    @env.macro
+    @guarded
+    def oncall(audience: str) -> Any:
+        """Teams, rotations and escalation policies of `data/oncall.yml` (internal pages)."""
+        internal_only(audience, "on-call data")
+        return data.oncall
+
+    @env.macro
+    @guarded
+    def alarm_facts(audience: str) -> str:
+        """A table of the current runbook's alarms as CloudWatch defines them, with who is paged."""
+        internal_only(audience, "alarm data")
+        names = (env.page.meta.get("alarms") if env.page is not None else None) or []
+        return reference.alarm_facts_markdown(data.monitoring, data.oncall, names,
+                                              env.page.meta.get("escalation") if env.page else None)
+
+    @env.macro
+    @guarded
+    def alarm_index(audience: str) -> str:
+        """Every alarm with its runbook link, severity, service and review state."""
+        internal_only(audience, "alarm data")
+        books, _ = runbooks.load_runbooks(data.root)
+        return reference.alarm_index_markdown(data.monitoring, books, plugin.today)
+
+    @env.macro
+    @guarded
+    def severity_table(audience: str) -> str:
+        """The SEV1–SEV3 matrix from `data/monitoring.yml` (internal pages)."""
+        internal_only(audience, "the severity matrix")
+        return reference.severity_markdown(data.monitoring)
+
+    @env.macro
+    @guarded
+    def oncall_tables(audience: str) -> str:
+        """Rotations, escalation policies, teams and people from `data/oncall.yml` (internal pages)."""
+        internal_only(audience, "on-call data")
+        return reference.oncall_markdown(data.oncall)

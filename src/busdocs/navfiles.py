@@ -10,6 +10,7 @@ In `mkdocs.yml` a nav entry whose target ends in `/` (`- Students: students/`) s
 - Passes:
     - pass-types.md
     - buy-a-pass.md
+- "*"            # every other page of the folder, by file name
 ```
 """
 
@@ -70,7 +71,16 @@ def _section(target: str, folders: Sequence[tuple[str, Path]], problems: list[Pr
             if not isinstance(loaded.data, list):
                 problems.append(Problem(loaded.path, 1, "", "a .nav.yml holds a list of pages"))
                 return []
-            return [_prefixed(e, target, folders, problems) for e in loaded.data]
+            listed = {e if isinstance(e, str) else next(iter(e.values()), None) for e in loaded.data}
+            entries: list[Any] = []
+            for entry in loaded.data:
+                if entry == "*":  # the rest of the folder's pages, sorted by file name
+                    rest = sorted(p.name for p in nav_path.parent.glob("*.md")
+                                  if p.name not in listed and p.name != "index.md")
+                    entries.extend(rest)
+                else:
+                    entries.append(entry)
+            return [_prefixed(e, target, folders, problems) for e in entries]
     problems.append(Problem(Path("mkdocs.yml"), None, "nav", f"{target!r} names a folder without a {NAV_FILE}"))
     return []
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +186,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if source and "revision_date" not in page.meta:
             when = gitdates.last_updated(source, self.root, self._dates)  # type: ignore[arg-type]
             page.meta["revision_date"] = gitdates.format_date(when)
+        if source and source.startswith(f"{self.config.runbooks_dir}/alarms/") and "alarms" in page.meta:
+            markdown = runbook_page(page.meta, markdown, self.today)
         return markdown
 
     def on_page_context(self, context: dict[str, Any], *, page: Any, config: MkDocsConfig,
@@ -216,6 +218,25 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self._site_dir is not None:
             buildinfo.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
                                    detail=str(error)[:500])
+
+
+def runbook_page(meta: dict[str, Any], markdown: str, today: date) -> str:
+    """Alarm names become tags ranked high in search; a runbook past its review date says so."""
+    alarms = [str(a) for a in meta.get("alarms", [])]
+    meta["tags"] = list(dict.fromkeys([*alarms, *meta.get("tags", [])]))
+    meta.setdefault("search", {"boost": 10})
+    reviewed, interval = meta.get("last_reviewed"), meta.get("review_interval_days")
+    if isinstance(reviewed, date) and isinstance(interval, int):
+        due = reviewed + timedelta(days=interval)
+        if today > due:
+            banner = (f'!!! warning "Review overdue"\n\n    This runbook was last reviewed on {reviewed.isoformat()} '
+                      f"and was due for review on {due.isoformat()}. Follow it, but double-check commands and "
+                      "thresholds against the data, and tell the owner team.\n\n")
+            lines = markdown.split("\n")
+            heading = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
+            lines.insert(heading + 1, "\n" + banner)
+            markdown = "\n".join(lines)
+    return markdown
 
 
 def _today() -> date:

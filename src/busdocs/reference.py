@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from busdocs.models.infrastructure import Infrastructure
 from busdocs.models.monitoring import Alarm, Monitoring
+from busdocs.models.oncall import OnCall
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -118,4 +119,82 @@ def monitoring_markdown(mon: Monitoring, link_runbooks: bool = False, base: str 
         parts += ["## Uptime checks", table(["URL", "Every", "Expects"],
                                             [(c.url, f"{c.interval_minutes} min", c.expect)
                                              for c in mon.uptime_checks])]
+    return "\n\n".join(parts)
+
+
+def alarm_facts_markdown(mon: Monitoring, oc: OnCall, names: Sequence[str], escalation: str | None) -> str:
+    """The definition of each alarm a runbook covers, and its escalation path."""
+    rows = []
+    for name in names:
+        a = mon.alarm(name)
+        if a is None:
+            continue
+        dims = ", ".join(f"{k}={v}" for k, v in a.dimensions.items()) or "—"
+        rows += [("Alarm", f"`{a.name}`: {a.summary}"), ("Fires when", a.condition),
+                 ("Metric", f"`{a.namespace}` / `{a.metric}` ({dims})"),
+                 ("Missing data", a.treat_missing_data), ("Severity", a.severity),
+                 ("Notifies", f"SNS `{a.topic}`"), ("Dashboard", f"CloudWatch → Dashboards → **{a.dashboard}**")]
+    policy = next((p for p in oc.escalation_policies if p.id == escalation), None)
+    if policy is not None:
+        people = {p.id: p for p in oc.people}
+        steps = []
+        for step in policy.steps:
+            who = people[step.who] if step.who in people else None
+            label = f"{who.name} ({who.role}, {who.phone})" if who else step.who
+            steps.append(f"{label} at +{step.after_minutes} min")
+        rows.append(("Escalation", f"{policy.name}: " + "; ".join(steps)))
+    return table(["", ""], rows)
+
+
+def alarm_index_markdown(mon: Monitoring, books: Sequence[object], today: object) -> str:
+    """All alarms, most severe first, each linking its runbook, with review state."""
+    by_name = {getattr(b, "name"): b for b in books}
+    order = {s.id: i for i, s in enumerate(mon.severities)}
+    rows = []
+    for a in sorted(mon.alarms, key=lambda a: (order.get(a.severity, 9), a.name)):
+        book = by_name.get(a.name)
+        if book is None:
+            review = "**no runbook**"
+        elif book.review_overdue(today):  # type: ignore[attr-defined]
+            review = f"**overdue** since {book.review_due().isoformat()}"  # type: ignore[attr-defined]
+        else:
+            review = f"due {book.review_due().isoformat()}"  # type: ignore[attr-defined]
+        link = f"[`{a.name}`]({a.name}.md)" if book is not None else f"`{a.name}`"
+        rows.append((link, a.severity, a.service, a.summary, a.condition, review))
+    return table(["Alarm", "Severity", "Service", "What fired", "Condition", "Review"], rows)
+
+
+def severity_markdown(mon: Monitoring) -> str:
+    """The severity matrix, defined once in `data/monitoring.yml`."""
+    return table(["Severity", "Meaning", "Examples", "Pages on-call", "Acknowledge within", "Status page within",
+                  "Updates every"],
+                 [(f"**{s.id}** {s.name}", s.meaning, s.examples, s.page, f"{s.acknowledge_minutes} min",
+                   f"{s.status_page_minutes} min" if s.status_page_minutes else "no public update",
+                   f"{s.update_every_minutes} min" if s.update_every_minutes else "—") for s in mon.severities])
+
+
+def oncall_markdown(oc: OnCall) -> str:
+    """Teams, rotations and escalation policies, with names and work phones."""
+    people = {p.id: p for p in oc.people}
+
+    def who(ref: str) -> str:
+        person = people.get(ref)
+        return f"{person.name} ({person.role}, {person.phone})" if person else ref
+
+    parts = [
+        f"Incidents are run in `{oc.incident_channel}`; the call is {oc.bridge}.",
+        "### Rotations",
+        table(["Rotation", "Hands over", "Order"],
+              [(r.name, r.handover, " → ".join(people[m].name for m in r.members if m in people))
+               for r in oc.rotations]),
+        "### Escalation policies",
+        table(["Policy", "Steps"],
+              [(f"`{p.id}` {p.name}", "; ".join(f"+{s.after_minutes} min: {who(s.who)}" for s in p.steps))
+               for p in oc.escalation_policies]),
+        "### Teams",
+        table(["Team", "Lead", "Slack", "PagerDuty schedule", "Owns"],
+              [(t.name, who(t.lead), t.slack, t.pagerduty_schedule, t.services) for t in oc.teams]),
+        "### People",
+        table(["Name", "Role", "Work phone", "E-mail"], [(p.name, p.role, p.phone, p.email) for p in oc.people]),
+    ]
     return "\n\n".join(parts)
