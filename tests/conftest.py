@@ -11,7 +11,7 @@ import pytest
 from busdocs.build import BuildResult, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_PARTS = ("docs", "guides", "runbooks", "data", "macros", "overrides", "mkdocs.yml",
+PROJECT_PARTS = ("docs", "guides", "runbooks", "data", "macros", "overrides", "src", "mkdocs.yml", "mkdocs.offline.yml",
                  "mkdocs.internal.yml")
 
 

@@ -120,3 +120,22 @@ def test_missing_file_is_a_problem(tmp_path: Path) -> None:
 def test_every_data_file_has_a_model() -> None:
     names = {p.stem for p in (ROOT / "data").glob("*.yml")}
     assert names == {spec.name for spec in DATA_FILES}
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS secret access key"),
+        ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+        ("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", "a SendGrid API key"),
+        ("postgresql://app:hunter2@db.example.com/x", "a password in a URL"),
+        ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
+        ("#/components/schemas/UserNotificationSettingsUpdate", None),
+        ("postgresql://bus_tracker_app@prod-db.rds.amazonaws.com:5432/bus_tracker", None),
+        ("prod/jwt/secret", None),
+    ],
+)
+def test_credential_patterns(text: str, label: str | None) -> None:
+    from busdocs.secrets import find_credential
+
+    assert find_credential(text) == label

@@ -18,7 +18,10 @@ from pathlib import Path
 
 from busdocs.errors import BusdocsError
 
-SITES: dict[str, str] = {"public": "mkdocs.yml", "internal": "mkdocs.internal.yml"}
+SITES: dict[str, str] = {"public": "mkdocs.yml", "internal": "mkdocs.internal.yml", "offline": "mkdocs.offline.yml"}
+"""Each site and its configuration. `offline` is the internal site as a file:// bundle."""
+OFFLINE_ZIP = "downloads/bus-tracker-ops-offline.zip"
+"""Where the offline bundle's zip goes inside the internal site."""
 
 
 class BuildFailed(BusdocsError):
@@ -137,3 +140,18 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return BuildResult(site, out_dir, time.perf_counter() - started, pages)
+
+
+def zip_offline(offline_dir: Path, internal_dir: Path) -> Path:
+    """Zip the offline bundle into the internal site's downloads (never into the public site)."""
+    import zipfile
+
+    target = internal_dir / OFFLINE_ZIP
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for path in sorted(offline_dir.rglob("*")):
+            if path.is_file() and path.name != ".busdocs-build.json":
+                archive.write(path, Path("bus-tracker-ops") / path.relative_to(offline_dir))
+    partial.replace(target)
+    return target

@@ -8,23 +8,30 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 MARKER = ".busdocs-build.json"
 State = Literal["building", "complete", "failed"]
 
 
-def write_marker(site_dir: Path, audience: str, state: State, environment: str, detail: str = "") -> None:
-    """Record the build's audience and state in `site_dir`."""
+def write_marker(site_dir: Path, audience: str, state: State, environment: str, detail: str = "",
+                 pages: list[dict[str, object]] | None = None) -> None:
+    """Record the build's audience and state in `site_dir`.
+
+    `pages` lists the site's pages in navigation order (`src`, `url`, `title`, `sections`), for
+    tools that read the built site (the PDF handbooks).
+    """
     site_dir.mkdir(parents=True, exist_ok=True)
-    record = {"audience": audience, "state": state, "environment": environment,
-              "time": datetime.now(UTC).isoformat(timespec="seconds")}
+    record: dict[str, object] = {"audience": audience, "state": state, "environment": environment,
+                                 "time": datetime.now(UTC).isoformat(timespec="seconds")}
     if detail:
         record["detail"] = detail
+    if pages is not None:
+        record["pages"] = pages
     (site_dir / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-def read_marker(site_dir: Path) -> dict[str, str] | None:
+def read_marker(site_dir: Path) -> dict[str, Any] | None:
     """The build record of `site_dir`, or None when there is none (or it is unreadable)."""
     try:
         return json.loads((site_dir / MARKER).read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from busdocs import runbooks
+from busdocs import openapi, runbooks
 from busdocs.data import load_data
 from busdocs.errors import Problem, ProblemsError
 from busdocs.schemas import stale_schemas
@@ -29,6 +29,8 @@ def run_checks(root: Path, today: date | None = None) -> CheckResult:
     except ProblemsError as exc:
         result.problems.extend(exc.problems)
     result.problems.extend(stale_schemas(root))
+    if (root / openapi.SPEC).exists():
+        result.problems.extend(openapi.spec_problems(openapi.load_spec(root)))
     books, found = runbooks.load_runbooks(root)
     result.problems.extend(found)
     if data is not None:

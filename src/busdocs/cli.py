@@ -43,7 +43,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Strict builds of the public and/or internal site."""
-    from busdocs.build import SITES, build_site
+    from busdocs.build import SITES, build_site, zip_offline
 
     root = _root(args)
     out = Path(args.out) if args.out else root / "site"
@@ -52,6 +52,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"building {site} site → {_display(out / site)} …", file=sys.stderr, flush=True)
         result = build_site(root, site, out / site)
         print(f"built {site} site: {result.pages} pages in {result.seconds:.1f} s", file=sys.stderr)
+        if site == "offline" and (out / "internal").is_dir():
+            archive = zip_offline(out / "offline", out / "internal")
+            print(f"offline bundle: {_display(archive)} ({archive.stat().st_size // 1024} KB)", file=sys.stderr)
     return 0
 
 
@@ -80,6 +83,120 @@ def cmd_status(args: argparse.Namespace) -> int:
         else:
             print_status(launch)
     return 0 if not args.gate or gate_status(launch, gates[args.gate]).ready else 1
+
+
+def cmd_runbook(args: argparse.Namespace) -> int:
+    """Print the runbook of an alarm (or list the best matches for other words), offline."""
+    from datetime import date
+
+    from busdocs import lookup, runbooks
+    from busdocs.data import load_data
+
+    root = _root(args)
+    data = load_data(root)
+    environment = args.env or data.environments.default
+    if data.environments.get(environment) is None:
+        _err(f"busdocs runbook: no environment {environment!r} in data/environments.yml")
+        return 2
+    books, problems = runbooks.load_runbooks(root)
+    by_name = {rb.name: rb for rb in books}
+    query = " ".join(args.query).strip()
+    if query in by_name:
+        text = lookup.render_runbook(by_name[query], data, environment, date.today())
+        if args.raw:
+            print(text)
+        else:
+            from rich.markdown import Markdown
+
+            from busdocs.terminal import console
+
+            out = console()
+            out.print(f"[bold]{query}[/bold]  ({environment}) — {lookup.runbook_url(lookup.ops_base_url(root), query)}")
+            out.print(Markdown(text, code_theme="ansi_dark"))
+        return 0
+    matches = lookup.rank(books, data, query)
+    if not matches:
+        _err(f"busdocs runbook: nothing matches {query!r}; closest runbooks: "
+             + ", ".join(lookup.closest(books, query)))
+        return 1
+    print(f"runbooks matching {query!r}, best first (print one with: busdocs runbook NAME):")
+    for m in matches[:10]:
+        alarm = data.monitoring.alarm(m.runbook.name)
+        summary = alarm.summary if alarm else (m.runbook.meta.description or "")
+        print(f"  {m.runbook.name:<28} {m.runbook.meta.severity}  {summary}")
+    return 0
+
+
+def cmd_alarms(args: argparse.Namespace) -> int:
+    """Every alarm with its runbook URL (JSON for the CloudWatch alarm descriptions)."""
+    import json
+
+    from busdocs import lookup
+    from busdocs.data import load_data
+
+    root = _root(args)
+    data = load_data(root)
+    base = args.base_url or lookup.ops_base_url(root)
+    rows = [{"name": a.name, "severity": a.severity, "service": a.service, "summary": a.summary,
+             "condition": a.condition, "topic": a.topic, "runbook_url": lookup.runbook_url(base, a.name),
+             "alarm_description": f"{a.summary} Runbook: {lookup.runbook_url(base, a.name)}"}
+            for a in data.monitoring.alarms]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['name']:<28} {row['severity']}  {row['runbook_url']}")
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    """Sync a built site to its S3 bucket and invalidate only what changed on CloudFront."""
+    import json
+
+    from busdocs.data import load_data
+    from busdocs.s3 import deploy, make_clients, rollback
+
+    root = _root(args)
+    config = load_data(root).deploy
+    targets = {t.name: t for t in config.targets}
+    if args.target not in targets:
+        _err(f"busdocs deploy: no target {args.target!r} in data/deploy.yml (known: {', '.join(targets)})")
+        return 2
+    target = targets[args.target]
+    overrides = {k: v for k, v in (("bucket", args.bucket), ("distribution_id", args.distribution_id)) if v}
+    if overrides:
+        target = target.model_copy(update=overrides)
+    site_dir = Path(args.site_dir) if args.site_dir else root / "site" / target.site
+    s3, cloudfront = make_clients(target, args.endpoint_url)
+    say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
+    verb = "rollback of" if args.rollback else "deploy of"
+    say(f"{verb} {target.site} site to s3://{target.bucket} ({target.name}){' — dry run' if args.dry_run else ''}")
+    if args.rollback:
+        result = rollback(target, config, s3, cloudfront, dry_run=args.dry_run, say=say)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("uploading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                      transient=True, console=_stderr_console()) as bar:
+            task = bar.add_task("", total=None)
+
+            def tick(done: int, total: int, key: str) -> None:
+                bar.update(task, completed=done, total=total, description=key[-50:])
+
+            result = deploy(site_dir, target, config, s3, cloudfront, dry_run=args.dry_run, progress=tick, say=say)
+    if args.format == "json":
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        done = "would upload" if args.dry_run else "uploaded"
+        print(f"{done} {len(result.uploaded)}, deleted {len(result.deleted)}, unchanged {result.unchanged}, "
+              f"invalidated {len(result.invalidated_paths)} paths")
+    return 0
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -123,8 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("build", help="strict builds of the sites", description=cmd_build.__doc__)
-    p.add_argument("--site", choices=["public", "internal", "all"], default="all",
-                   help="which site to build (default: all)")
+    p.add_argument("--site", choices=["public", "internal", "offline", "all"], default="all",
+                   help="which site to build; offline is the internal site as a file:// bundle (default: all)")
     p.add_argument("--out", metavar="DIR", help="output folder; sites go to DIR/public and DIR/internal "
                    "(default: site/)")
     p.set_defaults(func=cmd_build)
@@ -133,6 +250,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gate", metavar="NAME", help="exit 1 unless this gate is ready (e.g. launch, soft-launch)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("runbook", help="print a runbook for the terminal, offline", description=cmd_runbook.__doc__)
+    p.add_argument("query", nargs="+", help="an alarm name (exact) or search words")
+    p.add_argument("--env", help="environment the values are shown for (default: the data's default)")
+    p.add_argument("--raw", action="store_true", help="print Markdown instead of formatted text")
+    p.set_defaults(func=cmd_runbook)
+
+    p = sub.add_parser("alarms", help="list alarms with their runbook URLs", description=cmd_alarms.__doc__)
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--base-url", help="ops site address (default: site_url of mkdocs.internal.yml)")
+    p.set_defaults(func=cmd_alarms)
+
+    p = sub.add_parser("deploy", help="deploy a built site to S3 + CloudFront", description=cmd_deploy.__doc__)
+    p.add_argument("--target", required=True, help="target name from data/deploy.yml")
+    p.add_argument("--site-dir", metavar="DIR", help="the built site (default: site/<target's site>)")
+    p.add_argument("--dry-run", action="store_true", help="change nothing; print the exact plan")
+    p.add_argument("--rollback", action="store_true", help="restore the previous release")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--endpoint-url", help="S3/CloudFront endpoint (S3-compatible stores, tests)")
+    p.add_argument("--bucket", help="override the target's bucket")
+    p.add_argument("--distribution-id", help="override the target's CloudFront distribution")
+    p.set_defaults(func=cmd_deploy)
 
     p = sub.add_parser("schema", help="check or rewrite data/schemas/*.schema.json",
                        description=cmd_schema.__doc__)
@@ -157,6 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BusdocsError as exc:
         _err(f"busdocs {args.command}: {exc}")
         return 1
+    except Exception as exc:  # AWS errors: a clear line, not a traceback
+        if type(exc).__module__.startswith(("botocore", "boto3")):
+            _err(f"busdocs {args.command}: AWS: {exc}")
+            return 1
+        raise
     except KeyboardInterrupt:
         _err("interrupted")
         return 130

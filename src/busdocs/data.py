@@ -18,7 +18,9 @@ from pydantic import BaseModel, ValidationError
 
 from busdocs.errors import Problem, ProblemsError
 from busdocs.models.base import Model
+from busdocs.models.deploy import Deploy
 from busdocs.models.environments import Environments
+from busdocs.models.handbooks import Handbooks
 from busdocs.models.helpcenter import Faq, KnownIssues, Releases, Training
 from busdocs.models.infrastructure import Infrastructure
 from busdocs.models.launch import Launch
@@ -61,6 +63,8 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("releases", Releases),
     DataFile("training", Training),
     DataFile("oncall", OnCall),
+    DataFile("deploy", Deploy),
+    DataFile("handbooks", Handbooks),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -81,6 +85,8 @@ class DataSet:
     releases: Releases
     training: Training
     oncall: OnCall
+    deploy: Deploy
+    handbooks: Handbooks
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
 
     def problem(self, name: str, path: PathKey, message: str) -> Problem:
@@ -316,6 +322,21 @@ def _oncall_references(data: DataSet) -> Iterator[Problem]:
         if alarm.service not in owned:
             yield data.problem("monitoring", ("alarms", i, "service"),
                                f"no team in data/oncall.yml owns service {alarm.service!r}")
+
+
+@check
+def _deploy_targets(data: DataSet) -> Iterator[Problem]:
+    pairs = [(("targets", i, "name"), t.name) for i, t in enumerate(data.deploy.targets)]
+    for path, key, first in duplicates(pairs):
+        yield data.problem("deploy", path, f"duplicate target {key!r} (first at {format_path(first)})")
+    for ext, ctype in data.deploy.content_types.items():
+        if not ext.startswith("."):
+            yield data.problem("deploy", ("content_types", ext), "extensions start with a dot (.html)")
+        if (ctype.startswith("text/") or ctype.endswith(("json", "xml", "javascript"))) and "charset=" not in ctype:
+            yield data.problem("deploy", ("content_types", ext), f"text type {ctype!r} needs '; charset=utf-8'")
+    if data.deploy.headers[-1].glob != "**":
+        yield data.problem("deploy", ("headers", len(data.deploy.headers) - 1, "glob"),
+                           "the last header rule must match everything ('**')")
 
 
 def page_exists(root: Path, target: str) -> bool:

@@ -21,7 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from busdocs import buildinfo, gitdates, helpcenter, news
+from busdocs import buildinfo, gitdates, helpcenter, news, openapi, render
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.leakguard import scan_output
@@ -49,6 +49,8 @@ class BusdocsConfig(Config):
     """Navigation entries put before the public ones on the internal site."""
     news_dir = c.Type(str, default="news")
     """Folder of `docs/` holding communications pieces, published by their front matter date."""
+    api_pages = c.Optional(c.Type(str))
+    """Folder of the site where one page per tag of `data/openapi.yaml` is generated (e.g. `api`)."""
     release_feed = c.Optional(c.Type(str))
     """Where to write the Atom feed of `data/releases.yml` (e.g. `releases/feed.xml`)."""
     leak_guard = c.Type(bool, default=True)
@@ -70,6 +72,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._dates: dict[str, object] = {}
         self.serving = False
         self.news: list[news.Piece] = []
+        self._api_pages: list[openapi.TagPage] = []
         self.sources: dict[str, str] = {}
         """Where each page of the site comes from: `src_uri` → path in the repository."""
 
@@ -95,6 +98,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]
+        self._api_pages = self._openapi_pages() if self.config.api_pages else []
+        if config.nav and self._api_pages:
+            config.nav = _add_api_pages(config.nav, self.config.api_pages, self._api_pages)
         if config.nav:
             folders = [("", Path(config.docs_dir)), ("", self.root / self.config.guides_dir)]
             if self.config.audience == "internal":
@@ -116,6 +122,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 self.sources[file.src_uri] = file.edit_uri
         self._mount(files, config, self.root / self.config.guides_dir, prefix="")
         self._classify_news(files)
+        for api_page in self._api_pages:
+            files.append(File.generated(config, api_page.src_uri, content=api_page.markdown))
+            self.sources[api_page.src_uri] = str(openapi.SPEC)
         if self.config.release_feed and self.data is not None:
             feed = helpcenter.atom_feed(self.data.releases, self.today, config.site_url or "/", "releases/",
                                         f"{config.site_name}: release notes")
@@ -127,9 +136,18 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 self._replace_home(files, config, self.root / self.config.home)
         return files
 
+    def _openapi_pages(self) -> list[openapi.TagPage]:
+        loaded = openapi.load_spec(self.root)
+        if loaded.data is None:
+            raise PluginError(f"{openapi.SPEC}: " + "; ".join(str(p) for p in loaded.problems))
+        assert self.data is not None
+        base = render.variable_value(self.data, self.environment, "API_BASE_URL", "public")
+        return openapi.tag_pages(loaded.data, base, self.config.api_pages.strip("/"))
+
     def _classify_news(self, files: Files) -> None:
         """News pieces are outside the nav; unpublished ones are drafts (shown only by serve)."""
-        self.news, problems = [], []
+        self.news.clear()  # the same list object the macros hold
+        problems: list = []
         prefix = self.config.news_dir.strip("/") + "/"
         for file in files.documentation_pages():
             if not file.src_uri.startswith(prefix) or file.src_uri == prefix + "index.md":
@@ -198,6 +216,13 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     # ------------------------------------------------------------------ build
 
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # Page objects, in navigation order then the rest; titles are known after the build.
+        in_nav = {page.file.src_uri for page in nav.pages}
+        self._pages = [*nav.pages, *(f.page for f in files.documentation_pages()
+                                     if f.page is not None and f.src_uri not in in_nav)]
+        return nav
+
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._internal_outputs = set()
         buildinfo.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
@@ -211,13 +236,25 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 listing = "\n".join(f"  {leak}" for leak in leaks[:50])
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
                 raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
-        buildinfo.write_marker(site_dir, self.config.audience, "complete", self.environment)
+        buildinfo.write_marker(site_dir, self.config.audience, "complete", self.environment,
+                               pages=[page_record(p) for p in getattr(self, "_pages", [])
+                                      if p.file.inclusion.is_included()])
 
     def on_build_error(self, *, error: Exception) -> None:
         # The record says "failed" so nothing deploys a half-written site.
         if self._site_dir is not None:
             buildinfo.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
                                    detail=str(error)[:500])
+
+
+def page_record(page: Any) -> dict[str, object]:
+    """A page as the build record lists it: source, URL, title and the nav sections above it."""
+    sections = []
+    parent = page.parent
+    while parent is not None:
+        sections.insert(0, parent.title)
+        parent = parent.parent
+    return {"src": page.file.src_uri, "url": page.url, "title": page.title or "", "sections": sections}
 
 
 def runbook_page(meta: dict[str, Any], markdown: str, today: date) -> str:
@@ -247,6 +284,26 @@ def _today() -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise PluginError(f"{TODAY_VARIABLE}={text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _add_api_pages(nav: list[Any], folder: str, pages: list[openapi.TagPage]) -> list[Any]:
+    """Append the generated API pages to the nav section that holds `<folder>/index.md`."""
+    index = f"{folder.strip('/')}/index.md"
+
+    def walk(entries: list[Any]) -> list[Any]:
+        out = []
+        for entry in entries:
+            if isinstance(entry, dict) and len(entry) == 1:
+                ((title, value),) = entry.items()
+                if value == index:
+                    entry = {title: [index, *({p.tag: p.src_uri} for p in pages)]}
+                elif isinstance(value, list):
+                    entry = {title: walk(value) if index not in value else
+                             [*value, *({p.tag: p.src_uri} for p in pages)]}
+            out.append(entry)
+        return out
+
+    return walk(list(nav))
 
 
 def _is_home_entry(entry: Any) -> bool:

@@ -31,9 +31,17 @@ SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|LICENSE_KEY|PRI
 def find_credential(text: str) -> str | None:
     """What credential `text` looks like, or None."""
     for label, pattern in CREDENTIAL_PATTERNS:
-        if pattern.search(text):
+        for match in pattern.finditer(text):
+            if label == "an AWS secret access key" and not _random_looking(match.group(0)):
+                continue  # a long identifier (a path, a schema name), not a key
             return label
     return None
+
+
+def _random_looking(run: str) -> bool:
+    """Real secret keys mix upper case, lower case and digits throughout."""
+    return (sum(c.isupper() for c in run) >= 5 and sum(c.islower() for c in run) >= 5
+            and any(c.isdigit() for c in run))
 
 
 def walk_strings(data: Any, here: PathKey = ()) -> Iterator[tuple[PathKey, str]]:

@@ -56,7 +56,7 @@ class Alarm(Model):
     """`Average`, `Sum`, `Maximum`, `Minimum` or a percentile (`p95`)."""
     dimensions: dict[str, str] = Field(default_factory=dict)
     comparison: Comparison
-    threshold: float
+    threshold: int | float
     unit: str = ""
     period: int = Field(gt=0)
     """Seconds per data point."""

@@ -1,0 +1,364 @@
+"""Deploy to S3 + CloudFront: a moto server on 127.0.0.1, spoken to by boto3 over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from busdocs import buildinfo
+from busdocs.cli import main
+from busdocs.data import load_data
+from busdocs.deploy import collapse, glob_to_regex, headers_for, is_fingerprinted, plan_sync, scan_site, urls_for_keys
+from busdocs.s3 import DeployError, deploy, rollback
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = load_data(ROOT).deploy
+TARGET = next(t for t in CONFIG.targets if t.name == "help-production")
+
+
+# ------------------------------------------------------------------ pure planning
+
+
+@pytest.mark.parametrize(
+    ("key", "cache", "ctype"),
+    [
+        ("assets/javascripts/bundle.a5f9d56c.min.js", "public, max-age=31536000, immutable",
+         "text/javascript; charset=utf-8"),
+        ("assets/stylesheets/main.57a0d79d.min.css.map", "public, max-age=31536000, immutable",
+         "application/json; charset=utf-8"),
+        ("assets/javascripts/lunr/min/lunr.stemmer.support.min.js", "public, max-age=3600",
+         "text/javascript; charset=utf-8"),
+        ("index.html", "public, max-age=0, must-revalidate", "text/html; charset=utf-8"),
+        ("students/sign-up/index.html", "public, max-age=0, must-revalidate", "text/html; charset=utf-8"),
+        ("search/search_index.json", "public, max-age=0, must-revalidate", "application/json; charset=utf-8"),
+        ("sitemap.xml.gz", "public, max-age=0, must-revalidate", "application/gzip"),
+        ("downloads/student-guide.pdf", "public, max-age=3600, must-revalidate", "application/pdf"),
+        ("assets/favicon.svg", "public, max-age=3600", "image/svg+xml; charset=utf-8"),
+    ],
+)
+def test_headers_by_rule(key: str, cache: str, ctype: str) -> None:
+    assert headers_for(key, CONFIG.headers, CONFIG.content_types) == (cache, ctype)
+
+
+@pytest.mark.parametrize(("glob", "key", "match"), [("**.html", "a/b/index.html", True), ("*.html", "a/b.html", False),
+                                                    ("sitemap.xml*", "sitemap.xml.gz", True),
+                                                    ("downloads/*.pdf", "downloads/x/y.pdf", False)])
+def test_glob(glob: str, key: str, match: bool) -> None:
+    assert bool(glob_to_regex(glob).match(key)) is match
+
+
+@pytest.mark.parametrize(
+    ("keys", "budget", "expected"),
+    [
+        (["students/sign-up/index.html"], 10, ["/students/sign-up/", "/students/sign-up/index.html"]),
+        (["index.html"], 10, ["/", "/index.html"]),
+        (["assets/javascripts/bundle.a5f9d56c.min.js"], 10, []),
+        (["students/a/index.html", "students/b/index.html", "students/c/index.html"], 4,
+         ["/students/a/*", "/students/b/*", "/students/c/*"]),
+        (["students/a/index.html", "students/b/index.html", "students/c/index.html"], 2, ["/students/*"]),
+        ([f"s{i}/index.html" for i in range(20)], 5, ["/*"]),
+        (["students/a/index.html", "faq/index.html"], 3, ["/faq/", "/faq/index.html", "/students/a/*"]),
+    ],
+)
+def test_invalidation_paths(keys: list[str], budget: int, expected: list[str]) -> None:
+    assert collapse(urls_for_keys(keys), budget) == expected
+
+
+def test_fingerprints() -> None:
+    assert is_fingerprinted("assets/javascripts/workers/search.2c215733.min.js")
+    assert not is_fingerprinted("assets/javascripts/lunr/tinyseg.js")
+
+
+# ------------------------------------------------------------------ moto server
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    cloudfront = boto3.client("cloudfront", endpoint_url=moto_endpoint, region_name="us-east-1")
+    bucket = f"t-{request.node.name.lower().replace('_', '-')[:40]}-{id(request) % 9999}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    dist = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": bucket, "Comment": "test", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": f"{bucket}.s3.amazonaws.com",
+                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
+    target = TARGET.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
+    return {"s3": s3, "cloudfront": cloudfront, "bucket": bucket, "target": target, "endpoint": moto_endpoint,
+            "distribution_id": dist["Id"]}
+
+
+class _Raw:
+    """The raw body of a made-up HTTP response (botocore reads it as a stream)."""
+
+    def __init__(self, body: bytes = b"") -> None:
+        self.body = body
+
+    def stream(self, **kwargs):  # noqa: ANN201 - botocore's interface
+        yield self.body
+
+
+def error_response(request, status: int):  # noqa: ANN201
+    """An HTTP error from the 'server', as botocore would receive it."""
+    from botocore.awsrequest import AWSResponse
+
+    body = f"<Error><Code>{'SlowDown' if status == 503 else 'InternalError'}</Code><Message>injected</Message></Error>"
+    return AWSResponse(request.url, status, {}, _Raw(body.encode()))
+
+
+def make_site(folder: Path, pages: dict[str, str] | None = None, audience: str = "public",
+              state: str = "complete", asset_hash: str = "a5f9d56c") -> Path:
+    files = {"index.html": "<h1>Home</h1>", "404.html": "<h1>Not found</h1>", "faq/index.html": "<h1>FAQ</h1>",
+             "students/index.html": "<h1>Students</h1>", "students/sign-up/index.html": "<h1>Sign up</h1>",
+             f"assets/javascripts/bundle.{asset_hash}.min.js": f"console.log('{asset_hash}')",
+             "assets/stylesheets/main.57a0d79d.min.css": "body{}", "search/search_index.json": '{"docs": []}',
+             "sitemap.xml": "<urlset/>", **(pages or {})}
+    for key, text in files.items():
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    buildinfo.write_marker(folder, audience, state, "production")
+    return folder
+
+
+def bucket_state(aws: dict[str, object]) -> dict[str, tuple[str, str | None]]:
+    s3, bucket = aws["s3"], aws["bucket"]
+    state = {}
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        if item["Key"].startswith(".busdocs/"):
+            continue
+        head = s3.head_object(Bucket=bucket, Key=item["Key"])
+        state[item["Key"]] = (item["ETag"], head.get("CacheControl"))
+    return state
+
+
+def run(aws, site: Path, **kwargs):
+    lines: list[str] = []
+    result = deploy(site, aws["target"], CONFIG, aws["s3"], aws["cloudfront"], say=lines.append, **kwargs)
+    return result, lines
+
+
+def invalidations(aws) -> list[list[str]]:
+    cf = aws["cloudfront"]
+    items = cf.list_invalidations(DistributionId=aws["distribution_id"])["InvalidationList"].get("Items", [])
+    return [cf.get_invalidation(DistributionId=aws["distribution_id"], Id=i["Id"])["Invalidation"]
+            ["InvalidationBatch"]["Paths"].get("Items", []) for i in items]
+
+
+def test_first_deploy_then_unchanged_redeploy_does_nothing(aws, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    first, lines = run(aws, site)
+    assert len(first.uploaded) == 9 and first.deleted == [] and first.invalidated_paths == []
+    assert "plan: 9 new" in lines[0]
+    state = bucket_state(aws)
+    assert state["assets/javascripts/bundle.a5f9d56c.min.js"][1] == "public, max-age=31536000, immutable"
+    assert state["index.html"][1] == "public, max-age=0, must-revalidate"
+    head = aws["s3"].head_object(Bucket=aws["bucket"], Key="faq/index.html")
+    assert head["ContentType"] == "text/html; charset=utf-8"
+    again, _ = run(aws, make_site(tmp_path / "rebuilt"))  # a rebuild: new mtimes, same bytes
+    assert again.uploaded == [] and again.deleted == [] and again.invalidated_paths == [] and again.unchanged == 9
+    assert invalidations(aws) == []
+
+
+def test_one_changed_page_uploads_and_invalidates_only_it(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1"))
+    result, lines = run(aws, make_site(tmp_path / "v2", {"faq/index.html": "<h1>FAQ, updated</h1>"}))
+    assert result.uploaded == ["faq/index.html"]
+    assert result.invalidated_paths == ["/faq/", "/faq/index.html"]
+    assert any("upload  faq/index.html  (content changed)" in line for line in lines)
+    assert invalidations(aws) == [["/faq/", "/faq/index.html"]]
+
+
+def test_order_assets_then_data_then_pages_root_last_and_deletes_after(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1", {"old/index.html": "<p>old</p>"}))
+    calls: list[str] = []
+
+    def record(params, **kwargs) -> None:
+        calls.append(f"{kwargs['event_name'].split('.')[-1]}:{params.get('Key', '')}")
+
+    aws["s3"].meta.events.register("provide-client-params.s3.*", record)
+    site = make_site(tmp_path / "v2", {"faq/index.html": "<h1>new faq</h1>", "index.html": "<h1>new home</h1>",
+                                        "search/search_index.json": '{"docs": [1]}'}, asset_hash="b6e0a7d1")
+    run(aws, site)
+    aws["s3"].meta.events.unregister("provide-client-params.s3.*", record)
+    site_puts = [(i, c.split(":", 1)[1]) for i, c in enumerate(calls)
+                 if c.startswith("PutObject:") and not c.startswith("PutObject:.busdocs/")]
+    assert [key for _, key in site_puts] == ["assets/javascripts/bundle.b6e0a7d1.min.js", "search/search_index.json",
+                                             "faq/index.html", "index.html"]
+    delete_at = next(i for i, c in enumerate(calls) if c.startswith("DeleteObjects"))
+    assert delete_at > site_puts[-1][0]  # deletes only after every upload
+    state = bucket_state(aws)
+    assert "old/index.html" not in state
+    assert "assets/javascripts/bundle.a5f9d56c.min.js" in state  # previous release's asset kept (grace)
+
+
+def test_grace_period_expires(aws, tmp_path: Path) -> None:
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    run(aws, make_site(tmp_path / "v1"), now=start)
+    run(aws, make_site(tmp_path / "v2", asset_hash="b6e0a7d1"), now=start + timedelta(days=1))
+    assert "assets/javascripts/bundle.a5f9d56c.min.js" in bucket_state(aws)
+    result, _ = run(aws, make_site(tmp_path / "v3", asset_hash="b6e0a7d1"), now=start + timedelta(days=9))
+    assert result.deleted == ["assets/javascripts/bundle.a5f9d56c.min.js"] and result.invalidated_paths == []
+
+
+def test_header_change_is_a_copy_without_bytes(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1"))
+    changed = CONFIG.model_copy(update={"headers": [CONFIG.headers[0].model_copy(
+        update={"glob": "**.html", "fingerprinted": False, "cache_control": "public, max-age=60"}), *CONFIG.headers]})
+    calls: list[str] = []
+    aws["s3"].meta.events.register("provide-client-params.s3.*",
+                                   lambda params, **kw: calls.append(kw["event_name"].split(".")[-1]))
+    result = deploy(make_site(tmp_path / "v2"), aws["target"], changed, aws["s3"], aws["cloudfront"],
+                    say=lambda _: None)
+    assert sorted(result.uploaded) == sorted(k for k in bucket_state(aws) if k.endswith(".html"))
+    assert calls.count("CopyObject") == 5 and calls.count("PutObject") == 3  # the pages' bytes are not re-sent
+    assert bucket_state(aws)["faq/index.html"][1] == "public, max-age=60"
+
+
+def test_delete_limits_refuse_and_change_nothing(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(10)}))
+    before = bucket_state(aws)
+    with pytest.raises(DeployError, match="max_delete_share"):
+        run(aws, make_site(tmp_path / "v2"))
+    assert bucket_state(aws) == before
+
+
+def test_dry_run_leaves_the_bucket_identical(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1"))
+    before = bucket_state(aws)
+    manifest = aws["s3"].get_object(Bucket=aws["bucket"], Key=".busdocs/manifest.json")["Body"].read()
+    result, lines = run(aws, make_site(tmp_path / "v2", {"faq/index.html": "<p>x</p>", "new/index.html": "<p>n</p>"}),
+                        dry_run=True)
+    assert result.dry_run and sorted(result.uploaded) == ["faq/index.html", "new/index.html"]
+    assert any("(new)" in line for line in lines) and any("(content changed)" in line for line in lines)
+    assert bucket_state(aws) == before
+    assert aws["s3"].get_object(Bucket=aws["bucket"], Key=".busdocs/manifest.json")["Body"].read() == manifest
+    assert invalidations(aws) == []
+
+
+@pytest.mark.parametrize(("audience", "state", "fragment"), [("internal", "complete", "internal build"),
+                                                             ("public", "building", "'building'"),
+                                                             ("public", "failed", "'failed'")])
+def test_guards_refuse_wrong_audience_and_unfinished_builds(aws, tmp_path: Path, audience, state, fragment) -> None:
+    with pytest.raises(DeployError, match=fragment):
+        run(aws, make_site(tmp_path / "site", audience=audience, state=state))
+    assert bucket_state(aws) == {}
+
+
+def test_server_errors_mid_run_then_a_rerun_converges(aws, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "v1", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(6)})
+    failures = {"left": 40}
+
+    def fail_puts(request, **kwargs):  # after three uploads, every PUT answers 500 (retries exhausted)
+        if request.method == "PUT" and "p3" in request.url and failures["left"] > 0:
+            failures["left"] -= 1
+            return error_response(request, 500)
+        return None
+
+    aws["s3"].meta.events.register_first("before-send.s3.PutObject", fail_puts)
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError, match="InternalError"):
+        run(aws, site)
+    aws["s3"].meta.events.unregister("before-send.s3.PutObject", fail_puts)
+    partial = bucket_state(aws)
+    assert "p3/index.html" not in partial and partial  # some uploads landed, nothing deleted
+    rerun, _ = run(aws, site)
+    assert "p3/index.html" in rerun.uploaded and "index.html" in rerun.uploaded
+    final = bucket_state(aws)
+    clean = make_site(tmp_path / "again", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(6)})
+    again, _ = run(aws, clean)
+    assert again.uploaded == [] and bucket_state(aws) == final and len(final) == 15
+
+
+def test_transient_5xx_and_throttling_are_retried(aws, tmp_path: Path) -> None:
+    from busdocs.s3 import make_clients
+
+    s3, cloudfront = make_clients(aws["target"], aws["endpoint"])
+    flaky = {"left": 2}
+
+    def throttle(request, **kwargs):
+        if request.method == "PUT" and flaky["left"] > 0:
+            flaky["left"] -= 1
+            return error_response(request, 503)
+        return None
+
+    s3.meta.events.register_first("before-send.s3.PutObject", throttle)
+    result = deploy(make_site(tmp_path / "v1"), aws["target"], CONFIG, s3, cloudfront, say=lambda _: None)
+    assert flaky["left"] == 0 and len(result.uploaded) == 9
+
+
+def test_failed_invalidation_is_retried_by_the_next_run(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1"))
+
+    def refuse(request, **kwargs):
+        return error_response(request, 500)
+
+    aws["cloudfront"].meta.events.register_first("before-send.cloudfront.CreateInvalidation", refuse)
+    with pytest.raises(DeployError, match="next run sends it again"):
+        run(aws, make_site(tmp_path / "v2", {"faq/index.html": "<p>changed</p>"}))
+    aws["cloudfront"].meta.events.unregister("before-send.cloudfront.CreateInvalidation", refuse)
+    result, _ = run(aws, make_site(tmp_path / "v3", {"faq/index.html": "<p>changed</p>"}))
+    assert result.uploaded == [] and result.invalidated_paths == ["/faq/", "/faq/index.html"]
+    assert invalidations(aws) == [["/faq/", "/faq/index.html"]]
+
+
+def test_rollback_restores_the_previous_release(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1"))
+    v1 = bucket_state(aws)
+    run(aws, make_site(tmp_path / "v2", {"faq/index.html": "<p>bad faq</p>", "extra/index.html": "<p>x</p>"}))
+    result = rollback(aws["target"], CONFIG, aws["s3"], aws["cloudfront"], say=lambda _: None)
+    assert result.uploaded == ["faq/index.html"] and result.deleted == ["extra/index.html"]
+    body = aws["s3"].get_object(Bucket=aws["bucket"], Key="faq/index.html")["Body"].read()
+    assert body == b"<h1>FAQ</h1>"
+    assert {k: v[1] for k, v in bucket_state(aws).items()} == {k: v[1] for k, v in v1.items()}
+    assert ["/extra/", "/extra/index.html", "/faq/", "/faq/index.html"] in invalidations(aws)
+
+
+def test_cli_json_output_and_unchanged_redeploy(aws, tmp_path: Path, capsys) -> None:
+    site = make_site(tmp_path / "site")
+    argv = ["--root", str(ROOT), "deploy", "--target", "help-production", "--site-dir", str(site),
+            "--endpoint-url", aws["endpoint"], "--bucket", aws["bucket"], "--distribution-id",
+            aws["distribution_id"], "--format", "json"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert set(first) == {"uploaded", "deleted", "unchanged", "invalidated_paths", "dry_run"}
+    assert len(first["uploaded"]) == 9 and first["dry_run"] is False
+    assert main(argv) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second == {"uploaded": [], "deleted": [], "unchanged": 9, "invalidated_paths": [], "dry_run": False}
+    wrong = [a if a != "help-production" else "ops-production" for a in argv[:-2]]
+    assert main(wrong) == 1
+    assert "public build and target 'ops-production' takes internal builds only" in capsys.readouterr().err
+
+
+def test_real_build_scans_with_fingerprinted_material_assets(built_sites: dict[str, Path]) -> None:
+    local = scan_site(built_sites["public"], CONFIG)
+    immutable = [k for k, f in local.items() if "immutable" in f.cache_control]
+    assert any(k.startswith("assets/javascripts/bundle.") for k in immutable)
+    assert all(is_fingerprinted(k) for k in immutable)
+    assert ".busdocs-build.json" not in local
+    plan = plan_sync(local, {}, CONFIG, datetime.now(UTC))
+    assert [u.key for u in plan.uploads][-1] in ("index.html", "404.html")
