@@ -311,20 +311,25 @@ def tag_pages(spec: dict[str, Any], base_url: str, folder: str = "api") -> list[
         if not operations:
             continue
         slug = slugify(tag)
-        head = (f"---\ntitle: {tag}\ndescription: {json.dumps(descriptions.get(tag, '').strip()[:150])}\n---\n\n"
-                f"# {tag}\n\n{descriptions.get(tag, '').strip()}\n\nBase URL: `{base_url.rstrip('/')}/api/v1`")
-        markdown = head + "\n\n" + "\n\n".join(operations) + "\n"
-        pages.append(TagPage(tag, slug, f"{folder}/{slug}.md", "{% raw %}\n" + markdown + "{% endraw %}\n"))
+        front = f"title: {tag}\ndescription: {json.dumps(descriptions.get(tag, '').strip()[:150])}"
+        body = (f"# {tag}\n\n{descriptions.get(tag, '').strip()}\n\nBase URL: `{base_url.rstrip('/')}/api/v1`\n\n"
+                + "\n\n".join(operations))
+        pages.append(TagPage(tag, slug, f"{folder}/{slug}.md", _page(front, body)))
     ws = spec.get("x-websocket")
     if ws:
         pages.append(TagPage("WebSocket", "websocket", f"{folder}/websocket.md",
-                             "{% raw %}\n" + websocket_markdown(ws, spec) + "{% endraw %}\n"))
+                             _page("title: WebSocket\ndescription: Live bus locations over the WebSocket.",
+                                   websocket_markdown(ws, spec))))
     return pages
 
 
+def _page(front_matter: str, body: str) -> str:
+    """Front matter, then the body kept away from Jinja (spec text may contain braces)."""
+    return f"---\n{front_matter}\n---\n\n{{% raw %}}\n{body}\n{{% endraw %}}\n"
+
+
 def websocket_markdown(ws: dict[str, Any], spec: dict[str, Any]) -> str:
-    out = ["---\ntitle: WebSocket\ndescription: Live bus locations over the WebSocket.\n---",
-           "# WebSocket: live bus locations", (ws.get("description") or "").strip(),
+    out = ["# WebSocket: live bus locations", (ws.get("description") or "").strip(),
            f"Host: `{ws.get('url', '')}`"]
     for key, title in (("authentication", "Authentication"), ("heartbeat", "Heartbeat"),
                        ("reconnect", "Reconnecting")):
