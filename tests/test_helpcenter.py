@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from busdocs.build import build_site
 from busdocs.data import load_data
 from busdocs.gitdates import last_updated
-from tests.html import article, heading_text, page
+from tests.pages import article, heading_text, page
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\b(lorem|ipsum|TODO|TBD|FIXME|XXX)\b", re.I)

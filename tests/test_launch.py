@@ -15,7 +15,7 @@ from busdocs.data import load_data
 from busdocs.errors import ProblemsError
 from busdocs.models.launch import Gate, Item, Launch, Owner, Section
 from busdocs.readiness import by_owner, gate_status, overall_progress, overdue, section_progress, status_report
-from tests.html import article
+from tests.pages import article
 from tests.plan import plan_sections
 
 ROOT = Path(__file__).resolve().parent.parent

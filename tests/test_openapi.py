@@ -16,7 +16,7 @@ from busdocs.data import load_data
 from busdocs.openapi import METHODS, SPEC, load_spec, slugify, spec_problems
 from busdocs.pagecontext import Macros, PageInfo
 from busdocs.yamlio import parse_yaml
-from tests.html import article, heading_text
+from tests.pages import article, heading_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from busdocs.checks import run_checks
 from busdocs.cli import main
 from busdocs.data import load_data
 from busdocs.runbooks import SECTIONS, load_runbooks
-from tests.html import article, page
+from tests.pages import article, page
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNBOOK = "runbooks/alarms/high-cpu-usage.md"

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.html import article, heading_text, page
+from tests.pages import article, heading_text, page
 
 EXTERNAL = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!help\.university-bus-tracker\.com)[^"']+""")
 

@@ -199,6 +199,26 @@ def _stderr_console():  # type: ignore[no-untyped-def]
     return Console(stderr=True)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Build a corpus with stock MkDocs + Material and with this project's configuration, and compare."""
+    import json
+
+    from busdocs.bench import machine, run_bench, table
+
+    root = _root(args)
+    say = (lambda line: print(line, file=sys.stderr))
+    sizes = args.pages or [500]
+    results = [run_bench(root, n, Path(args.corpus) if args.corpus else None, serve=not args.no_serve, say=say)
+               for n in (sizes if not args.corpus else sizes[:1])]
+    if args.format == "json":
+        out = [r.as_json() for r in results]
+        print(json.dumps(out[0] if len(out) == 1 else out, indent=2))
+    else:
+        print(f"machine: {machine()}")
+        print(table(results))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Check (default) or rewrite the JSON Schemas in data/schemas/."""
     from busdocs.schemas import stale_schemas, write_schemas
@@ -272,6 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bucket", help="override the target's bucket")
     p.add_argument("--distribution-id", help="override the target's CloudFront distribution")
     p.set_defaults(func=cmd_deploy)
+
+    p = sub.add_parser("bench", help="build speed and page weight against stock Material", description=cmd_bench.__doc__)
+    p.add_argument("--pages", type=int, action="append", help="corpus size (repeatable; default 500)")
+    p.add_argument("--corpus", metavar="DIR", help="a folder of Markdown pages instead of the generated corpus")
+    p.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve edit-loop measurement")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("schema", help="check or rewrite data/schemas/*.schema.json",
                        description=cmd_schema.__doc__)

@@ -44,9 +44,15 @@ def expand_nav(nav: Sequence[Any], folders: Sequence[tuple[str, Path]]) -> list[
     return result
 
 
+def _titled(target: str, children: list[Any]) -> dict[str, list[Any]]:
+    """A folder entry without a title becomes a section named after the folder (`bus-stops/` → Bus stops)."""
+    name = target.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+    return {name[:1].upper() + name[1:]: children}
+
+
 def _expand(entry: Any, folders: Sequence[tuple[str, Path]], problems: list[Problem]) -> Any:
     if isinstance(entry, str):
-        return _section(entry, folders, problems) if _is_folder(entry) else entry
+        return _titled(entry, _section(entry, folders, problems)) if _is_folder(entry) else entry
     if isinstance(entry, dict) and len(entry) == 1:
         ((title, value),) = entry.items()
         if isinstance(value, str) and _is_folder(value):
@@ -89,7 +95,9 @@ def _prefixed(entry: Any, base: str, folders: Sequence[tuple[str, Path]], proble
     if isinstance(entry, str):
         if "://" in entry:
             return entry
-        return _section(base + entry, folders, problems) if _is_folder(entry) else base + entry
+        if _is_folder(entry):
+            return _titled(entry, _section(base + entry, folders, problems))
+        return base + entry
     if isinstance(entry, dict) and len(entry) == 1:
         ((title, value),) = entry.items()
         if isinstance(value, list):

@@ -1,0 +1,188 @@
+"""`busdocs bench`: this project's build against a stock MkDocs + Material build, in the same run.
+
+Generates a realistic corpus (or takes a folder of Markdown pages), builds it with a stock
+configuration and with this project's configuration, each in its own process, and reports wall
+time, peak memory and HTML weight per page; then the `mkdocs serve` edit loop, and the figures
+other parts ask of it (deploy objects for an unchanged and a one-page rebuild, PDF speed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from busdocs.benchcorpus import generate
+
+PROJECT_PARTS = ("docs", "guides", "runbooks", "data", "macros", "overrides", "mkdocs.yml", "mkdocs.internal.yml")
+STOCK_CONFIG = "site_name: Stock Material\ntheme:\n  name: material\nplugins:\n  - search\n"
+
+
+@dataclass
+class BenchResult:
+    pages: int
+    stock_s: float
+    ours_s: float
+    ratio: float
+    html_kb_per_page: float
+    stock_html_kb_per_page: float
+    peak_mb: float
+    stock_peak_mb: float
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data.update(data.pop("extra"))
+        return data
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, subprocess.CompletedProcess[str] | None]:
+    """Run `cmd`; return (seconds, peak resident MB of that process, failure or None)."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    code = os.waitstatus_to_exitcode(status)
+    failure = subprocess.CompletedProcess(cmd, code, out, err) if code else None
+    return seconds, usage.ru_maxrss / 1024, failure
+
+
+def kb_per_page(site: Path, folder: str) -> float:
+    pages = [p for p in (site / folder).rglob("index.html")]
+    return round(sum(p.stat().st_size for p in pages) / max(1, len(pages)) / 1024, 1)
+
+
+def prepare(root: Path, work: Path, pages: int, corpus: Path | None) -> tuple[Path, Path, int]:
+    """A stock project and a copy of this project, both holding the same corpus under `bench/`."""
+    stock, ours = work / "stock", work / "ours"
+    (stock / "docs").mkdir(parents=True)
+    for part in PROJECT_PARTS:
+        src = root / part
+        if src.is_dir():
+            shutil.copytree(src, ours / part, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, ours / part)
+    for target in (stock / "docs" / "bench", ours / "docs" / "bench"):
+        if corpus is None:
+            generate(target, pages)
+        else:
+            shutil.copytree(corpus, target)
+    count = sum(1 for _ in (ours / "docs" / "bench").rglob("*.md"))
+    (stock / "docs" / "index.md").write_text("# Stock\n\nThe same corpus with a stock configuration.\n")
+    (stock / "mkdocs.yml").write_text(STOCK_CONFIG)
+    sections = sorted(p.name for p in (ours / "docs" / "bench").iterdir() if p.is_dir())
+    (ours / "docs" / "bench" / ".nav.yml").write_text(
+        "".join(f"- {s}/\n" if (ours / "docs" / "bench" / s / ".nav.yml").exists() else f"- {s}/\n"
+                for s in sections) or '- "*"\n')
+    for s in sections:
+        nav = ours / "docs" / "bench" / s / ".nav.yml"
+        if not nav.exists():
+            nav.write_text('- "*"\n')
+    config = ours / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - Contact: contact.md\n", "  - Contact: contact.md\n  - Bench: bench/\n"))
+    return stock, ours, count
+
+
+def serve_edit_loop(ours: Path, port: int = 8765, timeout: float = 120) -> float | None:
+    """Seconds from saving one page to `mkdocs serve` serving the new version (None if it never did)."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+    proc = subprocess.Popen([mkdocs, "serve", "-f", str(ours / "mkdocs.yml"), "-a", f"127.0.0.1:{port}",
+                             "--livereload"], cwd=ours, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    page = sorted((ours / "docs" / "bench").rglob("page-*.md"))[0]
+    url = f"http://127.0.0.1:{port}/bench/{page.parent.name}/{page.stem}/"
+    try:
+        if not _wait_for(url, lambda body: True, timeout):
+            return None
+        marker = f"edit-marker-{time.time_ns()}"
+        started = time.perf_counter()
+        page.write_text(page.read_text() + f"\n\n{marker}\n")
+        if not _wait_for(url, lambda body: marker in body, timeout):
+            return None
+        return time.perf_counter() - started
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def _wait_for(url: str, ok: Callable[[str], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - 127.0.0.1 only
+                if ok(response.read().decode("utf-8", "replace")):
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def run_bench(root: Path, pages: int = 500, corpus: Path | None = None, serve: bool = True,
+              say: Callable[[str], None] = print) -> BenchResult:
+    """Build the corpus with stock and with this project's configuration; measure both."""
+    work = Path(tempfile.mkdtemp(prefix="busdocs-bench-"))
+    try:
+        stock, ours, count = prepare(root, work, pages, corpus)
+        say(f"corpus: {count} pages in {work}")
+        mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+        busdocs = str(Path(sys.executable).with_name("busdocs"))
+        say("building with stock MkDocs + Material …")
+        stock_s, stock_mb, failed = timed([mkdocs, "build", "-q", "-f", str(stock / "mkdocs.yml")], cwd=stock)
+        if failed:
+            raise RuntimeError(f"stock build failed:\n{failed.stderr[-2000:]}")
+        say("building with this project's configuration …")
+        ours_s, ours_mb, failed = timed([busdocs, "--root", str(ours), "build", "--site", "public", "--out",
+                                         str(ours / "site")], cwd=ours)
+        if failed:
+            raise RuntimeError(f"busdocs build failed:\n{failed.stderr[-2000:]}")
+        result = BenchResult(count, round(stock_s, 2), round(ours_s, 2), round(ours_s / stock_s, 2),
+                             kb_per_page(ours / "site" / "public", "bench"), kb_per_page(stock / "site", "bench"),
+                             round(ours_mb, 1), round(stock_mb, 1))
+        if serve:
+            say("measuring the mkdocs serve edit loop …")
+            loop = serve_edit_loop(ours)
+            result.extra["serve_edit_s"] = round(loop, 2) if loop is not None else None
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def table(results: list[BenchResult]) -> str:
+    """A plain table of the results, one row per corpus size."""
+    head = f"{'pages':>6} {'stock s':>8} {'ours s':>7} {'ratio':>6} {'KB/page':>8} {'stock KB':>9} {'peak MB':>8} {'serve s':>8}"
+    rows = [head, "-" * len(head)]
+    for r in results:
+        serve = r.extra.get("serve_edit_s")
+        rows.append(f"{r.pages:>6} {r.stock_s:>8.2f} {r.ours_s:>7.2f} {r.ratio:>6.2f} {r.html_kb_per_page:>8.1f} "
+                    f"{r.stock_html_kb_per_page:>9.1f} {r.peak_mb:>8.1f} {serve if serve is not None else '—':>8}")
+    return "\n".join(rows)
+
+
+def machine() -> str:
+    """One line about the machine the figures come from."""
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])  # type: ignore[index]
+        mem = f", {kb // 1024 // 1024} GiB"
+    except (OSError, TypeError):
+        pass
+    return f"{os.cpu_count()} cores{mem}, {cpu or 'unknown CPU'}, Python {sys.version.split()[0]}"
