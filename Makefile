@@ -13,8 +13,9 @@ setup: .venv/.busdocs-ready
 .venv/.busdocs-ready: uv.lock pyproject.toml scripts/bootstrap
 	@scripts/bootstrap
 
-site: setup  ## build site/public and site/internal (strict)
+site: setup  ## build site/public, site/internal (+ offline bundle) and the PDF handbooks
 	$(BUSDOCS) build --site all --out site
+	$(BUSDOCS) pdf --site-dir site
 
 check: setup  ## validate data, front matter and cross references
 	$(BUSDOCS) check
@@ -28,5 +29,9 @@ serve: setup  ## public help center with live reload on http://127.0.0.1:8000
 serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1:8001
 	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:8001
 
+bench: setup  ## build speed, page weight, edit loop, PDF and deploy figures, against stock Material
+	$(BUSDOCS) bench --pages 500 --pages 2000
+	$(PY) -m bench.extras
+
 clean:
-	rm -rf site .pytest_cache
+	rm -rf site .pytest_cache .cache test-artifacts

@@ -199,6 +199,30 @@ def _stderr_console():  # type: ignore[no-untyped-def]
     return Console(stderr=True)
 
 
+def cmd_pdf(args: argparse.Namespace) -> int:
+    """Render the PDF handbooks from the built sites (unchanged handbooks come from the cache)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from busdocs.pdf import STEPS, render_handbooks
+
+    root = _root(args)
+    site_root = Path(args.site_dir) if args.site_dir else root / "site"
+    with Progress(TextColumn("{task.fields[handbook]:<18}"), BarColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=_stderr_console()) as bars:
+        tasks: dict[str, object] = {}
+
+        def progress(handbook: str, step: int, total: int, message: str) -> None:
+            if handbook not in tasks:
+                tasks[handbook] = bars.add_task(message, total=len(STEPS), handbook=handbook)
+            bars.update(tasks[handbook], completed=step, total=total, description=message)  # type: ignore[arg-type]
+
+        results = render_handbooks(root, site_root, args.handbook, progress)
+    for r in results:
+        how = "unchanged, from cache" if r.cached else f"{r.pages / r.seconds:.1f} pages/s"
+        print(f"{r.id}: {_display(r.path)} — {r.pages} pages in {r.seconds:.1f} s ({how})")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Build a corpus with stock MkDocs + Material and with this project's configuration, and compare."""
     import json
@@ -292,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bucket", help="override the target's bucket")
     p.add_argument("--distribution-id", help="override the target's CloudFront distribution")
     p.set_defaults(func=cmd_deploy)
+
+    p = sub.add_parser("pdf", help="render the PDF handbooks from the built sites", description=cmd_pdf.__doc__)
+    p.add_argument("--handbook", metavar="ID", help="render only this handbook (an id of data/handbooks.yml)")
+    p.add_argument("--site-dir", metavar="DIR", help="folder holding the built public/ and internal/ (default: site/)")
+    p.set_defaults(func=cmd_pdf)
 
     p = sub.add_parser("bench", help="build speed and page weight against stock Material", description=cmd_bench.__doc__)
     p.add_argument("--pages", type=int, action="append", help="corpus size (repeatable; default 500)")

@@ -30,7 +30,7 @@ def define_env(env: Any) -> None:
         page = env.page
         if page is None:  # rendering outside a page (config values): treat as public
             return OUTSIDE_PAGE
-        return PageInfo(page.file.src_uri, plugin.audience_of(page.file.abs_src_path), page.meta or {})
+        return PageInfo(page.file.src_uri, plugin.audience_of(page.file.abs_src_path), page.meta or {}, page.url)
 
     macros = Macros(plugin.data, plugin.environment, plugin.today, current_page, plugin.news, plugin.serving)
     env.variables.update(macros.variables())

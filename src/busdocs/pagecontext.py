@@ -31,6 +31,8 @@ class PageInfo:
     """`internal` for pages from `runbooks/`, `public` otherwise."""
     meta: Mapping[str, Any] = field(default_factory=dict)
     """The page's front matter."""
+    url: str = ""
+    """The page's URL in the site (`training/`, or `training.html` in the offline bundle)."""
 
 
 OUTSIDE_PAGE = PageInfo("mkdocs.yml", "public")
@@ -156,6 +158,26 @@ class Macros:
     def news_list(self) -> str:
         """Published news pieces, newest first (drafts too, marked, under `mkdocs serve`)."""
         return news.listing_markdown(self._news, self.today, self._page().src_uri, self._serving)
+
+    def handbook_links(self) -> str:
+        """A list of the PDF handbooks of this page's site, with audience, version and date.
+
+        Public pages list the public handbooks; pages of the ops site list the internal ones.
+        The PDFs are made after the build (`busdocs pdf`), so the links are plain HTML.
+        """
+        import posixpath
+        from html import escape
+
+        page = self._page()
+        books = [h for h in self.data.handbooks.handbooks if h.site == page.audience]
+        folder = posixpath.dirname(page.url) if not page.url.endswith("/") else page.url.rstrip("/")
+        items = []
+        for h in books:
+            href = posixpath.relpath(f"downloads/{h.id}.pdf", folder or ".")
+            items.append(f'<li><a href="{escape(href)}" type="application/pdf">{escape(h.title)} (PDF)</a>: '
+                         f"{escape(h.subtitle)}. For {escape(h.audience)}. Version {escape(h.version)}, "
+                         f"{h.date.day} {h.date:%B %Y}.</li>")
+        return "<ul class=\"busdocs-handbooks\">\n" + "\n".join(items) + "\n</ul>"
 
     # -------------------------------------------------------------- launch readiness (internal)
 

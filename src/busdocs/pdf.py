@@ -454,8 +454,9 @@ _ADMONITION_KINDS = {
 _CODE_CLASSES = frozenset("c c1 cm ch k kc kd kn kr nt s s1 s2 sb sd se si m mi mf mh nv na nb".split())
 """Pygments classes pdf.css colours; other highlight spans are unwrapped (fewer boxes to lay out)."""
 
-_REMOVE = ("a.headerlink", "a.md-content__button", ".md-source-file", "nav.md-tags", "script", "style",
-           "button", "form", "iframe", "video", "audio", "object", "embed")
+_REMOVE_TAGS = frozenset("script style button form iframe video audio object embed input select textarea".split())
+_REMOVE_CLASSES = frozenset(("headerlink", "md-content__button", "md-source-file", "md-tags"))
+"""Removed from print: permalinks, the edit button, the page's git facts, tags, anything interactive."""
 
 
 def build_document(handbook: Handbook, chapters: Sequence[_Chapter], base_url: str,
@@ -482,22 +483,23 @@ def build_document(handbook: Handbook, chapters: Sequence[_Chapter], base_url: s
     for chapter, soup, article in soups:
         n = chapter.number
         page_url = base_url + chapter.url
-        for el in article.find_all(id=True):
-            el["id"] = f"c{n}-{el['id']}"
-        for el in article.find_all(["a", "area"]):
-            if el.has_attr("name"):
-                del el["name"]
-            if el.has_attr("href"):
-                href = links.rewrite(str(el["href"]), page_url, n)
-                if href is None:
-                    del el["href"]
-                else:
-                    el["href"] = href
-        for el in article.find_all("label"):
-            if el.has_attr("for"):
-                del el["for"]
-        for img in article.find_all("img"):
-            _print_image(img, page_url, base_url, site_dir)
+        for el in article.find_all(True):
+            attrs = el.attrs
+            if "id" in attrs:
+                attrs["id"] = f"c{n}-{attrs['id']}"
+            name = el.name
+            if name == "a" or name == "area":
+                attrs.pop("name", None)  # WeasyPrint makes an anchor of a[name] too
+                if "href" in attrs:
+                    href = links.rewrite(str(attrs["href"]), page_url, n)
+                    if href is None:
+                        del attrs["href"]
+                    else:
+                        attrs["href"] = href
+            elif name == "img":
+                _print_image(el, page_url, base_url, site_dir)
+            elif name == "label":
+                attrs.pop("for", None)
 
         title, heading_id, h2s = _headings(soup, article, chapter)
         sections += len(h2s)
@@ -578,41 +580,63 @@ class _Links:
 
 def _clean(soup: BeautifulSoup, article: Tag) -> None:
     """Print form of Material's article: no permalinks or buttons, tabs one after the other,
-    details open, admonitions and code marked for pdf.css."""
-    for selector in _REMOVE:
-        for el in article.select(selector):
-            el.decompose()
-    for el in article.find_all("a", id=re.compile(r"^__codelineno")):
-        el.decompose()  # Material's per-line anchors: hundreds of destinations nobody links to
-
-    for tabset in reversed(article.select("div.tabbed-set")):  # innermost first
+    details open, admonitions and code marked for pdf.css. One walk over the tree (CSS selectors
+    through soupsieve cost more than the whole rest of the transformation)."""
+    remove, tabsets, boxes, tasks, pres, icons = [], [], [], [], [], []
+    for el in article.find_all(True):
+        name = el.name
+        classes = el.get("class") or ()
+        if name in _REMOVE_TAGS or _REMOVE_CLASSES.intersection(classes) or (
+                name == "a" and str(el.get("id", "")).startswith("__codelineno")):
+            # __codelineno: Material's per-line anchors, hundreds of destinations nobody links to
+            if name == "input" and "task-list-control" in (el.parent.get("class") or ()):
+                continue  # replaced below by a printed check box
+            remove.append(el)
+        elif name == "div" and "tabbed-set" in classes:
+            tabsets.append(el)
+        elif name == "details" or (name == "div" and "admonition" in classes):
+            boxes.append(el)
+        elif name == "label" and "task-list-control" in classes:
+            tasks.append(el)
+        elif name == "pre":
+            pres.append(el)
+        elif name == "svg" and el.parent is not None and el.parent.name == "span":
+            icons.append(el)
+        elif name == "thead" and not el.get_text(strip=True):
+            remove.append(el)  # a table written with an empty header row
+    for el in remove:
+        el.decompose()
+    alive = [el for el in tabsets if not el.decomposed]
+    for tabset in reversed(alive):  # innermost first
         _flatten_tabs(soup, tabset)
-    for details in article.find_all("details"):
-        details["open"] = ""
-        _mark_admonition(details, details.find("summary", recursive=False))
-    for box in article.select("div.admonition"):
-        _mark_admonition(box, box.find(class_="admonition-title", recursive=False))
-
-    for control in article.select("label.task-list-control"):
+    for box in boxes:
+        if box.decomposed:
+            continue
+        if box.name == "details":
+            box["open"] = ""
+            _mark_admonition(box, box.find("summary", recursive=False))
+        else:
+            _mark_admonition(box, box.find(class_="admonition-title", recursive=False))
+    for control in tasks:
+        if control.decomposed:
+            continue
         box = control.find("input")
         checked = box is not None and box.has_attr("checked")
         mark = soup.new_tag("span", attrs={"class": "task-box"})
         mark.string = ("\u2611" if checked else "\u2610") + "\u00a0"
         control.replace_with(mark)
-    for el in article.find_all(["input", "select", "textarea"]):
-        el.decompose()
-
-    for pre in article.find_all("pre"):
-        for code in pre.find_all("code"):
-            code["class"] = [*code.get("class", []), "code-block"]
-        for span in pre.find_all("span"):
-            classes = span.get("class") or []
-            if not any(c in _CODE_CLASSES for c in classes):
-                span.unwrap()
+    for pre in pres:
+        if pre.decomposed:
+            continue
+        for inner in pre.find_all(True):
+            if inner.name == "code":
+                inner["class"] = [*(inner.get("class") or []), "code-block"]
+            elif inner.name == "span" and not _CODE_CLASSES.intersection(inner.get("class") or ()):
+                inner.unwrap()
         pre.smooth()
-    for svg in article.find_all("svg"):
-        if svg.parent is not None and svg.parent.name == "span":
-            svg["class"] = [*svg.get("class", []), "icon"]
+    for svg in icons:
+        if not svg.decomposed:
+            svg["class"] = [*(svg.get("class") or []), "icon"]
 
 
 def _flatten_tabs(soup: BeautifulSoup, tabset: Tag) -> None:

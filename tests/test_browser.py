@@ -1,0 +1,355 @@
+"""Both sites and the offline bundle in a real browser (Debian's chromium through Playwright).
+
+Every page runs in a browser context whose router aborts, and records, any request that would
+leave the site under test, so nothing reaches the network even when a page tries to.
+Screenshots and axe reports go to test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from busdocs.build import build_site, zip_offline
+from tests.pages import article, heading_text, page as parsed_page
+
+sync_api = pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+TIMEOUT_MS = 8_000
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+# Pages every visitor may land on: home, a guide page, the FAQ, the API reference, the release notes.
+PUBLIC_PAGES = ["", "students/buy-a-pass/", "faq/", "api/", "api/passes/", "releases/"]
+INTERNAL_PAGES = ["", "runbooks/alarms/rds-high-connections/"]
+A11Y_PAGES = ["", "students/buy-a-pass/", "faq/", "api/", "api/passes/"]
+
+
+# --- serving and the browser -------------------------------------------------------------------
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@dataclass
+class Served:
+    base: str  # http://127.0.0.1:port/
+
+    @property
+    def origin(self) -> str:
+        return self.base.rstrip("/")
+
+    def url(self, path: str) -> str:
+        return self.base + path.lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def servers(built_sites: dict[str, Path]) -> Iterator[dict[str, Served]]:
+    """The public and internal sites, each on its own port of 127.0.0.1."""
+    running: dict[str, tuple[http.server.ThreadingHTTPServer, threading.Thread]] = {}
+    try:
+        for site in ("public", "internal"):
+            handler = functools.partial(_QuietHandler, directory=str(built_sites[site]))
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            server.daemon_threads = True
+            thread = threading.Thread(target=server.serve_forever, name=f"serve-{site}", daemon=True)
+            thread.start()
+            running[site] = (server, thread)
+        yield {site: Served(f"http://127.0.0.1:{server.server_port}/") for site, (server, _) in running.items()}
+    finally:
+        for server, thread in running.values():
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Watch:
+    """What happened in one browser context."""
+
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_context(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContext, Watch]]]:
+    """Make a guarded context: only URLs under `allowed` (plus data: and blob:) get through."""
+    contexts: list[BrowserContext] = []
+
+    def make(allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
+        watch = Watch()
+        context = browser.new_context(service_workers="block", **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+
+        def guard(route: Route) -> None:
+            url = route.request.url
+            if url.startswith((allowed, "data:", "blob:")):
+                route.continue_()
+            else:
+                watch.blocked.append(url)
+                route.abort("blockedbyclient")
+
+        def on_console(message) -> None:
+            if message.type == "error":
+                location = message.location.get("url", "") if message.location else ""
+                watch.console_errors.append(f"{message.text} [{location}]")
+
+        def on_page(page: Page) -> None:
+            page.on("console", on_console)
+            page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
+
+        context.route("**/*", guard)
+        context.on("request", lambda request: watch.requests.append(request.url))
+        context.on("page", on_page)
+        contexts.append(context)
+        return context, watch
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def visit(page: Page, url: str) -> None:
+    """Open a page and wait until it and the requests Material starts after load have finished."""
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+
+
+def open_search(page: Page) -> None:
+    """Open Material's search the way a visitor does on this viewport."""
+    button = page.locator('label.md-header__button[for="__search"]')
+    if button.is_visible():
+        button.click()
+    else:
+        page.locator("input.md-search__input").click()
+    expect(page.locator("input.md-search__input")).to_be_focused()
+
+
+def h1_pattern(title: str) -> re.Pattern[str]:
+    """A page's h1 text, with or without its permalink sign."""
+    return re.compile(r"^\s*" + re.escape(title) + r"\s*¶?\s*$")
+
+
+def slug(path: str) -> str:
+    return path.strip("/").replace("/", "-").removesuffix(".html") or "home"
+
+
+# --- the public help center ---------------------------------------------------------------------
+
+def test_public_home_loads(open_context, servers: dict[str, Served]) -> None:
+    context, _ = open_context(servers["public"].origin + "/", **DESKTOP)
+    page = context.new_page()
+    page.goto(servers["public"].url(""))
+    expect(page).to_have_title(re.compile("University Bus Tracker"))
+    expect(page.locator('.md-content label[for="__search"]')).to_be_visible()
+    cards = page.locator(".md-content .grid.cards > ul > li")
+    expect(cards).to_have_count(4)
+    expect(cards.first).to_be_visible()
+
+
+def test_search_finds_a_guide_page_and_opens_it(open_context, servers: dict[str, Served]) -> None:
+    context, _ = open_context(servers["public"].origin + "/", **DESKTOP)
+    page = context.new_page()
+    page.goto(servers["public"].url(""))
+    page.locator('.md-content label[for="__search"]').click()
+    search = page.locator("input.md-search__input")
+    expect(search).to_be_focused()
+    search.press_sequentially("KuickPay consumer number")
+    expect(page.locator(".md-search-result__item").first).to_be_visible()  # the search worker answered
+
+    links = page.locator(".md-search-result__item > a.md-search-result__link")
+    hrefs = links.evaluate_all("links => links.map(a => a.href)")
+    students = [i for i, href in enumerate(hrefs) if urlparse(href).path.startswith("/students/")]
+    assert students, f"no result under students/: {hrefs}"
+    result = links.nth(students[0])
+    title = result.locator("article h1").inner_text().strip()
+    target = urlparse(hrefs[students[0]]).path
+
+    result.click()
+    page.wait_for_url(lambda url: urlparse(url).path == target)
+    expect(page.locator("article.md-content__inner h1")).to_have_text(h1_pattern(title))
+    assert "KuickPay" in title, title
+
+
+@pytest.mark.parametrize(("name", "path"), [("Students", "students/"), ("Drivers", "drivers/"), ("Admins", "admins/")])
+def test_audience_navigation_on_a_phone(open_context, servers: dict[str, Served], built_sites: dict[str, Path],
+                                        name: str, path: str) -> None:
+    context, _ = open_context(servers["public"].origin + "/", **PHONE)
+    page = context.new_page()
+    page.goto(servers["public"].url(""))
+    expect(page.locator(".md-tabs")).to_be_hidden()  # the phone layout: navigation lives in the drawer
+    page.locator('label.md-header__button[for="__drawer"]').tap()
+    drawer = page.locator("nav.md-nav--primary")
+    link = drawer.locator(":scope > ul > li > a.md-nav__link", has_text=re.compile(rf"^\s*{name}\s*$"))
+    expect(link).to_be_visible()
+    link.tap()
+    page.wait_for_url(lambda url: urlparse(url).path == "/" + path)
+    expected = heading_text(article(built_sites["public"], path).h1)
+    expect(page.locator("article.md-content__inner h1")).to_have_text(h1_pattern(expected))
+
+
+SITE_PAGES = [("public", p) for p in PUBLIC_PAGES] + [("internal", p) for p in INTERNAL_PAGES]
+SITE_PAGE_IDS = [f"{site}:{path or 'home'}" for site, path in SITE_PAGES]
+
+
+@pytest.mark.parametrize(("site", "path"), SITE_PAGES, ids=SITE_PAGE_IDS)
+def test_no_request_leaves_the_site(open_context, servers: dict[str, Served], site: str, path: str) -> None:
+    served = servers[site]
+    context, watch = open_context(served.origin + "/", **DESKTOP)
+    visit(context.new_page(), served.url(path))
+    assert watch.requests, "no request recorded"
+    outside = [u for u in watch.requests if not u.startswith((served.origin + "/", "data:", "blob:"))]
+    assert not outside, f"{site} {path or 'home'} requested from outside the site: {outside}"
+    assert not watch.blocked, f"{site} {path or 'home'} tried to leave the site: {watch.blocked}"
+
+
+@pytest.mark.parametrize(("site", "path"), SITE_PAGES, ids=SITE_PAGE_IDS)
+def test_no_console_errors(open_context, servers: dict[str, Served], site: str, path: str) -> None:
+    served = servers[site]
+    context, watch = open_context(served.origin + "/", **DESKTOP)
+    visit(context.new_page(), served.url(path))
+    assert not watch.page_errors, f"{site} {path or 'home'}: uncaught exceptions: {watch.page_errors}"
+    assert not watch.console_errors, f"{site} {path or 'home'}: console errors: {watch.console_errors}"
+
+
+# --- accessibility -------------------------------------------------------------------------------
+
+def axe_script() -> Path:
+    axe = pytest.importorskip("axe_playwright_python")
+    return Path(axe.__file__).parent / "axe.min.js"
+
+
+@pytest.mark.parametrize("path", A11Y_PAGES, ids=[p or "home" for p in A11Y_PAGES])
+def test_no_serious_accessibility_violations(open_context, servers: dict[str, Served], path: str) -> None:
+    served = servers["public"]
+    context, _ = open_context(served.origin + "/", **DESKTOP)
+    page = context.new_page()
+    visit(page, served.url(path))
+    page.add_script_tag(path=str(axe_script()))  # axe-core from the wheel: nothing fetched
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    report = ARTIFACTS / "axe" / f"{slug(path)}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(results["violations"], indent=2), encoding="utf-8")
+
+    bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    lines = [f"{v['impact']} {v['id']} ({v['help']}): " + ", ".join(" ".join(n["target"]) for n in v["nodes"])
+             for v in bad]
+    assert not bad, f"axe {results['testEngine']['version']} on /{path}:\n" + "\n".join(lines) + f"\n(see {report})"
+
+
+# --- the internal ops site -----------------------------------------------------------------------
+
+def test_internal_search_finds_a_runbook_by_its_alarm_name(open_context, servers: dict[str, Served]) -> None:
+    served = servers["internal"]
+    context, _ = open_context(served.origin + "/", **DESKTOP)
+    page = context.new_page()
+    page.goto(served.url(""))
+    open_search(page)
+    page.locator("input.md-search__input").press_sequentially("rds-high-connections")
+    first = page.locator(".md-search-result__item > a.md-search-result__link").first
+    expect(first).to_be_visible()
+    expect(first).to_have_attribute("href", re.compile(r"/runbooks/alarms/rds-high-connections/(?:[?#].*)?$"))
+
+
+# --- the offline bundle, from file:// ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def offline_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline bundle as on-call laptops get it: built, zipped, unzipped."""
+    work = tmp_path_factory.mktemp("offline")
+    built = build_site(ROOT, "offline", work / "offline").out_dir
+    archive = zip_offline(built, work / "internal")
+    with zipfile.ZipFile(archive) as bundle:
+        bundle.extractall(work / "unzipped")
+    return work / "unzipped" / "bus-tracker-ops"
+
+
+def test_offline_bundle_navigates_from_file_urls(open_context, offline_bundle: Path) -> None:
+    context, _ = open_context(offline_bundle.as_uri() + "/", **DESKTOP)
+    page = context.new_page()
+    page.goto((offline_bundle / "index.html").as_uri())
+    expect(page).to_have_title(re.compile("Bus Tracker Ops"))
+
+    page.locator("nav.md-tabs a.md-tabs__link", has_text="Runbooks").click()
+    page.wait_for_url(re.compile(r"/runbooks/index\.html$"))
+    page.locator('nav.md-nav--primary a.md-nav__link[href="alarms/index.html"]').click()
+    page.wait_for_url(re.compile(r"/runbooks/alarms/index\.html$"))
+    page.locator('article a[href="high-api-error-rate.html"]').first.click()
+    page.wait_for_url(re.compile(r"/runbooks/alarms/high-api-error-rate\.html$"))
+
+    expected = heading_text(parsed_page(offline_bundle, "runbooks/alarms/high-api-error-rate.html").select_one("h1"))
+    expect(page.locator("article.md-content__inner h1")).to_have_text(h1_pattern(expected))
+
+
+def test_offline_search_works_from_file_urls(open_context, offline_bundle: Path) -> None:
+    context, watch = open_context(offline_bundle.as_uri() + "/", **DESKTOP)
+    page = context.new_page()
+    page.goto((offline_bundle / "runbooks" / "index.html").as_uri(), wait_until="load")
+    expect(page.locator(".md-search"), f"search is hidden offline; blocked requests: {watch.blocked}").to_be_visible()
+    open_search(page)
+    page.locator("input.md-search__input").press_sequentially("rds-high-connections")
+    first = page.locator(".md-search-result__item > a.md-search-result__link").first
+    expect(first).to_be_visible()
+    expect(first).to_have_attribute("href", re.compile(r"rds-high-connections\.html(?:[?#].*)?$"))
+    assert not watch.blocked, f"the offline bundle reached for the network: {watch.blocked}"
+
+
+# --- screenshots ----------------------------------------------------------------------------------
+
+SHOTS = [("public", "", "home"), ("public", "students/buy-a-pass/", "student-guide"), ("public", "faq/", "faq"),
+         ("public", "api/passes/", "api-passes"), ("internal", "", "ops-home"),
+         ("internal", "runbooks/alarms/rds-high-connections/", "runbook-rds-high-connections")]
+
+
+@pytest.mark.parametrize(("device", "options"), [("desktop", DESKTOP), ("phone", PHONE)], ids=["desktop", "phone"])
+def test_screenshots_of_key_pages(open_context, servers: dict[str, Served], device: str, options: dict) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = options["viewport"]["width"]
+    for site, path, name in SHOTS:
+        served = servers[site]
+        context, watch = open_context(served.origin + "/", **options)
+        page = context.new_page()
+        visit(page, served.url(path))
+        expect(page.locator("article.md-content__inner h1")).to_be_visible()
+        target = SCREENSHOTS / f"{name}-{device}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # Nothing wider than the screen: a phone visitor never scrolls sideways.
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{site} {path or 'home'} is {scroll_width}px wide on a {width}px {device}"
+        assert not watch.blocked, watch.blocked
+        context.close()
