@@ -13,17 +13,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("docs", "guides", "runbooks", "data", "macros", "overrides", "mkdocs.yml", "mkdocs.internal.yml")
-
-
 def copy_project(dest: Path) -> Path:
-    for part in PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        else:
-            shutil.copy2(src, dest / part)
-    return dest
+    from busdocs.project import copy_project as copy
+
+    return copy(ROOT, dest)
 
 
 def pdf_speed(work: Path, pages: int = 100) -> dict[str, float]:

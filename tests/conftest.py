@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from busdocs import project
 from busdocs.build import BuildResult, build_site
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_PARTS = ("docs", "guides", "runbooks", "data", "macros", "overrides", "src", "mkdocs.yml", "mkdocs.offline.yml",
-                 "mkdocs.internal.yml")
 
 
 @pytest.fixture(scope="session")
@@ -22,17 +20,11 @@ def root() -> Path:
 
 def copy_project(dest: Path) -> Path:
     """A copy of the project's sources that a test may break."""
-    for part in PROJECT_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            shutil.copy2(src, dest / part)
-    return dest
+    return project.copy_project(ROOT, dest)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+@pytest.fixture(name="project")
+def project_copy(tmp_path: Path) -> Path:
     """A fresh copy of the project in tmp_path."""
     return copy_project(tmp_path / "project")
 

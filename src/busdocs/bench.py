@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from busdocs.benchcorpus import generate
+from busdocs.project import copy_project
 
-PROJECT_PARTS = ("docs", "guides", "runbooks", "data", "macros", "overrides", "mkdocs.yml", "mkdocs.internal.yml")
 STOCK_CONFIG = "site_name: Stock Material\ntheme:\n  name: material\nplugins:\n  - search\n"
 
 
@@ -67,12 +67,7 @@ def prepare(root: Path, work: Path, pages: int, corpus: Path | None) -> tuple[Pa
     """A stock project and a copy of this project, both holding the same corpus under `bench/`."""
     stock, ours = work / "stock", work / "ours"
     (stock / "docs").mkdir(parents=True)
-    for part in PROJECT_PARTS:
-        src = root / part
-        if src.is_dir():
-            shutil.copytree(src, ours / part, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            shutil.copy2(src, ours / part)
+    copy_project(root, ours)
     for target in (stock / "docs" / "bench", ours / "docs" / "bench"):
         if corpus is None:
             generate(target, pages)

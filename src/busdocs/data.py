@@ -192,6 +192,17 @@ def duplicates(items: Iterable[tuple[PathKey, str]]) -> Iterator[tuple[PathKey, 
             seen[key] = path
 
 
+def keyed(prefix: PathKey, attr: str, objects: Iterable[Any]) -> list[tuple[PathKey, str]]:
+    """`(path, value)` of attribute `attr` of each object of the list at `prefix`."""
+    return [((*prefix, i, attr), getattr(obj, attr)) for i, obj in enumerate(objects)]
+
+
+def unique(data: DataSet, name: str, items: Iterable[tuple[PathKey, str]], label: str) -> Iterator[Problem]:
+    """A problem for every value seen before, naming where it first appeared."""
+    for path, key, first in duplicates(items):
+        yield data.problem(name, path, f"duplicate {label} {key!r} (first at {format_path(first)})")
+
+
 @check
 def _environment_names(data: DataSet) -> Iterator[Problem]:
     envs = data.environments
@@ -216,15 +227,13 @@ def _environment_names(data: DataSet) -> Iterator[Problem]:
 @check
 def _support_channels(data: DataSet) -> Iterator[Problem]:
     pairs = [(("support", "channels", i, "id"), c.id) for i, c in enumerate(data.site.support.channels)]
-    for path, key, first in duplicates(pairs):
-        yield data.problem("site", path, f"duplicate channel id {key!r} (first at {format_path(first)})")
+    yield from unique(data, "site", pairs, "channel id")
 
 
 @check
 def _pass_ids(data: DataSet) -> Iterator[Problem]:
     pairs = [(("types", i, "id"), t.id) for i, t in enumerate(data.passes.types)]
-    for path, key, first in duplicates(pairs):
-        yield data.problem("passes", path, f"duplicate pass type {key!r} (first at {format_path(first)})")
+    yield from unique(data, "passes", pairs, "pass type")
 
 
 @check
@@ -246,10 +255,8 @@ def _launch_references(data: DataSet) -> Iterator[Problem]:
                 page = item.evidence.split("#", 1)[0]
                 if not (data.root / page).is_file():
                     yield data.problem("launch", (*here, "evidence"), f"evidence page {page!r} does not exist")
-    for path, key, first in duplicates(section_pairs):
-        yield data.problem("launch", path, f"duplicate section id {key!r} (first at {format_path(first)})")
-    for path, key, first in duplicates(item_pairs):
-        yield data.problem("launch", path, f"duplicate item id {key!r} (first at {format_path(first)})")
+    yield from unique(data, "launch", section_pairs, "section id")
+    yield from unique(data, "launch", item_pairs, "item id")
     item_ids = {key for _, key in item_pairs}
     for gi, gate in enumerate(launch.gates):
         for si, sid in enumerate(gate.sections):
@@ -262,10 +269,8 @@ def _launch_references(data: DataSet) -> Iterator[Problem]:
                 yield data.problem("launch", ("gates", gi, "items", ii), f"gate names unknown item {iid!r}{hint}")
         if not gate.sections and not gate.items:
             yield data.problem("launch", ("gates", gi), "a gate needs sections or items")
-    for path, key, first in duplicates((("gates", i, "id"), g.id) for i, g in enumerate(launch.gates)):
-        yield data.problem("launch", path, f"duplicate gate id {key!r} (first at {format_path(first)})")
-    for path, key, first in duplicates((("owners", i, "id"), o.id) for i, o in enumerate(launch.owners)):
-        yield data.problem("launch", path, f"duplicate owner id {key!r} (first at {format_path(first)})")
+    yield from unique(data, "launch", keyed(("gates",), "id", launch.gates), "gate id")
+    yield from unique(data, "launch", keyed(("owners",), "id", launch.owners), "owner id")
 
 
 @check
@@ -274,10 +279,8 @@ def _monitoring_references(data: DataSet) -> Iterator[Problem]:
     severities = {s.id for s in mon.severities}
     topics = {t.name for t in mon.topics}
     dashboards = {d.name for d in mon.dashboards}
-    for path, key, first in duplicates((("alarms", i, "name"), a.name) for i, a in enumerate(mon.alarms)):
-        yield data.problem("monitoring", path, f"duplicate alarm {key!r} (first at {format_path(first)})")
-    for path, key, first in duplicates((("severities", i, "id"), s.id) for i, s in enumerate(mon.severities)):
-        yield data.problem("monitoring", path, f"duplicate severity {key!r} (first at {format_path(first)})")
+    yield from unique(data, "monitoring", keyed(("alarms",), "name", mon.alarms), "alarm")
+    yield from unique(data, "monitoring", keyed(("severities",), "id", mon.severities), "severity")
     for i, alarm in enumerate(mon.alarms):
         if alarm.severity not in severities:
             yield data.problem("monitoring", ("alarms", i, "severity"),
@@ -301,10 +304,8 @@ def _oncall_references(data: DataSet) -> Iterator[Problem]:
     oc = data.oncall
     people = {p.id for p in oc.people}
     rotations = {r.name for r in oc.rotations}
-    for path, key, first in duplicates((("people", i, "id"), p.id) for i, p in enumerate(oc.people)):
-        yield data.problem("oncall", path, f"duplicate person {key!r} (first at {format_path(first)})")
-    for path, key, first in duplicates((("teams", i, "id"), t.id) for i, t in enumerate(oc.teams)):
-        yield data.problem("oncall", path, f"duplicate team {key!r} (first at {format_path(first)})")
+    yield from unique(data, "oncall", keyed(("people",), "id", oc.people), "person")
+    yield from unique(data, "oncall", keyed(("teams",), "id", oc.teams), "team")
     for i, team in enumerate(oc.teams):
         if team.lead not in people:
             yield data.problem("oncall", ("teams", i, "lead"), f"unknown person {team.lead!r}")
@@ -327,8 +328,7 @@ def _oncall_references(data: DataSet) -> Iterator[Problem]:
 @check
 def _deploy_targets(data: DataSet) -> Iterator[Problem]:
     pairs = [(("targets", i, "name"), t.name) for i, t in enumerate(data.deploy.targets)]
-    for path, key, first in duplicates(pairs):
-        yield data.problem("deploy", path, f"duplicate target {key!r} (first at {format_path(first)})")
+    yield from unique(data, "deploy", pairs, "target")
     for ext, ctype in data.deploy.content_types.items():
         if not ext.startswith("."):
             yield data.problem("deploy", ("content_types", ext), "extensions start with a dot (.html)")
@@ -355,14 +355,12 @@ def _helpcenter_references(data: DataSet) -> Iterator[Problem]:
     for path, key, first in duplicates((("releases", i, "version"), f"{r.product} {r.version}")
                                        for i, r in enumerate(data.releases.releases)):
         yield data.problem("releases", path, f"duplicate release {key!r} (first at {format_path(first)})")
-    for path, key, first in duplicates((("issues", i, "id"), k.id) for i, k in enumerate(data.known_issues.issues)):
-        yield data.problem("known_issues", path, f"duplicate issue {key!r} (first at {format_path(first)})")
+    yield from unique(data, "known_issues", keyed(("issues",), "id", data.known_issues.issues), "issue")
     for i, issue in enumerate(data.known_issues.issues):
         if issue.fixed_in and (issue.product, issue.fixed_in) not in versions:
             yield data.problem("known_issues", ("issues", i, "fixed_in"),
                                f"no release {issue.fixed_in!r} of {issue.product} in data/releases.yml")
-    for path, key, first in duplicates((("plans", i, "id"), p.id) for i, p in enumerate(data.training.plans)):
-        yield data.problem("training", path, f"duplicate plan {key!r} (first at {format_path(first)})")
+    yield from unique(data, "training", keyed(("plans",), "id", data.training.plans), "plan")
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:
