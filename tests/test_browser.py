@@ -24,7 +24,7 @@ from busdocs.build import build_site, zip_offline
 from tests.pages import article, heading_text, page as parsed_page
 
 sync_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -85,7 +85,9 @@ class HandbookResult:
 
 
 @dataclass(slots=True)
-class _Chapter:
+class Chapter:
+    """One page of a handbook: its place (1-based chapter number), its build record and its article."""
+
     number: int
     src: str
     url: str
@@ -324,7 +326,7 @@ class _Renderer:
             self._urls[site] = site_url(self.root, site)
         return self._urls[site]
 
-    def collect(self, handbook: Handbook, site_dir: Path) -> list[_Chapter]:
+    def collect(self, handbook: Handbook, site_dir: Path) -> list[Chapter]:
         record = self.record(handbook.site)
         pages = select_pages(handbook.id, handbook.pages, record["pages"])
         chapters = []
@@ -339,7 +341,7 @@ class _Renderer:
             if article is None:
                 raise BusdocsError(f"handbook {handbook.id!r}: {path} has no "
                                    '<article class="md-content__inner"> (not a Material page?)')
-            chapter = _Chapter(number, page["src"], str(page.get("url", "")), str(page.get("title", "")),
+            chapter = Chapter(number, page["src"], str(page.get("url", "")), str(page.get("title", "")),
                                article)
             page_url = self.base_url(handbook.site) + chapter.url
             for src in _IMG_SRC.findall(article):
@@ -369,7 +371,7 @@ class _Renderer:
             self._fingerprint = digest.digest()
         return self._fingerprint
 
-    def cache_key(self, handbook: Handbook, chapters: Iterable[_Chapter]) -> str:
+    def cache_key(self, handbook: Handbook, chapters: Iterable[Chapter]) -> str:
         digest = hashlib.sha256()
         _add(digest, "common", self.fingerprint())
         _add(digest, "handbook", handbook.model_dump_json().encode())
@@ -479,12 +481,12 @@ _REMOVE_CLASSES = frozenset(("headerlink", "md-content__button", "md-source-file
 """Removed from print: permalinks, the edit button, the page's git facts, tags, anything interactive."""
 
 
-def build_document(handbook: Handbook, chapters: Sequence[_Chapter], base_url: str,
+def build_document(handbook: Handbook, chapters: Sequence[Chapter], base_url: str,
                    site_dir: Path) -> tuple[str, int]:
     """The whole handbook as one HTML document, and how many h2 sections its contents list."""
     from bs4 import BeautifulSoup
 
-    soups: list[tuple[_Chapter, BeautifulSoup, Tag]] = []
+    soups: list[tuple[Chapter, BeautifulSoup, Tag]] = []
     for chapter in chapters:
         soup = BeautifulSoup(chapter.article, "html.parser")
         article = soup.find("article")
@@ -691,7 +693,7 @@ def _mark_admonition(box: Tag, title: Tag | None) -> None:
         title["class"] = [*(title.get("class") or []), "admonition-title", *([f"adm-{kind}-title"] if kind else [])]
 
 
-def _headings(soup: BeautifulSoup, article: Tag, chapter: _Chapter) -> tuple[str, str, list[tuple[str, str]]]:
+def _headings(soup: BeautifulSoup, article: Tag, chapter: Chapter) -> tuple[str, str, list[tuple[str, str]]]:
     """The chapter's title and its id, and its h2 sections (title, id). The first h1 is the
     chapter title; a later h1 becomes an h2 so the outline keeps one entry per chapter."""
     n = chapter.number

@@ -93,8 +93,6 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               f"(known: {known})")
         self.environment = wanted
         self.today = _today()
-        if self.config.release_feed:
-            config.extra["busdocs_feed"] = self.config.release_feed
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]

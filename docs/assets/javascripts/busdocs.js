@@ -1,0 +1,41 @@
+/* busdocs: small behaviours Material lacks. No dependencies, nothing fetched. */
+(function () {
+  "use strict";
+
+  /* Material's search panel is a dialog without a name; screen readers announce "Search". */
+  function nameSearchDialog() {
+    document.querySelectorAll('.md-search[role="dialog"]').forEach(function (el) {
+      el.setAttribute("aria-label", "Search");
+    });
+  }
+
+  /* The home page's "Search the help center" button opens the search panel; put the cursor in
+     the box at once, in the same tap, so phones show their keyboard. */
+  document.addEventListener("click", function (event) {
+    var trigger = event.target.closest && event.target.closest(".busdocs-search-trigger");
+    if (!trigger) return;
+    var toggle = document.getElementById("__search");
+    var input = document.querySelector(".md-search__input");
+    if (toggle && input) {
+      event.preventDefault();
+      toggle.checked = true;
+      toggle.dispatchEvent(new Event("change"));
+      input.focus();
+    }
+  });
+
+  /* Keyboard users: Enter or Space on the button does the same as a tap. */
+  document.addEventListener("keydown", function (event) {
+    if ((event.key === "Enter" || event.key === " ") && event.target.classList &&
+        event.target.classList.contains("busdocs-search-trigger")) {
+      event.preventDefault();
+      event.target.click();
+    }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", nameSearchDialog);
+  } else {
+    nameSearchDialog();
+  }
+})();
