@@ -4,7 +4,6 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 BUSDOCS := .venv/bin/busdocs
 export NO_MKDOCS_2_WARNING := 1   # silence the MkDocs 2.0 banner
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup site check test serve serve-internal bench clean
 

@@ -43,12 +43,14 @@ def handbooks(root: Path) -> dict[str, Handbook]:
 
 
 @pytest.fixture(scope="module")
-def rendered(root: Path, built_sites: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+def rendered(root: Path, built_sites: dict[str, Path],
+             tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """Every handbook rendered once into the session's built sites, with a fresh cache."""
     site_root = built_sites["public"].parent
     cache = tmp_path_factory.mktemp("pdf-cache")
     calls: list[tuple[str, int, int, str]] = []
-    results = pdf.render_handbooks(root, site_root, progress=lambda *args: calls.append(args), cache_dir=cache)
+    results = pdf.render_handbooks(root, site_root, progress=lambda *args: calls.append(args),
+                                   cache_dir=cache)
     return Rendered(site_root, cache, {r.id: r for r in results}, calls)
 
 
@@ -291,7 +293,8 @@ def test_cover_contents_and_chapters_print_what_the_site_shows(rendered: Rendere
             labels = built_article(site_dir, page["url"]).select(".tabbed-labels label")
             if not labels:
                 continue
-            text = clean(" ".join(reader.pages[i - 1].extract_text() for i in range(starts[number], starts[number + 1])))
+            chapter_pages = range(starts[number], starts[number + 1])
+            text = clean(" ".join(reader.pages[i - 1].extract_text() for i in chapter_pages))
             assert "¶" not in text and "Edit this page" not in text
             for label in labels:
                 assert clean(label.get_text()) in text, (hid, page["src"], label.get_text())
@@ -352,7 +355,8 @@ def link_or_copy(source: str, target: str) -> None:
 # ---------------------------------------------------------------- errors
 
 
-def test_an_unknown_handbook_names_the_known_ones(root: Path, tmp_path: Path, handbooks: dict[str, Handbook]) -> None:
+def test_an_unknown_handbook_names_the_known_ones(root: Path, tmp_path: Path,
+                                                  handbooks: dict[str, Handbook]) -> None:
     with pytest.raises(BusdocsError) as caught:
         pdf.render_handbooks(root, tmp_path, only="no-such-handbook", cache_dir=tmp_path / "cache")
     message = str(caught.value)
@@ -366,7 +370,8 @@ def test_a_pattern_that_matches_nothing_names_handbook_and_pattern(project: Path
     data["handbooks"][1]["pages"].append("drivers/no-such-page.md")
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     hid = data["handbooks"][1]["id"]
-    with pytest.raises(BusdocsError, match=rf"handbook '{hid}': pattern 'drivers/no-such-page\.md' matches no page"):
+    expected = rf"handbook '{hid}': pattern 'drivers/no-such-page\.md' matches no page"
+    with pytest.raises(BusdocsError, match=expected):
         pdf.render_handbooks(project, rendered.site_root, only=hid, cache_dir=project / "cache")
 
 
@@ -462,7 +467,8 @@ def test_the_document_is_one_printable_html_with_unique_ids_and_no_relative_link
     assert not soup.select("a.headerlink, a.md-content__button, .md-source-file, input, .tabbed-set")
     assert [p.get_text() for p in soup.select(".tab-label")] == ["Android", "iPhone"]
     assert soup.find("details").has_attr("open")
-    assert "adm-warning" in soup.find("details")["class"] and "adm-tip" in soup.select_one("div.admonition")["class"]
+    assert "adm-warning" in soup.find("details")["class"]
+    assert "adm-tip" in soup.select_one("div.admonition")["class"]
     images = [img["src"] for img in soup.find_all("img")]
     assert images == [(site_dir / "guide" / "img" / "bus.png").as_uri(), "data:image/png;base64,AAAA"]
     assert "¶" not in soup.get_text() and "__codelineno" not in document

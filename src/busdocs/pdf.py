@@ -482,8 +482,9 @@ _ADMONITION_KINDS = {
 }
 """Material's admonition types → the four colours of pdf.css besides the default (note, info, …)."""
 
-_CODE_CLASSES = frozenset("c c1 cm ch k kc kd kn kr nt s s1 s2 sb sd se si m mi mf mh nv na nb".split())
-"""Pygments classes pdf.css colours; other highlight spans are unwrapped (fewer boxes to lay out)."""
+_CODE_CLASSES = frozenset("c c1 cm ch cs".split())
+"""Pygments classes pdf.css styles (comments); every other highlight span is unwrapped: each span
+is a box to lay out and paint, and colouring every token costs a tenth of a runbook's rendering."""
 
 _REMOVE_TAGS = frozenset(
     "script style button form iframe video audio object embed input select textarea".split())
@@ -640,7 +641,8 @@ def _clean(soup: BeautifulSoup, article: Tag) -> None:
         elif name == "thead" and not el.get_text(strip=True):
             remove.append(el)  # a table written with an empty header row
     for el in remove:
-        el.decompose()
+        if not el.decomposed:  # not already gone with a removed parent
+            el.decompose()
     alive = [el for el in tabsets if not el.decomposed]
     for tabset in reversed(alive):  # innermost first
         _flatten_tabs(soup, tabset)
