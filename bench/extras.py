@@ -77,7 +77,7 @@ def deploy_objects(work: Path) -> dict[str, int]:
             "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
                                      "MinTTL": 0, "ForwardedValues": {"QueryString": False,
                                                                       "Cookies": {"Forward": "none"}},
-                                     "TrustedSigners": {"Enabled": False, "Quantity": 0}}}})["Distribution"]
+                                     "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
         config = load_data(ROOT).deploy
         target = next(t for t in config.targets if t.site == "public").model_copy(
             update={"bucket": "bench-help", "distribution_id": dist["Id"]})
@@ -105,10 +105,14 @@ def browser(work: Path) -> list[dict[str, object]]:
     from busdocs.build import build_site
 
     site = build_site(ROOT, "public", work / "browser" / "public").out_dir
-    return measure_pages(site, ["", "students/buy-a-pass/"])
+    return [{"compressed": False, **row} for row in measure_pages(site, ["", "students/buy-a-pass/"])] + [
+        {"compressed": True, **row} for row in measure_pages(site, ["", "students/buy-a-pass/"], gzip_text=True)]
 
 
 def main() -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     work = Path(tempfile.mkdtemp(prefix="busdocs-bench-extras-"))
     try:
         figures: dict[str, object] = {}

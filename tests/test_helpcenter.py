@@ -205,3 +205,11 @@ def test_bad_news_front_matter_is_reported(project: Path, tmp_path: Path) -> Non
         build_site(project, "public", tmp_path / "public")
     message = str(info.value)
     assert "docs/news/bad.md" in message and "date" in message and "kind" in message
+
+
+def test_two_builds_of_the_same_sources_are_byte_identical(project: Path, tmp_path: Path) -> None:
+    first = build_site(project, "public", tmp_path / "one").out_dir
+    second = build_site(project, "public", tmp_path / "two").out_dir
+    differ = [p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file()
+              and not p.name.startswith(".") and p.read_bytes() != (second / p.relative_to(first)).read_bytes()]
+    assert differ == []  # otherwise every redeploy would upload and invalidate something

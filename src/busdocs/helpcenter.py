@@ -86,7 +86,8 @@ def atom_feed(releases: Releases, today: date, site_url: str, page_path: str, ti
     base = site_url.rstrip("/") + "/"
     page_url = base + page_path
     ordered = [r for r in newest_first(releases) if r.released <= today]
-    updated = (datetime.combine(ordered[0].released, time(9), UTC) if ordered else datetime.now(UTC))
+    # Deterministic: the same sources give the same bytes, so a redeploy of a rebuild sends nothing.
+    updated = datetime.combine(ordered[0].released if ordered else today, time(9 if ordered else 0), UTC)
     entries = []
     for r in ordered:
         name = releases.products[r.product]
