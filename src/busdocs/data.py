@@ -289,8 +289,12 @@ def _monitoring_references(data: DataSet) -> Iterator[Problem]:
             yield data.problem("monitoring", ("alarms", i, "topic"), f"unknown topic {alarm.topic!r}")
         if alarm.dashboard not in dashboards:
             yield data.problem("monitoring", ("alarms", i, "dashboard"), f"unknown dashboard {alarm.dashboard!r}")
-    groups = {g.name for g in data.infrastructure.security_groups}
+
+
+@check
+def _security_groups(data: DataSet) -> Iterator[Problem]:
     infra = data.infrastructure
+    groups = {g.name for g in infra.security_groups}
     for path, name in [(("database", "security_group"), infra.database.security_group),
                        (("cache", "security_group"), infra.cache.security_group),
                        (("load_balancer", "security_group"), infra.load_balancer.security_group),
