@@ -75,6 +75,13 @@ CASES = [
      "support.channels[2].kind", "'fax' is not one of"),
     ("passes.yml", "  - id: monthly\n", "  - id: semester\n", "types[1].id", "duplicate pass type 'semester'"),
     ("passes.yml", "    price: 4500\n", "    price: -4500\n", "types[1].price", "greater than 0"),
+    ("infrastructure.yml", "  security_group: database\n", "  security_group: db\n", "database.security_group",
+     "unknown security group 'db'"),
+    ("monitoring.yml", "    topic: bus-tracker-critical\n", "    topic: pager\n", "alarms[0].topic",
+     "unknown topic 'pager'"),
+    ("oncall.yml", "    lead: ayesha\n", "    lead: nobody\n", "teams[0].lead", "unknown person 'nobody'"),
+    ("deploy.yml", "  .css: text/css; charset=utf-8\n", "  .css: text/css\n", "content_types..css",
+     "needs '; charset=utf-8'"),
 ]
 
 
