@@ -18,10 +18,12 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from busdocs import buildinfo, gitdates, helpcenter, news, openapi, render
+import logging
+
+from busdocs import buildinfo, gitdates, helpcenter, news, openapi, render, rendercache
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.leakguard import scan_output
@@ -53,6 +55,8 @@ class BusdocsConfig(Config):
     """Folder of the site where one page per tag of `data/openapi.yaml` is generated (e.g. `api`)."""
     release_feed = c.Optional(c.Type(str))
     """Where to write the Atom feed of `data/releases.yml` (e.g. `releases/feed.xml`)."""
+    render_cache = c.Type(bool, default=True)
+    """Reuse pages rendered by an earlier warning-free build when nothing they depend on changed."""
     leak_guard = c.Type(bool, default=True)
     """Fail a public build whose output holds an internal value, host or runbook page."""
 
@@ -73,6 +77,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self.serving = False
         self.news: list[news.Piece] = []
         self._api_pages: list[openapi.TagPage] = []
+        self._cache: rendercache.RenderCache | None = None
+        self._config_key = self._files_key = ""
+        self._nav_key: str | None = None
+        self._nav: Any = None
+        self._pages: list[Any] = []
         self.sources: dict[str, str] = {}
         """Where each page of the site comes from: `src_uri` → path in the repository."""
 
@@ -107,6 +116,14 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 config.nav = expand_nav(config.nav, folders)
             except ProblemsError as exc:
                 raise PluginError(f"navigation has problems:\n{exc}") from None
+        self._cache = None
+        if self.config.render_cache:
+            name = f"{self.config.audience}-{rendercache.digest(config.config_file_path)[:12]}.pickle"
+            self._cache = rendercache.RenderCache.load(self.root / ".cache" / "render" / name)
+            self._config_key = rendercache.digest(
+                rendercache.VERSION, _stable(config.markdown_extensions), _stable(config.mdx_configs),
+                _stable(dict(config.theme)), _stable(config.extra), config.site_url, config.site_name,
+                config.use_directory_urls, config.edit_uri, self.environment, self.today, self.serving)
         return config
 
     # ------------------------------------------------------------------ files
@@ -132,6 +149,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self._mount(files, config, runbooks, prefix="runbooks/")
             if self.config.home:
                 self._replace_home(files, config, self.root / self.config.home)
+        self._files_key = rendercache.digest(sorted((f.src_uri, f.url, f.inclusion.value) for f in files))
         return files
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
@@ -197,7 +215,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             return "internal"
         return "public"
 
-    def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+    def _page_dates_and_banners(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         source = self.sources.get(page.file.src_uri)
         if source and "revision_date" not in page.meta:
             when = gitdates.last_updated(source, self.root, self._dates)  # type: ignore[arg-type]
@@ -205,6 +223,85 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if source and source.startswith(f"{self.config.runbooks_dir}/alarms/") and "alarms" in page.meta:
             markdown = runbook_page(page.meta, markdown, self.today)
         return markdown
+
+    @event_priority(-100)  # after mkdocs-macros: the key is the Markdown as it will be converted
+    def _reuse_rendered(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        if self._cache is None or rendercache.RENDER_SIDE_EFFECTS.search(markdown):
+            return markdown
+        key = rendercache.digest(self._config_key, self._files_key, page.file.src_uri, markdown)
+        page._busdocs_render_key = key
+        hit = self._cache.pages.get(key)
+        if hit is not None:
+            self._cache.used_pages.add(key)
+            self._cache.hits += 1
+
+            def restore(config: MkDocsConfig, files: Files, _page: Any = page, _hit: Any = hit) -> None:
+                _page.content = _hit.content
+                _page.toc = rendercache.build_toc(_hit.toc)
+                _page._title_from_render = _hit.title
+                _page.present_anchor_ids = set(_hit.anchors)
+                _page.links_to_anchors = {f: links for src, links in _hit.links.items()
+                                          if (f := files.get_file_from_path(src)) is not None}
+
+            page.render = restore
+        else:
+            self._cache.misses += 1
+        return markdown
+
+    on_page_markdown = CombinedEvent(_page_dates_and_banners, _reuse_rendered)
+
+    @event_priority(100)  # before other plugins change the content: store what Markdown produced
+    def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        key = getattr(page, "_busdocs_render_key", None)
+        if self._cache is not None and key is not None and key not in self._cache.pages:
+            self._cache.pages[key] = rendercache.Rendered(
+                html, rendercache.toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or ()),
+                {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()})
+        if key is not None and self._cache is not None:
+            self._cache.used_pages.add(key)
+        return html
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if self._cache is None:
+            return env
+        original = env.get_template
+        plugin = self
+
+        class CachedTemplate:
+            def __init__(self, template: Any) -> None:
+                self.template = template
+
+            def __getattr__(self, name: str) -> Any:  # everything else is the real template's
+                return getattr(self.template, name)
+
+            def render(self, context: dict[str, Any]) -> str:
+                page = context.get("page")
+                if page is None:
+                    return self.template.render(context)
+                key = plugin._output_key(page, self.template.name)
+                cached = plugin._cache.outputs.get(key)
+                plugin._cache.used_outputs.add(key)
+                if cached is None:
+                    cached = plugin._cache.outputs[key] = self.template.render(context)
+                return cached
+
+        def get_template(name: Any, *args: Any, **kwargs: Any) -> Any:
+            template = original(name, *args, **kwargs)
+            return CachedTemplate(template) if name == "main.html" else template
+
+        env.get_template = get_template
+        self._nav_key = None
+        return env
+
+    def _output_key(self, page: Any, template: str) -> str:
+        if self._nav_key is None:  # every title is known once all pages are rendered
+            self._nav_key = rendercache.digest([(p.title, p.url, p.file.src_uri) for p in self._pages],
+                                               _nav_shape(self._nav.items))
+        def link(other: Any) -> Any:
+            return (other.title, other.url) if other is not None else None
+        return rendercache.digest(self._config_key, self._nav_key, template, page.file.src_uri, page.url,
+                                  page.title, page.content, rendercache.toc_tokens(page.toc), _stable(page.meta),
+                                  page.edit_url, page.canonical_url, link(page.previous_page), link(page.next_page))
 
     def on_page_context(self, context: dict[str, Any], *, page: Any, config: MkDocsConfig,
                         nav: Any) -> dict[str, Any]:
@@ -216,12 +313,15 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # Page objects, in navigation order then the rest; titles are known after the build.
+        self._nav = nav
         in_nav = {page.file.src_uri for page in nav.pages}
         self._pages = [*nav.pages, *(f.page for f in files.documentation_pages()
                                      if f.page is not None and f.src_uri not in in_nav)]
         return nav
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self._warnings = rendercache.WarningCounter()
+        logging.getLogger("mkdocs").addHandler(self._warnings)
         self._internal_outputs = set()
         buildinfo.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
 
@@ -234,15 +334,39 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 listing = "\n".join(f"  {leak}" for leak in leaks[:50])
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
                 raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
+        logging.getLogger("mkdocs").removeHandler(self._warnings)
+        if self._cache is not None and self._warnings.count == 0:
+            self._cache.save()  # only a warning-free build may be reused
         buildinfo.write_marker(site_dir, self.config.audience, "complete", self.environment,
                                pages=[page_record(p) for p in getattr(self, "_pages", [])
                                       if p.file.inclusion.is_included()])
 
     def on_build_error(self, *, error: Exception) -> None:
+        logging.getLogger("mkdocs").removeHandler(getattr(self, "_warnings", logging.NullHandler()))
         # The record says "failed" so nothing deploys a half-written site.
         if self._site_dir is not None:
             buildinfo.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
                                    detail=str(error)[:500])
+
+
+def _stable(value: Any) -> Any:
+    """A representation that is the same in every process (no object addresses)."""
+    if isinstance(value, dict):
+        return sorted((str(k), _stable(v)) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_stable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if callable(value):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}"
+    if isinstance(value, str | int | float | bool | type(None) | date):
+        return value
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+def _nav_shape(items: Any) -> list[Any]:
+    """Titles, URLs and nesting of the navigation (a new page or a renamed section changes it)."""
+    return [(getattr(i, "title", None), getattr(i, "url", None), _nav_shape(getattr(i, "children", None) or []))
+            for i in items]
 
 
 def page_record(page: Any) -> dict[str, object]:

@@ -1,0 +1,110 @@
+"""A cache of rendered pages, keyed by content hash, so a rebuild does only the work that changed.
+
+Two layers, both keyed by everything their output depends on:
+
+- **Markdown → HTML** of a page: its Markdown (after macros), the Markdown configuration and the
+  set of files with their URLs (links resolve against them). A hit restores the page's HTML, table
+  of contents, title and anchors as if it had been rendered, so link and anchor validation still see
+  them.
+- **Page → final HTML** (the theme template): the page's rendered content, front matter, place in
+  the navigation, and a signature of the whole navigation (every title and URL). A new page or a
+  changed title changes the signature and so re-renders every page's navigation.
+
+The cache is written only after a build that logged no warning, so a cached page never hides a
+warning. It lives in `.cache/render/`, one file per site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+VERSION = 1
+
+RENDER_SIDE_EFFECTS = re.compile(r"^:::\s", re.M)
+"""Pages whose rendering registers things elsewhere (mkdocstrings objects for the inventory and
+cross-references) are always rendered."""
+
+
+def digest(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class Rendered:
+    content: str
+    toc: list[tuple[str, str, int, list[Any]]]
+    title: str | None
+    anchors: list[str]
+    links: dict[str, dict[str, str]]
+
+
+@dataclass
+class RenderCache:
+    path: Path
+    pages: dict[str, Rendered] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    used_pages: set[str] = field(default_factory=set)
+    used_outputs: set[str] = field(default_factory=set)
+    hits: int = 0
+    misses: int = 0
+
+    @classmethod
+    def load(cls, path: Path) -> RenderCache:
+        try:
+            with path.open("rb") as fh:
+                version, pages, outputs = pickle.load(fh)  # noqa: S301 - our own file in .cache/
+            if version == VERSION:
+                return cls(path, pages, outputs)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+            pass
+        return cls(path)
+
+    def save(self) -> None:
+        """Keep only what this build used (the cache never grows beyond one site)."""
+        pages = {k: v for k, v in self.pages.items() if k in self.used_pages}
+        outputs = {k: v for k, v in self.outputs.items() if k in self.used_outputs}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        with partial.open("wb") as fh:
+            pickle.dump((VERSION, pages, outputs), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(self.path)
+
+
+def toc_tokens(toc: Iterable[Any]) -> list[tuple[str, str, int, list[Any]]]:
+    return [(item.title, item.id, item.level, toc_tokens(item.children)) for item in toc]
+
+
+def build_toc(tokens: list[tuple[str, str, int, list[Any]]]) -> Any:
+    from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+    def items(entries: list[tuple[str, str, int, list[Any]]]) -> list[Any]:
+        out = []
+        for title, anchor, level, children in entries:
+            link = AnchorLink(title, anchor, level)
+            link.children = items(children)
+            out.append(link)
+        return out
+
+    return TableOfContents(items(tokens))
+
+
+class WarningCounter(logging.Handler):
+    """Counts warnings of the `mkdocs` logger during one build."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1

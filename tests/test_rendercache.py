@@ -1,0 +1,68 @@
+"""The render cache: a warm rebuild writes the same site as a clean build, and navigation follows changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from busdocs.build import BuildFailed, build_site
+from tests.pages import page
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*")
+            if p.is_file() and p.name != ".busdocs-build.json"}
+
+
+@pytest.mark.parametrize("site", ["public", "internal"])
+def test_a_warm_rebuild_writes_the_same_site_as_a_clean_build(project: Path, tmp_path: Path, site: str) -> None:
+    cold = build_site(project, site, tmp_path / "cold" / site).out_dir
+    cache = list((project / ".cache" / "render").glob(f"{site}-*.pickle"))
+    assert len(cache) == 1 and cache[0].stat().st_size > 10_000
+    warm = build_site(project, site, tmp_path / "warm" / site).out_dir
+    assert files_of(warm) == files_of(cold)
+
+
+def sidebar_titles(site: Path, url: str) -> list[str]:
+    return [a.get_text(" ", strip=True) for a in page(site, url).select(".md-sidebar--primary a.md-nav__link")]
+
+
+def test_a_title_change_and_a_new_page_reach_every_page_navigation(project: Path, tmp_path: Path) -> None:
+    build_site(project, "public", tmp_path / "one" / "public")
+    (project / "guides" / "students" / "lost-phone.md").write_text(
+        "---\ntitle: Lost your phone\n---\n\n# Lost your phone\n\n" + "Sign in on the new phone. " * 40 + "\n")
+    nav = project / "guides" / "students" / ".nav.yml"
+    nav.write_text(nav.read_text().replace("- Sign up: sign-up.md", "- Create your account: sign-up.md")
+                   + "- lost-phone.md\n")  # no nav title: the page's own title is shown
+    site = build_site(project, "public", tmp_path / "two" / "public").out_dir
+    for url in ("students/", "students/buy-a-pass/", "students/accessibility/"):
+        titles = sidebar_titles(site, url)
+        assert "Lost your phone" in titles and "Create your account" in titles, url
+        assert "Sign up" not in titles, url
+    # And the page's own title, when it is the nav title, reaches the others too.
+    lost = project / "guides" / "students" / "lost-phone.md"
+    lost.write_text(lost.read_text().replace("title: Lost your phone", "title: Phone lost or stolen"))
+    site = build_site(project, "public", tmp_path / "three" / "public").out_dir
+    assert "Phone lost or stolen" in sidebar_titles(site, "students/buy-a-pass/")
+    (project / ".cache").rename(project / ".cache-off")
+    clean = build_site(project, "public", tmp_path / "clean" / "public").out_dir
+    assert files_of(clean) == files_of(site)
+
+
+def test_a_build_with_warnings_leaves_the_cache_alone(project: Path, tmp_path: Path) -> None:
+    build_site(project, "public", tmp_path / "one" / "public")
+    cache = next((project / ".cache" / "render").glob("public-*.pickle"))
+    before = cache.read_bytes()
+    faq = project / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + "\n[gone](no-such-page.md)\n")
+    with pytest.raises(BuildFailed):
+        build_site(project, "public", tmp_path / "two" / "public")
+    assert cache.read_bytes() == before
+
+
+def test_the_cache_can_be_turned_off(project: Path, tmp_path: Path) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("    audience: public\n", "    audience: public\n    render_cache: false\n"))
+    build_site(project, "public", tmp_path / "public")
+    assert not (project / ".cache" / "render").exists()
