@@ -191,8 +191,12 @@ def test_unpublished_news_stays_out_of_the_build_and_shows_in_serve(project: Pat
     monkeypatch.delenv("BUSDOCS_TODAY")
 
     config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(tmp_path / "serve"))
-    config.plugins["busdocs"].serving = True
-    build(config, serve_url="http://127.0.0.1:8000/")
+    plugin = config.plugins["busdocs"]  # MkDocs keeps this instance for later builds of the process
+    plugin.serving = True
+    try:
+        build(config, serve_url="http://127.0.0.1:8000/")
+    finally:
+        plugin.serving = False
     assert "DRAFT-CANARY" in (tmp_path / "serve" / "news" / "zz-draft" / "index.html").read_text()
     assert "draft, not in the public build" in (tmp_path / "serve" / "news" / "index.html").read_text()
 

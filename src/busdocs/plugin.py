@@ -24,6 +24,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 import logging
 
 from busdocs import buildinfo, gitdates, helpcenter, news, openapi, render, rendercache
+from busdocs.minify import strip_indentation
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.leakguard import scan_output
@@ -78,7 +79,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self.news: list[news.Piece] = []
         self._api_pages: list[openapi.TagPage] = []
         self._cache: rendercache.RenderCache | None = None
-        self._config_key = self._files_key = ""
+        self._config_key = self._files_key = self._macros_key = ""
         self._nav_key: str | None = None
         self._nav: Any = None
         self._pages: list[Any] = []
@@ -92,7 +93,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self.root = Path(config.config_file_path).parent.resolve()
         self._site_dir = Path(config.site_dir)
         try:
-            self.data = load_data(self.root)
+            self.data = self._load_data()
         except ProblemsError as exc:
             raise PluginError(f"data/ has problems:\n{exc}") from None
         wanted = os.environ.get(ENV_VARIABLE) or self.data.environments.default
@@ -119,7 +120,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._cache = None
         if self.config.render_cache:
             name = f"{self.config.audience}-{rendercache.digest(config.config_file_path)[:12]}.pickle"
-            self._cache = rendercache.RenderCache.load(self.root / ".cache" / "render" / name)
+            self._cache = rendercache.RenderCache.load(self.root / ".cache" / "render" / name,
+                                                       keep_in_memory=self.serving)
             self._config_key = rendercache.digest(
                 rendercache.VERSION, _stable(config.markdown_extensions), _stable(config.mdx_configs),
                 _stable(dict(config.theme)), _stable(config.extra), config.site_url, config.site_name,
@@ -150,7 +152,21 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             if self.config.home:
                 self._replace_home(files, config, self.root / self.config.home)
         self._files_key = rendercache.digest(sorted((f.src_uri, f.url, f.inclusion.value) for f in files))
+        if self._cache is not None:
+            self._macros_key = rendercache.digest(
+                self._config_key, self._files_key, rendercache.tree_digest(
+                    self.root / "data", self.root / self.config.runbooks_dir, Path(config.config_file_path).parent
+                    / "macros"), Path(config.config_file_path).read_text(encoding="utf-8"),
+                [(p.src_uri, _stable(p.meta.model_dump())) for p in self.news])
         return files
+
+    def _load_data(self) -> DataSet:
+        """The data, loaded again only when a file of `data/` changed (serve rebuilds often)."""
+        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted((self.root / "data").glob("*.y*ml")))
+        if self.serving and self.data is not None and getattr(self, "_data_stamp", None) == stamp:
+            return self.data
+        self._data_stamp = stamp
+        return load_data(self.root)
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
         loaded = openapi.load_spec(self.root)
@@ -222,17 +238,34 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             page.meta["revision_date"] = gitdates.format_date(when)
         if source and source.startswith(f"{self.config.runbooks_dir}/alarms/") and "alarms" in page.meta:
             markdown = runbook_page(page.meta, markdown, self.today)
+        if self._cache is not None and "render_macros" not in page.meta:
+            key = rendercache.digest(self._macros_key, page.file.src_uri, page.url, markdown, _stable(page.meta))
+            page._busdocs_macros_key = key
+            rendered = self._cache.macros.get(key)
+            if rendered is not None:  # mkdocs-macros skips a page whose front matter says so
+                self._cache.used.add(key)
+                page.meta["render_macros"] = False
+                page._busdocs_macros_hit = True
+                return rendered
         return markdown
 
     @event_priority(-100)  # after mkdocs-macros: the key is the Markdown as it will be converted
     def _reuse_rendered(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
-        if self._cache is None or rendercache.RENDER_SIDE_EFFECTS.search(markdown):
+        if self._cache is None:
+            return markdown
+        macros_key = getattr(page, "_busdocs_macros_key", None)
+        if getattr(page, "_busdocs_macros_hit", False):
+            page.meta.pop("render_macros", None)
+        elif macros_key is not None:
+            self._cache.macros[macros_key] = markdown
+            self._cache.used.add(macros_key)
+        if rendercache.RENDER_SIDE_EFFECTS.search(markdown):
             return markdown
         key = rendercache.digest(self._config_key, self._files_key, page.file.src_uri, markdown)
         page._busdocs_render_key = key
         hit = self._cache.pages.get(key)
         if hit is not None:
-            self._cache.used_pages.add(key)
+            self._cache.used.add(key)
             self._cache.hits += 1
 
             def restore(config: MkDocsConfig, files: Files, _page: Any = page, _hit: Any = hit) -> None:
@@ -258,7 +291,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 html, rendercache.toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or ()),
                 {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()})
         if key is not None and self._cache is not None:
-            self._cache.used_pages.add(key)
+            self._cache.used.add(key)
         return html
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
@@ -276,32 +309,68 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
             def render(self, context: dict[str, Any]) -> str:
                 page = context.get("page")
-                if page is None:
-                    return self.template.render(context)
-                key = plugin._output_key(page, self.template.name)
+                if page is None:  # 404.html: depends on the configuration and navigation only
+                    key = rendercache.digest(plugin._config_key, plugin._nav_signature(), self.template.name)
+                else:
+                    key = plugin._output_key(page, self.template.name)
                 cached = plugin._cache.outputs.get(key)
-                plugin._cache.used_outputs.add(key)
+                plugin._cache.used.add(key)
                 if cached is None:
-                    cached = plugin._cache.outputs[key] = self.template.render(context)
+                    cached = plugin._cache.outputs[key] = strip_indentation(self.template.render(context))
                 return cached
 
         def get_template(name: Any, *args: Any, **kwargs: Any) -> Any:
             template = original(name, *args, **kwargs)
-            return CachedTemplate(template) if name == "main.html" else template
+            return CachedTemplate(template) if name in ("main.html", "404.html") else template
 
         env.get_template = get_template
+        # Compiled theme templates are kept too (Material's are large; compiling them costs 0.2 s).
+        import jinja2
+
+        folder = self.root / ".cache" / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         self._nav_key = None
         return env
 
-    def _output_key(self, page: Any, template: str) -> str:
+    def _cache_search_entries(self, index: Any) -> None:
+        """Reuse the search entries of pages whose rendered content did not change."""
+        original = index.add_entry_from_context
+        cache = self._cache
+        assert cache is not None
+
+        def add_entry_from_context(page: Any) -> None:
+            key = rendercache.digest("search", page.url, page.title, page.content,
+                                     rendercache.toc_tokens(page.toc), _stable(page.meta))
+            cache.used.add(key)
+            entries = cache.search.get(key)
+            if entries is None:
+                before = len(index.entries)
+                original(page)
+                cache.search[key] = entries = index.entries[before:]
+            else:
+                index.entries.extend(entries)
+
+        index.add_entry_from_context = add_entry_from_context
+
+    def _nav_signature(self) -> str:
         if self._nav_key is None:  # every title is known once all pages are rendered
             self._nav_key = rendercache.digest([(p.title, p.url, p.file.src_uri) for p in self._pages],
                                                _nav_shape(self._nav.items))
+        return self._nav_key
+
+    def _output_key(self, page: Any, template: str) -> str:
         def link(other: Any) -> Any:
             return (other.title, other.url) if other is not None else None
-        return rendercache.digest(self._config_key, self._nav_key, template, page.file.src_uri, page.url,
+
+        return rendercache.digest(self._config_key, self._nav_signature(), template, page.file.src_uri, page.url,
                                   page.title, page.content, rendercache.toc_tokens(page.toc), _stable(page.meta),
                                   page.edit_url, page.canonical_url, link(page.previous_page), link(page.next_page))
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
+        # With the render cache on, pages are stored (and served) already stripped.
+        return output if self._cache is not None else strip_indentation(output)
 
     def on_page_context(self, context: dict[str, Any], *, page: Any, config: MkDocsConfig,
                         nav: Any) -> dict[str, Any]:
@@ -322,12 +391,17 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._warnings = rendercache.WarningCounter()
         logging.getLogger("mkdocs").addHandler(self._warnings)
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        index = getattr(search, "search_index", None)
+        if self._cache is not None and index is not None and hasattr(index, "entries"):
+            self._cache_search_entries(index)
         self._internal_outputs = set()
         buildinfo.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
-        if self.config.audience == "public" and self.config.leak_guard:
+        # Under `mkdocs serve` nothing is published; the guard runs on every real build.
+        if self.config.audience == "public" and self.config.leak_guard and not self.serving:
             assert self.data is not None
             leaks = scan_output(site_dir, internal_needles(self.data), self._internal_outputs)
             if leaks:
@@ -335,8 +409,10 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
                 raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
         logging.getLogger("mkdocs").removeHandler(self._warnings)
-        if self._cache is not None and self._warnings.count == 0:
-            self._cache.save()  # only a warning-free build may be reused
+        if self._cache is not None and self._warnings.count == 0 and not self.serving:
+            self._cache.save()  # only a warning-free build may be reused; serve keeps it in memory
+        elif self._cache is not None and self._warnings.count:
+            rendercache.forget(self._cache)  # pages that warned must render (and warn) again
         buildinfo.write_marker(site_dir, self.config.audience, "complete", self.environment,
                                pages=[page_record(p) for p in getattr(self, "_pages", [])
                                       if p.file.inclusion.is_included()])

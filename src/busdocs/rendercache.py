@@ -1,6 +1,9 @@
 """A cache of rendered pages, keyed by content hash, so a rebuild does only the work that changed.
 
-Two layers, both keyed by everything their output depends on:
+Four layers, each keyed by everything its output depends on:
+
+- **Macros** of a page: its source, front matter and place, and a hash of every input macros read
+  (`data/`, `runbooks/`, the configuration, the environment and date, the news pieces).
 
 - **Markdown → HTML** of a page: its Markdown (after macros), the Markdown configuration and the
   set of files with their URLs (links resolve against them). A hit restores the page's HTML, table
@@ -9,6 +12,8 @@ Two layers, both keyed by everything their output depends on:
 - **Page → final HTML** (the theme template): the page's rendered content, front matter, place in
   the navigation, and a signature of the whole navigation (every title and URL). A new page or a
   changed title changes the signature and so re-renders every page's navigation.
+
+- **Search entries** of a page: its rendered content, table of contents, title and front matter.
 
 The cache is written only after a build that logged no warning, so a cached page never hides a
 warning. It lives in `.cache/render/`, one file per site.
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-VERSION = 1
+VERSION = 2
 
 RENDER_SIDE_EFFECTS = re.compile(r"^:::\s", re.M)
 """Pages whose rendering registers things elsewhere (mkdocstrings objects for the inventory and
@@ -54,31 +59,54 @@ class RenderCache:
     path: Path
     pages: dict[str, Rendered] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
-    used_pages: set[str] = field(default_factory=set)
-    used_outputs: set[str] = field(default_factory=set)
+    macros: dict[str, str] = field(default_factory=dict)
+    search: dict[str, list[Any]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
     hits: int = 0
     misses: int = 0
 
     @classmethod
-    def load(cls, path: Path) -> RenderCache:
+    def load(cls, path: Path, keep_in_memory: bool = False) -> RenderCache:
+        """The cache stored at `path`; under `mkdocs serve` the same object is reused between
+        rebuilds (`keep_in_memory`), so an edit does not pay for reading and writing the file."""
+        if keep_in_memory and path in _MEMORY:
+            cache = _MEMORY[path]
+            cache.used = set()
+            cache.hits = cache.misses = 0
+            return cache
+        cache = cls._read(path)
+        if keep_in_memory:
+            _MEMORY[path] = cache
+        return cache
+
+    @classmethod
+    def _read(cls, path: Path) -> RenderCache:
         try:
             with path.open("rb") as fh:
-                version, pages, outputs = pickle.load(fh)  # noqa: S301 - our own file in .cache/
+                version, layers = pickle.load(fh)  # noqa: S301 - our own file in .cache/
             if version == VERSION:
-                return cls(path, pages, outputs)
+                return cls(path, **layers)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
             pass
         return cls(path)
 
     def save(self) -> None:
         """Keep only what this build used (the cache never grows beyond one site)."""
-        pages = {k: v for k, v in self.pages.items() if k in self.used_pages}
-        outputs = {k: v for k, v in self.outputs.items() if k in self.used_outputs}
+        layers = {name: {k: v for k, v in getattr(self, name).items() if k in self.used}
+                  for name in ("pages", "outputs", "macros", "search")}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".partial")
         with partial.open("wb") as fh:
-            pickle.dump((VERSION, pages, outputs), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((VERSION, layers), fh, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(self.path)
+
+
+_MEMORY: dict[Path, RenderCache] = {}
+
+
+def forget(cache: RenderCache) -> None:
+    """Drop the in-memory copy after a build with warnings: the next build starts from the file."""
+    _MEMORY.pop(cache.path, None)
 
 
 def toc_tokens(toc: Iterable[Any]) -> list[tuple[str, str, int, list[Any]]]:
@@ -108,3 +136,14 @@ class WarningCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
+
+
+def tree_digest(*folders: Path) -> str:
+    """A hash of every file's path and bytes under `folders` (the inputs macros may read)."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                h.update(path.as_posix().encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
