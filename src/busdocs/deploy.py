@@ -22,6 +22,7 @@ STATE_PREFIX = ".busdocs/"
 FINGERPRINT = re.compile(r"\.[0-9a-f]{8,}\.min\.(js|css)(\.map)?$")
 DATA_FILES = ("search/search_index.json", "sitemap.xml", "sitemap.xml.gz", "releases/feed.xml")
 ROOT_PAGES = ("index.html", "404.html")
+REASONS = {"new": "new", "content": "content changed", "headers": "headers changed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +236,7 @@ def summary_lines(plan: Plan, limit: int = 40) -> list[str]:
              f"{counts['unchanged']} unchanged, {counts['deletes']} to delete, {counts['kept']} kept (grace), "
              f"{counts['invalidations']} invalidation paths"]
     for up in plan.uploads[:limit]:
-        lines.append(f"  upload  {up.key}  ({ {'new': 'new', 'content': 'content changed', 'headers': 'headers changed'}[up.reason] })")
+        lines.append(f"  upload  {up.key}  ({REASONS[up.reason]})")
     if len(plan.uploads) > limit:
         lines.append(f"  … and {len(plan.uploads) - limit} more uploads")
     for d in plan.deletes[:limit]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from busdocs import buildinfo
 from busdocs.deploy import (STATE_PREFIX, Delete, Plan, RemoteObject, Upload, check_delete_limits, collapse,
-                            plan_sync, scan_site, summary_lines, upload_stage, urls_for_keys)
+                            is_fingerprinted, plan_sync, scan_site, summary_lines, upload_stage, urls_for_keys)
 from busdocs.errors import BusdocsError
 from busdocs.models.deploy import Deploy, Target
 
@@ -226,7 +226,7 @@ def rollback(target: Target, config: Deploy, s3: Any, cloudfront: Any, *, dry_ru
     restores = [k for k, v in sorted(wanted.items())
                 if k not in current or current[k].etag.strip('"') != v["etag"]
                 or current[k].cache_control != v.get("cache_control")]
-    deletes = [k for k in sorted(current) if k not in wanted and not _kept_asset(k, manifest)]
+    deletes = [k for k in sorted(current) if k not in wanted and not is_fingerprinted(k)]
     say(f"rollback to release {previous['release']}: {len(restores)} objects restored, {len(deletes)} deleted")
     plan = Plan(deletes=[Delete(k) for k in deletes])
     refusal = check_delete_limits(plan, len(current), config)
@@ -255,12 +255,6 @@ def rollback(target: Target, config: Deploy, s3: Any, cloudfront: Any, *, dry_ru
         s3.delete_objects(Bucket=target.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
     _send_invalidation(s3, cloudfront, target, paths, previous["release"] + "-rollback", say)
     return result
-
-
-def _kept_asset(key: str, manifest: dict[str, Any]) -> bool:
-    from busdocs.deploy import is_fingerprinted
-
-    return is_fingerprinted(key) or key.startswith(STATE_PREFIX)
 
 
 def _versions_by_etag(s3: Any, bucket: str, keys: list[str]) -> dict[tuple[str, str], str]:
