@@ -69,3 +69,8 @@ def test_schema_check_and_write(capsys, project: Path) -> None:
     assert code == 1 and "site.schema.json" in err
     assert run(capsys, "--root", str(project), "schema", "--write")[0] == 0
     assert run(capsys, "--root", str(project), "schema")[0] == 0
+
+
+def test_bench_with_a_missing_corpus_is_a_clear_error(capsys, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "bench", "--corpus", str(tmp_path / "nowhere"), "--no-serve")
+    assert code == 1 and "no such folder" in err and "Traceback" not in err

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from busdocs.benchcorpus import generate
+from busdocs.errors import BusdocsError
 from busdocs.project import copy_project
 
 STOCK_CONFIG = "site_name: Stock Material\ntheme:\n  name: material\nplugins:\n  - search\n"
@@ -137,17 +138,17 @@ def run_bench(root: Path, pages: int = 500, corpus: Path | None = None, serve: b
         say("building with stock MkDocs + Material …")
         stock_s, stock_mb, failed = timed([mkdocs, "build", "-q", "-f", str(stock / "mkdocs.yml")], cwd=stock)
         if failed:
-            raise RuntimeError(f"stock build failed:\n{failed.stderr[-2000:]}")
+            raise BusdocsError(f"stock build failed:\n{failed.stderr[-2000:]}")
         say("building with this project's configuration …")
         ours_s, ours_mb, failed = timed([busdocs, "--root", str(ours), "build", "--site", "public", "--out",
                                          str(ours / "site")], cwd=ours)
         if failed:
-            raise RuntimeError(f"busdocs build failed:\n{failed.stderr[-2000:]}")
+            raise BusdocsError(f"busdocs build failed:\n{failed.stderr[-2000:]}")
         say("rebuilding with this project's configuration (render cache warm) …")
         warm_s, _, failed = timed([busdocs, "--root", str(ours), "build", "--site", "public", "--out",
                                    str(ours / "site")], cwd=ours)
         if failed:
-            raise RuntimeError(f"busdocs rebuild failed:\n{failed.stderr[-2000:]}")
+            raise BusdocsError(f"busdocs rebuild failed:\n{failed.stderr[-2000:]}")
         result = BenchResult(count, round(stock_s, 2), round(ours_s, 2), round(ours_s / stock_s, 2),
                              kb_per_page(ours / "site" / "public", "bench"), kb_per_page(stock / "site", "bench"),
                              round(ours_mb, 1), round(stock_mb, 1))

@@ -230,6 +230,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from busdocs.bench import machine, run_bench, table
 
     root = _root(args)
+    if args.corpus and not Path(args.corpus).is_dir():
+        raise BusdocsError(f"--corpus {args.corpus}: no such folder of Markdown pages")
     say = (lambda line: print(line, file=sys.stderr))
     sizes = args.pages or [500]
     results = [run_bench(root, n, Path(args.corpus) if args.corpus else None, serve=not args.no_serve, say=say)

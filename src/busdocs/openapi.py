@@ -257,13 +257,7 @@ def operation_markdown(spec: dict[str, Any], path: str, method: str, op: dict[st
     body = resolve(spec, op.get("requestBody")) or {}
     body_example = None
     for mtype, media in (body.get("content") or {}).items():
-        out.append(f"### Request body (`{mtype}`)")
-        rows = schema_rows(spec, media.get("schema", {}))
-        if rows:
-            out.append(_table(("Field", "Type", "Required", "Description"), rows))
-        body_example = _example(media)
-        if body_example is not None:
-            out.append(_code("json", json.dumps(body_example, indent=2, ensure_ascii=False)))
+        body_example = _media_block(spec, f"### Request body (`{mtype}`)", media, out)
     out.append("### Responses")
     responses = op.get("responses") or {}
     out.append(_table(("Status", "Meaning"), [(f"`{status}`", (resolve(spec, r) or {}).get("description", ""))
@@ -272,19 +266,25 @@ def operation_markdown(spec: dict[str, Any], path: str, method: str, op: dict[st
         response = resolve(spec, response) or {}
         if not str(status).startswith("2"):
             continue
-        for _mtype, media in (response.get("content") or {}).items():
-            rows = schema_rows(spec, media.get("schema", {}))
-            out.append(f"#### `{status}` response")
-            if rows:
-                out.append(_table(("Field", "Type", "Required", "Description"), rows))
-            example = _example(media)
-            if example is not None:
-                out.append(_code("json", json.dumps(example, indent=2, ensure_ascii=False)))
+        for media in (response.get("content") or {}).values():
+            _media_block(spec, f"#### `{status}` response", media, out)
     out.append("### Example")
     server = op.get("servers") or (spec.get("paths", {}).get(path, {}).get("servers"))
     url = (_server_for(server, base_url) if server else base_url.rstrip("/") + "/api/v1") + path
     out.append(_code("bash", curl(method, url, op, spec, body_example)))
     return "\n\n".join(p for p in out if p)
+
+
+def _media_block(spec: dict[str, Any], heading: str, media: dict[str, Any], out: list[str]) -> Any:
+    """A body's heading, field table and example (appended to `out`); returns the example."""
+    out.append(heading)
+    rows = schema_rows(spec, media.get("schema", {}))
+    if rows:
+        out.append(_table(("Field", "Type", "Required", "Description"), rows))
+    example = _example(media)
+    if example is not None:
+        out.append(_code("json", json.dumps(example, indent=2, ensure_ascii=False)))
+    return example
 
 
 def _server_for(servers: list[dict[str, Any]], base_url: str) -> str:

@@ -181,7 +181,7 @@ def deploy(site_dir: Path, target: Target, config: Deploy, s3: Any, cloudfront: 
     for chunk in _chunks([d.key for d in plan.deletes], 1000):  # only after every upload succeeded
         s3.delete_objects(Bucket=target.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
         result.deleted += chunk
-    _send_invalidation(s3, cloudfront, target, plan.invalidations, release, say)
+    _send_invalidation(s3, cloudfront, target, plan.invalidations, release, say, manifest)
     return result
 
 
@@ -195,7 +195,9 @@ def _write_release(s3: Any, bucket: str, manifest: dict[str, Any], objects: dict
     _put_json(s3, bucket, MANIFEST_KEY, manifest)
 
 
-def _send_invalidation(s3: Any, cloudfront: Any, target: Target, paths: list[str], release: str, say: Say) -> None:
+def _send_invalidation(s3: Any, cloudfront: Any, target: Target, paths: list[str], release: str, say: Say,
+                       manifest: dict[str, Any]) -> None:
+    """Send the invalidation; once CloudFront accepted it, clear it from the manifest's pending list."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     if not paths:
@@ -206,7 +208,6 @@ def _send_invalidation(s3: Any, cloudfront: Any, target: Target, paths: list[str
         raise DeployError(f"the site is deployed but the CloudFront invalidation failed ({exc}); "
                           "the next run sends it again") from None
     say(f"invalidation sent: {', '.join(paths)}")
-    manifest = read_manifest(s3, target.bucket)
     manifest["pending_invalidations"] = []
     _put_json(s3, target.bucket, MANIFEST_KEY, manifest)
 
@@ -253,7 +254,7 @@ def rollback(target: Target, config: Deploy, s3: Any, cloudfront: Any, *, dry_ru
     _write_release(s3, target.bucket, manifest, objects, now.strftime("%Y%m%dT%H%M%S%fZ"), now, wanted.keys(), paths)
     for chunk in _chunks(deletes, 1000):
         s3.delete_objects(Bucket=target.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
-    _send_invalidation(s3, cloudfront, target, paths, previous["release"] + "-rollback", say)
+    _send_invalidation(s3, cloudfront, target, paths, previous["release"] + "-rollback", say, manifest)
     return result
 
 
