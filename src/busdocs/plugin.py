@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 import logging
 
-from busdocs import buildinfo, gitdates, helpcenter, news, openapi, render, rendercache
+from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, render, rendercache
 from busdocs.minify import strip_indentation
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
@@ -58,6 +58,8 @@ class BusdocsConfig(Config):
     """Where to write the Atom feed of `data/releases.yml` (e.g. `releases/feed.xml`)."""
     render_cache = c.Type(bool, default=True)
     """Reuse pages rendered by an earlier warning-free build when nothing they depend on changed."""
+    fast_nav = c.Type(bool, default=True)
+    """Write the sidebar navigation in Python (`busdocs.navhtml`) instead of Material's Jinja macro."""
     leak_guard = c.Type(bool, default=True)
     """Fail a public build whose output holds an internal value, host or runbook page."""
 
@@ -295,6 +297,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         return html
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.config.fast_nav:
+            env.globals["busdocs_nav_items"] = navhtml.NavItems()
         if self._cache is None:
             return env
         original = env.get_template

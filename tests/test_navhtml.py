@@ -1,0 +1,42 @@
+"""The navigation written in Python is the navigation Material's macro writes, on every page of both sites."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from busdocs.build import build_site
+
+
+def normalized(html: str) -> str:
+    """The page with whitespace between tags dropped (the only way the two writers may differ)."""
+    return re.sub(r"\s*([<>])\s*", r"\1", re.sub(r"\s+", " ", html))
+
+
+def pages_of(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): normalized(p.read_text(encoding="utf-8")) for p in site.rglob("*.html")}
+
+
+@pytest.mark.parametrize("site", ["public", "internal"])
+def test_every_page_has_the_navigation_material_would_write(project: Path, tmp_path: Path, site: str) -> None:
+    fast = pages_of(build_site(project, site, tmp_path / "fast" / site).out_dir)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("    audience: public\n",
+                                                 "    audience: public\n    fast_nav: false\n    render_cache: false\n"))
+    material = pages_of(build_site(project, site, tmp_path / "material" / site).out_dir)
+    assert fast.keys() == material.keys() and len(fast) > 50
+    differ = [name for name in fast if fast[name] != material[name]]
+    assert not differ, f"{len(differ)} pages differ, first {differ[0]}"
+    # The comparison sees the navigation: nested sections, the active page and its table of contents.
+    sample = next(text for name, text in fast.items() if name.count("/") >= 2)
+    assert "md-nav__item--nested" in sample and "md-nav__link--active" in sample
+
+
+def test_the_fast_writer_is_the_one_used(project: Path, tmp_path: Path) -> None:
+    """Material's macro puts whitespace between the navigation's tags; the Python writer does not."""
+    site = build_site(project, "public", tmp_path / "public").out_dir
+    html = (site / "students" / "buy-a-pass" / "index.html").read_text(encoding="utf-8")
+    nav = html.split('<ul class="md-nav__list" data-md-scrollfix>', 1)[1]
+    assert nav.lstrip().startswith('<li class="md-nav__item') and "</a></li><li class=" in nav[:1000]
