@@ -23,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 import logging
 
-from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, render, rendercache
+from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, parallel, render, rendercache
 from busdocs.minify import strip_indentation
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
@@ -60,6 +60,9 @@ class BusdocsConfig(Config):
     """Reuse pages rendered by an earlier warning-free build when nothing they depend on changed."""
     fast_nav = c.Type(bool, default=True)
     """Write the sidebar navigation in Python (`busdocs.navhtml`) instead of Material's Jinja macro."""
+    workers = c.Type(int, default=0)
+    """Processes that render pages ahead of a build (through the render cache); 0 means one per CPU
+    core, 1 renders everything in the build process."""
     leak_guard = c.Type(bool, default=True)
     """Fail a public build whose output holds an internal value, host or runbook page."""
 
@@ -87,6 +90,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._pages: list[Any] = []
         self.sources: dict[str, str] = {}
         """Where each page of the site comes from: `src_uri` → path in the repository."""
+        self._markdown_ahead = parallel.Prefetch(self._merge)
+        self._theme_ahead = parallel.Prefetch(self._merge)
 
     # ------------------------------------------------------------------ config
 
@@ -269,6 +274,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if hit is not None:
             self._cache.used.add(key)
             self._cache.hits += 1
+            page._busdocs_render_hit = True
 
             def restore(config: MkDocsConfig, files: Files, _page: Any = page, _hit: Any = hit) -> None:
                 _page.content = _hit.content
@@ -296,7 +302,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self._cache.used.add(key)
         return html
 
-    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+    def _theme_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._markdown_ahead.close()
         if self.config.fast_nav:
             env.globals["busdocs_nav_items"] = navhtml.NavItems()
         if self._cache is None:
@@ -316,11 +323,13 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 if page is None:  # 404.html: depends on the configuration and navigation only
                     key = rendercache.digest(plugin._config_key, plugin._nav_signature(), self.template.name)
                 else:
-                    key = plugin._output_key(page, self.template.name)
+                    key = page._busdocs_output_key = plugin._output_key(page, self.template.name)
                 cached = plugin._cache.outputs.get(key)
                 plugin._cache.used.add(key)
                 if cached is None:
                     cached = plugin._cache.outputs[key] = strip_indentation(self.template.render(context))
+                    if page is not None:
+                        page._busdocs_output_miss = True
                 return cached
 
         def get_template(name: Any, *args: Any, **kwargs: Any) -> Any:
@@ -337,6 +346,48 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._nav_key = None
         return env
 
+    @event_priority(-100)  # after every plugin has set up the environment the workers copy
+    def _render_theme_ahead(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        workers = self._workers(len(doc_files))
+        if workers > 1:
+            from mkdocs.commands.build import _build_page
+
+            def render(file: File) -> list[parallel.Entry]:
+                # The worker writes the page too: the build then rewrites the same bytes, and
+                # rewriting a file costs a twentieth of creating it.
+                page = file.page
+                _build_page(page, config, doc_files, self._nav, env, False, excluded=file.inclusion.is_excluded())
+                found: list[parallel.Entry] = []
+                if getattr(page, "_busdocs_output_miss", False):
+                    key = page._busdocs_output_key
+                    found.append(("outputs", key, self._cache.outputs[key]))
+                if getattr(page, "_busdocs_search_miss", False):
+                    key = page._busdocs_search_key
+                    found.append(("search", key, self._cache.search[key]))
+                return found
+
+            self._theme_ahead.start(doc_files, _src_uri, render, workers, _render_cost)
+        return env
+
+    on_env = CombinedEvent(_theme_env, _render_theme_ahead)
+
+    def _workers(self, pages: int) -> int:
+        """How many processes render ahead: none under serve (its rebuilds mostly hit the cache)."""
+        if self._cache is None or self.serving:
+            return 1
+        return parallel.worker_count(self.config.workers, pages)
+
+    def _merge(self, entries: Any) -> None:
+        assert self._cache is not None
+        for layer, key, value in entries:
+            getattr(self._cache, layer)[key] = value
+
+    @event_priority(100)
+    def on_pre_page(self, page: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._markdown_ahead.arrive(page.file.src_uri)
+        return page
+
     def _cache_search_entries(self, index: Any) -> None:
         """Reuse the search entries of pages whose rendered content did not change."""
         original = index.add_entry_from_context
@@ -347,11 +398,13 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             key = rendercache.digest("search", page.url, page.title, page.content,
                                      rendercache.toc_tokens(page.toc), _stable(page.meta))
             cache.used.add(key)
+            page._busdocs_search_key = key
             entries = cache.search.get(key)
             if entries is None:
                 before = len(index.entries)
                 original(page)
                 cache.search[key] = entries = index.entries[before:]
+                page._busdocs_search_miss = True
             else:
                 index.entries.extend(entries)
 
@@ -376,20 +429,51 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         # With the render cache on, pages are stored (and served) already stripped.
         return output if self._cache is not None else strip_indentation(output)
 
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        # 404.html, like the pages (the render cache stores it stripped too).
+        if self._cache is None and template_name.endswith(".html"):
+            return strip_indentation(output_content)
+        return output_content
+
+    @event_priority(100)  # before search indexes the page: its entries may come from a worker
     def on_page_context(self, context: dict[str, Any], *, page: Any, config: MkDocsConfig,
                         nav: Any) -> dict[str, Any]:
+        self._theme_ahead.arrive(page.file.src_uri)
         if self.audience_of(page.file.abs_src_path) == "internal":
             self._internal_outputs.add(page.file.dest_uri)
         return context
 
     # ------------------------------------------------------------------ build
 
+    @event_priority(-100)  # the navigation as every plugin left it
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # Page objects, in navigation order then the rest; titles are known after the build.
         self._nav = nav
         in_nav = {page.file.src_uri for page in nav.pages}
         self._pages = [*nav.pages, *(f.page for f in files.documentation_pages()
                                      if f.page is not None and f.src_uri not in in_nav)]
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        workers = self._workers(len(doc_files))
+        if workers > 1:
+            from mkdocs.commands.build import _populate_page
+            from mkdocs.structure.pages import Page
+
+            def render(file: File) -> list[parallel.Entry]:
+                if file.page is None:  # a page outside the navigation, as MkDocs' own loop makes it
+                    Page(None, file, config)
+                page = file.page
+                _populate_page(page, config, files, False)
+                found: list[parallel.Entry] = []
+                key = getattr(page, "_busdocs_macros_key", None)
+                if key is not None and not getattr(page, "_busdocs_macros_hit", False) and key in self._cache.macros:
+                    found.append(("macros", key, self._cache.macros[key]))
+                key = getattr(page, "_busdocs_render_key", None)
+                if key is not None and not getattr(page, "_busdocs_render_hit", False) and key in self._cache.pages:
+                    found.append(("pages", key, self._cache.pages[key]))
+                return found
+
+            self._markdown_ahead.start(doc_files, _src_uri, render, workers, _render_cost)
         return nav
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -413,6 +497,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
                 raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
         logging.getLogger("mkdocs").removeHandler(self._warnings)
+        self._theme_ahead.close()
         if self._cache is not None and self._warnings.count == 0 and not self.serving:
             self._cache.save()  # only a warning-free build may be reused; serve keeps it in memory
         elif self._cache is not None and self._warnings.count:
@@ -422,11 +507,26 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                                       if p.file.inclusion.is_included()])
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._markdown_ahead.close()
+        self._theme_ahead.close()
         logging.getLogger("mkdocs").removeHandler(getattr(self, "_warnings", logging.NullHandler()))
         # The record says "failed" so nothing deploys a half-written site.
         if self._site_dir is not None:
             buildinfo.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
                                    detail=str(error)[:500])
+
+
+def _src_uri(file: File) -> str:
+    return file.src_uri
+
+
+def _render_cost(file: File) -> float:
+    """About what rendering a page costs: a fixed part, and its source's length."""
+    try:
+        size = os.path.getsize(file.abs_src_path) if file.abs_src_path else len(file.content_bytes)
+    except OSError:
+        size = 0
+    return 3000 + size
 
 
 def _stable(value: Any) -> Any:
