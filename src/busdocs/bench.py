@@ -77,17 +77,21 @@ def prepare(root: Path, work: Path, pages: int, corpus: Path | None) -> tuple[Pa
     count = sum(1 for _ in (ours / "docs" / "bench").rglob("*.md"))
     (stock / "docs" / "index.md").write_text("# Stock\n\nThe same corpus with a stock configuration.\n")
     (stock / "mkdocs.yml").write_text(STOCK_CONFIG)
-    sections = sorted(p.name for p in (ours / "docs" / "bench").iterdir() if p.is_dir())
-    (ours / "docs" / "bench" / ".nav.yml").write_text(
-        "".join(f"- {s}/\n" if (ours / "docs" / "bench" / s / ".nav.yml").exists() else f"- {s}/\n"
-                for s in sections) or '- "*"\n')
-    for s in sections:
-        nav = ours / "docs" / "bench" / s / ".nav.yml"
-        if not nav.exists():
-            nav.write_text('- "*"\n')
+    ensure_nav(ours / "docs" / "bench")
     config = ours / "mkdocs.yml"
     config.write_text(config.read_text().replace("  - Contact: contact.md\n", "  - Contact: contact.md\n  - Bench: bench/\n"))
     return stock, ours, count
+
+
+def ensure_nav(folder: Path) -> None:
+    """Give every folder of the corpus a `.nav.yml` (its index, its pages, its sub-folders) if it has none."""
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and any(p.rglob("*.md")))
+    for sub in subs:
+        ensure_nav(sub)
+    nav = folder / ".nav.yml"
+    if not nav.exists():
+        lines = ["- index.md"] if (folder / "index.md").exists() else []
+        nav.write_text("\n".join([*lines, '- "*"', *(f"- {sub.name}/" for sub in subs)]) + "\n", encoding="utf-8")
 
 
 def serve_edit_loop(ours: Path, port: int = 8765, timeout: float = 120) -> float | None:
@@ -97,8 +101,9 @@ def serve_edit_loop(ours: Path, port: int = 8765, timeout: float = 120) -> float
     proc = subprocess.Popen([mkdocs, "serve", "-f", str(ours / "mkdocs.yml"), "-a", f"127.0.0.1:{port}",
                              "--livereload"], cwd=ours, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    page = sorted((ours / "docs" / "bench").rglob("page-*.md"))[0]
-    url = f"http://127.0.0.1:{port}/bench/{page.parent.name}/{page.stem}/"
+    bench = ours / "docs" / "bench"
+    page = sorted(p for p in bench.rglob("*.md") if p.name != "index.md")[0]
+    url = f"http://127.0.0.1:{port}/bench/{page.relative_to(bench).with_suffix('').as_posix()}/"
     try:
         if not _wait_for(url, lambda body: True, timeout):
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import random
 from pathlib import Path
 
@@ -19,11 +20,16 @@ def _paragraph(rng: random.Random) -> str:
     return " ".join(_sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(3, 6)))
 
 
-def page_text(rng: random.Random, section: int, index: int, sections: int, per_section: int) -> str:
+SECTION_PAGES = 50
+"""Pages per section, as in the help center's larger guides."""
+PART_SECTIONS = 10
+"""Sections per part once there are more than this: a big site groups its sections, so no page's
+navigation lists dozens of siblings (with `navigation.prune` a page carries its own branch only)."""
+
+
+def page_text(rng: random.Random, name: str, link: str) -> str:
     """One page of about 600 words, with the constructs real pages use."""
-    title = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {section}-{index}"
-    other_s, other_i = rng.randrange(sections), rng.randrange(per_section)
-    link = f"../section-{other_s:02d}/page-{other_i:03d}.md"
+    title = f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {name}"
     parts = [f"---\ntitle: {title}\ndescription: {_sentence(rng, 10)}\n---\n", f"# {title}\n",
              _paragraph(rng), f"Product: {{{{ site.product }}}}. See also [a related page]({link}).\n"]
     for h in range(3):
@@ -42,29 +48,40 @@ def page_text(rng: random.Random, section: int, index: int, sections: int, per_s
     return "\n".join(parts) + "\n"
 
 
-def generate(folder: Path, pages: int, seed: int = 8) -> list[str]:
-    """Write `pages` pages into `folder` (section-NN/page-NNN.md) and return their paths."""
-    rng = random.Random(seed)
-    sections = max(1, pages // 50)
+def layout(pages: int) -> list[str]:
+    """Where the corpus's pages go: `section-NN/page-NNN.md`, under `part-N/` past ten sections."""
+    sections = max(1, pages // SECTION_PAGES)
     per_section = -(-pages // sections)
-    written = []
+    grouped = sections > PART_SECTIONS
+    paths = []
     for n in range(pages):
         s, i = divmod(n, per_section)
-        path = folder / f"section-{s:02d}" / f"page-{i:03d}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page_text(rng, s, i, sections, per_section).replace(
-            f"section-{sections - 1:02d}/page-{per_section - 1:03d}", "section-00/page-000"), encoding="utf-8")
-        written.append(path.relative_to(folder).as_posix())
-    # Links must point at pages that exist: rewrite any link past the last page.
-    existing = set(written)
-    for rel in written:
+        folder = f"part-{s // PART_SECTIONS}/section-{s:02d}" if grouped else f"section-{s:02d}"
+        paths.append(f"{folder}/page-{i:03d}.md")
+    return paths
+
+
+def generate(folder: Path, pages: int, seed: int = 8) -> list[str]:
+    """Write `pages` pages into `folder`, with an index and a `.nav.yml` per folder; return their paths."""
+    rng = random.Random(seed)
+    paths = layout(pages)
+    for n, rel in enumerate(paths):
+        target = paths[rng.randrange(len(paths))]
+        link = posixpath.relpath(target, posixpath.dirname(rel))
+        name = "-".join(part.rsplit("-", 1)[1] for part in rel.removesuffix(".md").split("/")[-2:])
         path = folder / rel
-        text = path.read_text(encoding="utf-8")
-        target = text.split("](../", 1)[1].split(")", 1)[0] if "](../" in text else None
-        if target and target not in existing:
-            path.write_text(text.replace(f"../{target}", "../section-00/page-000.md"), encoding="utf-8")
-    for s in range(sections):
-        index = folder / f"section-{s:02d}" / "index.md"
-        index.write_text(f"# Section {s}\n\nPages of section {s}.\n", encoding="utf-8")
-        (folder / f"section-{s:02d}" / ".nav.yml").write_text('- index.md\n- "*"\n', encoding="utf-8")
-    return written
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page_text(rng, name, link), encoding="utf-8")
+    folders = sorted({posixpath.dirname(rel) for rel in paths})
+    parts = sorted({f.split("/")[0] for f in folders if f.startswith("part-")})
+    for sub in folders:
+        number = sub.rsplit("-", 1)[1]
+        (folder / sub / "index.md").write_text(f"# Section {number}\n\nPages of section {number}.\n", encoding="utf-8")
+        (folder / sub / ".nav.yml").write_text('- index.md\n- "*"\n', encoding="utf-8")
+    for part in parts:
+        number = part.rsplit("-", 1)[1]
+        sections = sorted(f.split("/")[1] for f in folders if f.startswith(part + "/"))
+        (folder / part / "index.md").write_text(f"# Part {number}\n\nSections of part {number}.\n", encoding="utf-8")
+        (folder / part / ".nav.yml").write_text("- index.md\n" + "".join(f"- {s}/\n" for s in sections),
+                                                encoding="utf-8")
+    return paths
