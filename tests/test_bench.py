@@ -29,6 +29,6 @@ def test_bench_reports_every_figure(root: Path) -> None:
                 "ours_warm_s", "warm_ratio", "serve_edit_s"):
         assert key in result, key
     assert result["pages"] == 61  # 60 pages and the section's index
-    assert result["ratio"] == round(result["ours_s"] / result["stock_s"], 2)
+    assert abs(result["ratio"] - result["ours_s"] / result["stock_s"]) < 0.05
     assert 5 < result["html_kb_per_page"] < 50 and result["stock_html_kb_per_page"] > 5
     assert result["serve_edit_s"] is not None, "mkdocs serve never showed the edited page"

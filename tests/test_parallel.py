@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -18,16 +20,16 @@ def set_options(project: Path, options: str) -> None:
 
 @pytest.fixture
 def merged(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many render cache entries each worker sent back to the build."""
+    """How many render cache entries workers sent back to the build."""
     counts: list[int] = []
-    collect = parallel._collect
+    start = parallel.Prefetch.start
 
-    def spy(worker: parallel._Worker, patience: float) -> list[parallel.Entry]:
-        entries = collect(worker, patience)
-        counts.append(len(entries))
-        return entries
+    def spy(self: parallel.Prefetch, *args: object, **kwargs: object) -> None:
+        merge = self.merge
+        self.merge = lambda entries: (counts.append(len(entries)), merge(entries))
+        start(self, *args, **kwargs)
 
-    monkeypatch.setattr(parallel, "_collect", spy)
+    monkeypatch.setattr(parallel.Prefetch, "start", spy)
     return counts
 
 
@@ -36,8 +38,8 @@ def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Pat
                                                     merged: list[int]) -> None:
     set_options(project, "    workers: 3\n")
     ahead = files_of(build_site(project, site, tmp_path / "ahead" / site).out_dir)
-    # Two page loops with the same workers; every worker sent back the pages of its shard.
-    assert len(merged) >= 2 and len(merged) % 2 == 0 and min(merged) > 10
+    # Workers rendered pages of both loops (Markdown, then theme) and sent them back.
+    assert len(merged) > 20 and sum(merged) > 40
     set_options(project, "    workers: 1\n    render_cache: false\n")
     alone = files_of(build_site(project, site, tmp_path / "alone" / site).out_dir)
     assert ahead.keys() == alone.keys()
@@ -61,18 +63,36 @@ def test_a_failing_worker_costs_only_time(project: Path, tmp_path: Path, monkeyp
     alone = files_of(build_site(project, "public", tmp_path / "alone" / "public").out_dir)
     set_options(project, "    render_cache: true\n")
 
-    def crash(items: object, render: object, out: Path) -> None:
-        raise RuntimeError("worker crashed")
+    def crash(self: object, number: int, *args: object) -> None:
+        if number == 0:  # one worker dies at once; the other works
+            raise RuntimeError("worker crashed")
+        work(self, number, *args)
 
-    monkeypatch.setattr(parallel, "_render_shard", crash)
+    work = parallel.Prefetch._work
+    monkeypatch.setattr(parallel.Prefetch, "_work", crash)
     assert files_of(build_site(project, "public", tmp_path / "ahead" / "public").out_dir) == alone
 
 
-def test_shards_follow_the_cost_and_leave_the_build_a_smaller_share() -> None:
-    items = list(range(100))
-    (worker,) = parallel.split(items, [1.0] * 100, 2)
-    assert worker[-1] == 99 and 50 < len(worker) < 60  # the build keeps the first 40-odd pages
-    shards = parallel.split(items, [1.0] * 90 + [20.0] * 10, 3)
-    assert [len(s) for s in shards][-1] < 10  # costly pages make a short shard
-    assert [i for s in shards for i in s] == items[items.index(shards[0][0]):]
+def test_the_build_and_the_workers_meet_wherever_the_work_balances() -> None:
+    """Workers take items from the back; the build claims each item it reaches, or takes the worker's result."""
+    got: dict[str, object] = {}
+    prefetch = parallel.Prefetch(lambda entries: got.update({key: value for _, key, value in entries}))
+
+    def render(item: int) -> list[parallel.Entry]:
+        time.sleep(0.004 if item % 3 else 0.001)
+        return [("pages", str(item), item * 2)]
+
+    items = list(range(120))
+    prefetch.start(items, str, render, workers=3)
+    own = []
+    for item in items:
+        prefetch.arrive(str(item))
+        if str(item) not in got:
+            own.append(item)
+            time.sleep(0.003)  # the build renders it
+    prefetch.close()
+    assert own and own == items[: len(own)]  # the build rendered a front part, the workers the rest
+    assert got == {str(i): i * 2 for i in items[len(own):]}
+    assert 10 < len(own) < 110
+    assert not prefetch.workers and not list(Path(tempfile.gettempdir()).glob("busdocs-worker-*"))
     assert parallel.worker_count(8, 30) == 1 and parallel.worker_count(2, 1000) == 2

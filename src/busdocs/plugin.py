@@ -367,7 +367,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                     found.append(("search", key, self._cache.search[key]))
                 return found
 
-            self._theme_ahead.start(doc_files, _src_uri, render, workers, _render_cost)
+            self._theme_ahead.start(doc_files, _src_uri, render, workers)
         return env
 
     on_env = CombinedEvent(_theme_env, _render_theme_ahead)
@@ -473,7 +473,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                     found.append(("pages", key, self._cache.pages[key]))
                 return found
 
-            self._markdown_ahead.start(doc_files, _src_uri, render, workers, _render_cost)
+            self._markdown_ahead.start(doc_files, _src_uri, render, workers)
         return nav
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -518,15 +518,6 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
 def _src_uri(file: File) -> str:
     return file.src_uri
-
-
-def _render_cost(file: File) -> float:
-    """About what rendering a page costs: a fixed part, and its source's length."""
-    try:
-        size = os.path.getsize(file.abs_src_path) if file.abs_src_path else len(file.content_bytes)
-    except OSError:
-        size = 0
-    return 3000 + size
 
 
 def _stable(value: Any) -> Any:

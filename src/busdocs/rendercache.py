@@ -128,7 +128,7 @@ def build_toc(tokens: list[tuple[str, str, int, list[Any]]]) -> Any:
 
 
 class WarningCounter(logging.Handler):
-    """Counts warnings of the `mkdocs` logger during one build."""
+    """Counts the warnings logged where it is attached (a build, or a worker rendering ahead)."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
