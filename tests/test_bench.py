@@ -26,9 +26,9 @@ def test_a_big_corpus_groups_its_sections_and_every_link_resolves(tmp_path: Path
 def test_bench_reports_every_figure(root: Path) -> None:
     result = run_bench(root, pages=60, say=lambda line: None).as_json()
     for key in ("pages", "stock_s", "ours_s", "ratio", "html_kb_per_page", "stock_html_kb_per_page", "peak_mb",
-                "ours_warm_s", "warm_ratio", "serve_edit_s"):
+                "ours_warm_s", "warm_ratio", "whole_s", "whole_ratio", "serve_edit_s"):
         assert key in result, key
-    assert result["pages"] == 61  # 60 pages and the section's index
+    assert result["pages"] == 62  # 60 pages, the section's index and the home page
     assert abs(result["ratio"] - result["ours_s"] / result["stock_s"]) < 0.05
     assert 5 < result["html_kb_per_page"] < 50 and result["stock_html_kb_per_page"] > 5
     assert result["serve_edit_s"] is not None, "mkdocs serve never showed the edited page"

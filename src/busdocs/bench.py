@@ -64,23 +64,43 @@ def kb_per_page(site: Path, folder: str) -> float:
     return round(sum(p.stat().st_size for p in pages) / max(1, len(pages)) / 1024, 1)
 
 
-def prepare(root: Path, work: Path, pages: int, corpus: Path | None) -> tuple[Path, Path, int]:
-    """A stock project and a copy of this project, both holding the same corpus under `bench/`."""
-    stock, ours = work / "stock", work / "ours"
+def prepare(root: Path, work: Path, pages: int, corpus: Path | None) -> tuple[Path, Path, Path, int]:
+    """Three projects holding the same corpus under `bench/`: stock, this project's configuration with
+    the corpus as its only pages (like for like), and this whole project plus the corpus."""
+    stock, ours, whole = work / "stock", work / "ours", work / "whole"
     (stock / "docs").mkdir(parents=True)
     copy_project(root, ours)
-    for target in (stock / "docs" / "bench", ours / "docs" / "bench"):
+    copy_project(root, whole)
+    for project in (stock, ours, whole):
+        target = project / "docs" / "bench"
         if corpus is None:
             generate(target, pages)
         else:
             shutil.copytree(corpus, target)
-    count = sum(1 for _ in (ours / "docs" / "bench").rglob("*.md"))
-    (stock / "docs" / "index.md").write_text("# Stock\n\nThe same corpus with a stock configuration.\n")
+    count = sum(1 for _ in (stock / "docs" / "bench").rglob("*.md")) + 1  # and the home page
+    (stock / "docs" / "index.md").write_text(HOME)
     (stock / "mkdocs.yml").write_text(STOCK_CONFIG)
-    ensure_nav(ours / "docs" / "bench")
-    config = ours / "mkdocs.yml"
+    only_corpus(ours)
+    ensure_nav(whole / "docs" / "bench")
+    config = whole / "mkdocs.yml"
     config.write_text(config.read_text().replace("  - Contact: contact.md\n", "  - Contact: contact.md\n  - Bench: bench/\n"))
-    return stock, ours, count
+    return stock, ours, whole, count
+
+
+HOME = "# Stock\n\nThe same corpus with a stock configuration.\n"
+
+
+def only_corpus(project: Path) -> None:
+    """This project's configuration (theme, plugins, extensions, data, macros) with the corpus and
+    the stock home page as its only pages. The project's own pages stay on disk, excluded from the
+    build, since data cross-checks look for them."""
+    docs = project / "docs"
+    (docs / "index.md").write_text(HOME)
+    ensure_nav(docs / "bench")
+    config = project / "mkdocs.yml"
+    text = re.sub(r"\nnav:\n(?:(?:  .*)?\n)*", "\nnav:\n  - Home: index.md\n  - Bench: bench/\n\n", config.read_text())
+    text = re.sub(r"\n    api_pages: .*", "\n    guides_dir: no-guides", text)
+    config.write_text(text + "\nexclude_docs: |\n  /*\n  !/index.md\n  !/bench/\n  !/assets/\n")
 
 
 def ensure_nav(folder: Path) -> None:
@@ -136,7 +156,7 @@ def run_bench(root: Path, pages: int = 500, corpus: Path | None = None, serve: b
     """Build the corpus with stock and with this project's configuration; measure both."""
     work = Path(tempfile.mkdtemp(prefix="busdocs-bench-"))
     try:
-        stock, ours, count = prepare(root, work, pages, corpus)
+        stock, ours, whole, count = prepare(root, work, pages, corpus)
         say(f"corpus: {count} pages in {work}")
         mkdocs = str(Path(sys.executable).with_name("mkdocs"))
         busdocs = str(Path(sys.executable).with_name("busdocs"))
@@ -144,39 +164,47 @@ def run_bench(root: Path, pages: int = 500, corpus: Path | None = None, serve: b
         stock_s, stock_mb, failed = timed([mkdocs, "build", "-q", "-f", str(stock / "mkdocs.yml")], cwd=stock)
         if failed:
             raise BusdocsError(f"stock build failed:\n{failed.stderr[-2000:]}")
-        say("building with this project's configuration …")
-        ours_s, ours_mb, failed = timed([busdocs, "--root", str(ours), "build", "--site", "public", "--out",
-                                         str(ours / "site")], cwd=ours)
-        if failed:
-            raise BusdocsError(f"busdocs build failed:\n{failed.stderr[-2000:]}")
-        say("rebuilding with this project's configuration (render cache warm) …")
-        warm_s, _, failed = timed([busdocs, "--root", str(ours), "build", "--site", "public", "--out",
-                                   str(ours / "site")], cwd=ours)
-        if failed:
-            raise BusdocsError(f"busdocs rebuild failed:\n{failed.stderr[-2000:]}")
+        say("building the corpus with this project's configuration …")
+        ours_s, ours_mb = build_with_busdocs(busdocs, ours)
+        say("rebuilding it (render cache warm) …")
+        warm_s, _ = build_with_busdocs(busdocs, ours)
+        say("building this whole project with the corpus added …")
+        whole_s, _ = build_with_busdocs(busdocs, whole)
+        # Page weight is taken from the whole project: its pages carry the real site's navigation.
         result = BenchResult(count, round(stock_s, 2), round(ours_s, 2), round(ours_s / stock_s, 2),
-                             kb_per_page(ours / "site" / "public", "bench"), kb_per_page(stock / "site", "bench"),
+                             kb_per_page(whole / "site" / "public", "bench"), kb_per_page(stock / "site", "bench"),
                              round(ours_mb, 1), round(stock_mb, 1))
         result.extra["ours_warm_s"] = round(warm_s, 2)
         result.extra["warm_ratio"] = round(warm_s / stock_s, 2)
+        result.extra["whole_s"] = round(whole_s, 2)
+        result.extra["whole_ratio"] = round(whole_s / stock_s, 2)
         if serve:
-            say("measuring the mkdocs serve edit loop …")
-            loop = serve_edit_loop(ours)
+            say("measuring the mkdocs serve edit loop (whole project) …")
+            loop = serve_edit_loop(whole)
             result.extra["serve_edit_s"] = round(loop, 2) if loop is not None else None
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def build_with_busdocs(busdocs: str, project: Path) -> tuple[float, float]:
+    """A timed `busdocs build` of the public site of `project` (seconds, peak MB)."""
+    seconds, peak, failed = timed([busdocs, "--root", str(project), "build", "--site", "public", "--out",
+                                   str(project / "site")], cwd=project)
+    if failed:
+        raise BusdocsError(f"busdocs build of {project.name} failed:\n{failed.stderr[-2000:]}")
+    return seconds, peak
+
+
 def table(results: list[BenchResult]) -> str:
     """A plain table of the results, one row per corpus size."""
-    head = (f"{'pages':>6} {'stock s':>8} {'ours s':>7} {'ratio':>6} {'warm s':>7} {'ratio':>6} {'KB/page':>8} "
-            f"{'stock KB':>9} {'peak MB':>8} {'serve s':>8}")
+    head = (f"{'pages':>6} {'stock s':>8} {'ours s':>7} {'ratio':>6} {'warm s':>7} {'ratio':>6} {'whole s':>8} "
+            f"{'KB/page':>8} {'stock KB':>9} {'peak MB':>8} {'serve s':>8}")
     rows = [head, "-" * len(head)]
     for r in results:
         serve = r.extra.get("serve_edit_s")
         rows.append(f"{r.pages:>6} {r.stock_s:>8.2f} {r.ours_s:>7.2f} {r.ratio:>6.2f} {r.extra['ours_warm_s']:>7.2f} "
-                    f"{r.extra['warm_ratio']:>6.2f} {r.html_kb_per_page:>8.1f} "
+                    f"{r.extra['warm_ratio']:>6.2f} {r.extra['whole_s']:>8.2f} {r.html_kb_per_page:>8.1f} "
                     f"{r.stock_html_kb_per_page:>9.1f} {r.peak_mb:>8.1f} {serve if serve is not None else '—':>8}")
     return "\n".join(rows)
 
