@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
 import time
 from pathlib import Path
 
@@ -13,64 +13,71 @@ from busdocs.build import BuildFailed, build_site
 from tests.test_rendercache import files_of
 
 
-def set_options(project: Path, options: str) -> None:
+def set_options(project: Path, options: dict[str, object]) -> None:
+    """Set options of the busdocs plugin in `mkdocs.yml`, replacing any earlier value."""
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text().replace("    audience: public\n", f"    audience: public\n{options}"))
+    lines = [line for line in config.read_text().splitlines(keepends=True)
+             if not any(line.startswith(f"    {name}:") for name in options)]
+    at = lines.index("    audience: public\n") + 1
+    lines[at:at] = [f"    {name}: {str(value).lower()}\n" for name, value in options.items()]
+    config.write_text("".join(lines))
 
 
 @pytest.fixture
-def merged(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many render cache entries workers sent back to the build."""
-    counts: list[int] = []
-    start = parallel.Prefetch.start
+def heard(monkeypatch: pytest.MonkeyPatch) -> dict[int, set[int]]:
+    """For each page loop, the workers whose records the build read, and how many records."""
+    loops: dict[int, set[int]] = {}
+    read = parallel.Prefetch._read_until
 
-    def spy(self: parallel.Prefetch, *args: object, **kwargs: object) -> None:
-        merge = self.merge
-        self.merge = lambda entries: (counts.append(len(entries)), merge(entries))
-        start(self, *args, **kwargs)
+    def spy(self: parallel.Prefetch, worker: parallel._Worker, page: int) -> None:
+        loops.setdefault(id(self.done), set()).add(worker.pid)
+        read(self, worker, page)
 
-    monkeypatch.setattr(parallel.Prefetch, "start", spy)
-    return counts
+    monkeypatch.setattr(parallel.Prefetch, "_read_until", spy)
+    return loops
 
 
 @pytest.mark.parametrize("site", ["public", "internal"])
 def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Path, site: str,
-                                                    merged: list[int]) -> None:
-    set_options(project, "    workers: 3\n")
+                                                    heard: dict[int, set[int]]) -> None:
+    set_options(project, {"workers": 3})
     ahead = files_of(build_site(project, site, tmp_path / "ahead" / site).out_dir)
-    # Workers rendered pages of both loops (Markdown, then theme) and sent them back.
-    assert len(merged) > 20 and sum(merged) > 40
-    set_options(project, "    workers: 1\n    render_cache: false\n")
+    # Both page loops (Markdown, then theme) had two workers, and the build read from each.
+    assert sorted(len(pids) for pids in heard.values()) == [2, 2]
+    set_options(project, {"workers": 1, "render_cache": False})
     alone = files_of(build_site(project, site, tmp_path / "alone" / site).out_dir)
     assert ahead.keys() == alone.keys()
     assert [name for name in ahead if ahead[name] != alone[name]] == []
 
 
-def test_a_warning_in_a_worker_shard_still_stops_the_build(project: Path, tmp_path: Path, merged: list[int]) -> None:
-    set_options(project, "    workers: 3\n")
+def test_a_warning_in_a_worker_shard_still_stops_the_build(project: Path, tmp_path: Path,
+                                                           heard: dict[int, set[int]]) -> None:
+    set_options(project, {"workers": 3})
     students = sorted((project / "guides" / "students").glob("*.md"))
-    for page in students:  # late in the build's order, so in workers' shards
+    for page in students:  # late in the build's order, so workers take them
         page.write_text(page.read_text() + "\n[gone](no-such-page.md)\n")
     with pytest.raises(BuildFailed) as info:
         build_site(project, "public", tmp_path / "public")
-    assert merged, "no worker ran"
+    assert heard, "no worker ran"
     for page in students:
         assert any(f"students/{page.name}" in m and "no-such-page.md" in m for m in info.value.messages), page.name
 
 
-def test_a_failing_worker_costs_only_time(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    set_options(project, "    workers: 3\n    render_cache: false\n")
+def test_a_failing_worker_costs_only_time(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          heard: dict[int, set[int]]) -> None:
+    set_options(project, {"workers": 1, "render_cache": False})
     alone = files_of(build_site(project, "public", tmp_path / "alone" / "public").out_dir)
-    set_options(project, "    render_cache: true\n")
+    set_options(project, {"workers": 3, "render_cache": True})
+    work = parallel.Prefetch._work
 
-    def crash(self: object, number: int, *args: object) -> None:
+    def crash(self: parallel.Prefetch, number: int, *args: object) -> None:
         if number == 0:  # one worker dies at once; the other works
             raise RuntimeError("worker crashed")
         work(self, number, *args)
 
-    work = parallel.Prefetch._work
     monkeypatch.setattr(parallel.Prefetch, "_work", crash)
     assert files_of(build_site(project, "public", tmp_path / "ahead" / "public").out_dir) == alone
+    assert heard and all(len(pids) == 1 for pids in heard.values())  # only the working one was read
 
 
 def test_the_build_and_the_workers_meet_wherever_the_work_balances() -> None:
@@ -79,11 +86,14 @@ def test_the_build_and_the_workers_meet_wherever_the_work_balances() -> None:
     prefetch = parallel.Prefetch(lambda entries: got.update({key: value for _, key, value in entries}))
 
     def render(item: int) -> list[parallel.Entry]:
+        prefetch.arrive(str(item))  # as the plugin's own events do inside a worker: nothing happens
         time.sleep(0.004 if item % 3 else 0.001)
         return [("pages", str(item), item * 2)]
 
     items = list(range(120))
     prefetch.start(items, str, render, workers=3)
+    pids = [worker.pid for worker in prefetch.workers]
+    assert len(pids) == 2
     own = []
     for item in items:
         prefetch.arrive(str(item))
@@ -94,5 +104,23 @@ def test_the_build_and_the_workers_meet_wherever_the_work_balances() -> None:
     assert own and own == items[: len(own)]  # the build rendered a front part, the workers the rest
     assert got == {str(i): i * 2 for i in items[len(own):]}
     assert 10 < len(own) < 110
-    assert not prefetch.workers and not list(Path(tempfile.gettempdir()).glob("busdocs-worker-*"))
+    assert not prefetch.workers
+    for pid in pids:  # reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
     assert parallel.worker_count(8, 30) == 1 and parallel.worker_count(2, 1000) == 2
+
+
+def test_no_fork_from_a_threaded_process() -> None:
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        prefetch = parallel.Prefetch(lambda entries: None)
+        prefetch.start(list(range(100)), str, lambda item: [], workers=3)
+        assert not prefetch.workers
+    finally:
+        stop.set()
+        thread.join()

@@ -92,6 +92,13 @@ def _collect_warnings() -> Iterator[_Collector]:
         logger.propagate = old_propagate
 
 
+def _stop_workers(config: object) -> None:
+    """Workers rendering ahead must not write into a folder about to be removed."""
+    plugin = config.plugins.get("busdocs") if config is not None else None  # type: ignore[attr-defined]
+    if plugin is not None:
+        plugin.stop_workers()
+
+
 def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
     """Build one site strictly into `out_dir`, replacing it only on success.
 
@@ -118,6 +125,7 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
             config = load_config(config_file=str(config_file), strict=True, site_dir=str(staging))
             build(config)
         except (Abort, ConfigurationError, PluginError, SystemExit) as exc:
+            _stop_workers(config)
             shutil.rmtree(staging, ignore_errors=True)
             if isinstance(exc, SystemExit) and not isinstance(exc, Abort):  # macros' on_error_fail
                 reason = f"stopped by a plugin (exit {exc.code})"
@@ -129,6 +137,7 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
                 messages = [real_sources(m, plugin.sources) for m in messages]
             raise BuildFailed(site, messages, reason) from None
         except BaseException:
+            _stop_workers(config)
             shutil.rmtree(staging, ignore_errors=True)
             raise
     pages = sum(1 for _ in staging.rglob("*.html"))

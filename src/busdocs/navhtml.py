@@ -132,7 +132,8 @@ class NavWriter:
                 out.append(self.toc_html)
             out.append("</li>")
         else:
-            out.append(f'<li class="{css}"><a href="{self.url(item.url)}" class="md-nav__link">'
+            # A section without pages has no URL; Material's macro then links to "".
+            out.append(f'<li class="{css}"><a href="{self.url(getattr(item, "url", None) or "")}" class="md-nav__link">'
                        f"{self.content(item)}</a></li>")
 
 

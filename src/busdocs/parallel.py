@@ -23,10 +23,10 @@ import os
 import pickle
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from busdocs.rendercache import WarningCounter
@@ -34,7 +34,7 @@ from busdocs.rendercache import WarningCounter
 Entry = tuple[str, str, Any]
 """(layer of the render cache, key, value)"""
 
-MIN_PAGES_PER_WORKER = 24
+MIN_PAGES_PER_WORKER = 16
 """Fewer pages than this per process and forking costs more than it saves."""
 
 PATIENCE = 60.0
@@ -51,8 +51,7 @@ def worker_count(requested: int, pages: int) -> int:
 @dataclass
 class _Worker:
     pid: int
-    path: Path
-    reader: BinaryIO | None = None
+    reader: BinaryIO
     alive: bool = True
 
 
@@ -74,6 +73,11 @@ def _silence_and_count() -> WarningCounter:
     return counter
 
 
+def can_fork() -> bool:
+    """Forking is safe only from a single-threaded process (`mkdocs serve` runs a server thread)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 class Prefetch:
     """One page loop's workers: `start` forks them, `arrive` tells them where the build is."""
 
@@ -81,12 +85,14 @@ class Prefetch:
         self.merge = merge
         self.workers: list[_Worker] = []
         self.index: dict[str, int] = {}
+        self.merged: set[int] = set()
+        self.in_worker = False
 
     def start(self, items: Sequence[Any], key: Callable[[Any], str], render: Callable[[Any], list[Entry]],
               workers: int) -> None:
         """Fork `workers - 1` processes that render `items` from the back until they meet the build."""
         self.close()
-        if workers < 2 or not hasattr(os, "fork") or not items:
+        if workers < 2 or not items or self.in_worker or not can_fork():
             return
         context = multiprocessing.get_context("fork")
         self.lock = context.Lock()
@@ -95,47 +101,57 @@ class Prefetch:
         self.taken_by = context.RawArray("i", len(items))  # worker number + 1, once taken
         self.done = context.RawArray("b", len(items))  # 1 once the worker's record is in its file
         self.index = {key(item): i for i, item in enumerate(items)}
+        self.merged = set()
+        parent = os.getpid()
         gc.freeze()  # the collector would otherwise touch, and so copy, every object in each worker
         try:
             for number in range(workers - 1):
+                # Two handles on a file with no name: nothing is left behind, whatever happens.
                 handle, name = tempfile.mkstemp(prefix="busdocs-worker-", suffix=".pickle")
-                os.close(handle)
+                writer, reader = os.fdopen(handle, "wb"), open(name, "rb")  # noqa: SIM115 - kept open
+                os.unlink(name)
                 pid = os.fork()
                 if pid == 0:  # the worker
                     code = 1
                     try:
-                        self._work(number, items, render, Path(name))
+                        reader.close()
+                        self._work(number, items, render, writer, parent)
                         code = 0
                     finally:
                         os._exit(code)
-                self.workers.append(_Worker(pid, Path(name)))
+                writer.close()
+                self.workers.append(_Worker(pid, reader))
         finally:
             gc.unfreeze()
 
-    def _work(self, number: int, items: Sequence[Any], render: Callable[[Any], list[Entry]], out: Path) -> None:
+    def _work(self, number: int, items: Sequence[Any], render: Callable[[Any], list[Entry]], file: BinaryIO,
+              parent: int) -> None:
+        # Rendering runs the plugin's own events, which call `arrive`: in a worker it does nothing.
+        for worker in self.workers:
+            worker.reader.close()
+        self.workers, self.index, self.in_worker = [], {}, True
         counter = _silence_and_count()
-        with out.open("ab") as file:
-            while True:
-                with self.lock:
-                    if self.bounds[1] <= self.bounds[0]:
-                        return
-                    self.bounds[1] -= 1
-                    page = self.bounds[1]
-                    self.taken_by[page] = number + 1
-                before = counter.count
-                try:
-                    entries = render(items[page])
-                except Exception:  # noqa: BLE001 - the build renders the page itself and reports the error
+        while os.getppid() == parent:  # a build that ended without closing (Ctrl-C, exit) stops its workers
+            with self.lock:
+                if self.bounds[1] <= self.bounds[0]:
                     return
-                # A page that warned is not sent: the build renders it, and the warning is seen.
-                pickle.dump((page, entries if counter.count == before else []), file, pickle.HIGHEST_PROTOCOL)
-                file.flush()
-                self.done[page] = 1
+                self.bounds[1] -= 1
+                page = self.bounds[1]
+                self.taken_by[page] = number + 1
+            before = counter.count
+            try:
+                entries = render(items[page])
+            except Exception:  # noqa: BLE001 - the build renders the page itself and reports the error
+                return
+            # A page that warned is not sent: the build renders it, and the warning is seen.
+            pickle.dump((page, entries if counter.count == before else []), file, pickle.HIGHEST_PROTOCOL)
+            file.flush()
+            self.done[page] = 1
 
     def arrive(self, name: str) -> None:
         """The build reached item `name`: claim it, or take a worker's result for it."""
         page = self.index.get(name)
-        if page is None or not self.workers:
+        if page is None or not self.workers or page in self.merged:
             return
         with self.lock:
             if page < self.bounds[1]:  # no worker took it: the build renders it
@@ -144,25 +160,23 @@ class Prefetch:
             number = self.taken_by[page] - 1
         worker = self.workers[number]
         deadline = time.monotonic() + PATIENCE
-        while not self.done[page]:
-            ended = _exited(worker) and not self.done[page]
-            if ended or not worker.alive or time.monotonic() > deadline:
+        while worker.alive and not self.done[page]:
+            if (_exited(worker) and not self.done[page]) or time.monotonic() > deadline:
                 worker.alive = False  # its unfinished pages render in the build
-                return
             time.sleep(0.0005)
-        self._read_until(worker, page)
+        if worker.alive:
+            self._read_until(worker, page)
 
     def _read_until(self, worker: _Worker, page: int) -> None:
         """Merge the worker's records, in the order it wrote them, up to `page`'s."""
-        if worker.reader is None:
-            worker.reader = worker.path.open("rb")
         try:
             while True:
                 number, entries = pickle.load(worker.reader)
                 self.merge(entries)
+                self.merged.add(number)
                 if number == page:
                     return
-        except (EOFError, pickle.UnpicklingError, OSError):
+        except Exception:  # noqa: BLE001 - a record cut short: that worker's other pages render in the build
             worker.alive = False
 
     def close(self) -> None:
@@ -172,19 +186,15 @@ class Prefetch:
         with self.lock:
             self.bounds[1] = self.bounds[0]  # nothing more to take
         for worker in self.workers:
-            if worker.reader is not None:
-                worker.reader.close()
+            worker.reader.close()
             try:
                 if not _exited(worker):
                     os.kill(worker.pid, signal.SIGKILL)
                     os.waitpid(worker.pid, 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
-            worker.path.unlink(missing_ok=True)
         self.workers.clear()
         self.index = {}
-
-
 def _exited(worker: _Worker) -> bool:
     """True once the worker process has ended (and is reaped)."""
     try:

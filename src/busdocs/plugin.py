@@ -81,6 +81,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._site_dir: Path | None = None
         self._dates: dict[str, object] = {}
         self.serving = False
+        self.dirty = False
         self.news: list[news.Piece] = []
         self._api_pages: list[openapi.TagPage] = []
         self._cache: rendercache.RenderCache | None = None
@@ -203,6 +204,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+        self.dirty = dirty
 
     def _mount(self, files: Files, config: MkDocsConfig, folder: Path, prefix: str) -> None:
         if not folder.is_dir():
@@ -346,16 +348,18 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._nav_key = None
         return env
 
-    @event_priority(-100)  # after every plugin has set up the environment the workers copy
+    @event_priority(-200)  # after every plugin (mkdocstrings: -100) has set up the environment workers copy
     def _render_theme_ahead(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         workers = self._workers(len(doc_files))
         if workers > 1:
+            from mkdocs import utils
             from mkdocs.commands.build import _build_page
 
             def render(file: File) -> list[parallel.Entry]:
-                # The worker writes the page too: the build then rewrites the same bytes, and
-                # rewriting a file costs a twentieth of creating it.
+                # The worker writes the page too (whole, or not at all): the build then rewrites
+                # the same bytes, and rewriting a file costs a small part of creating it.
+                utils.write_file = _write_whole
                 page = file.page
                 _build_page(page, config, doc_files, self._nav, env, False, excluded=file.inclusion.is_excluded())
                 found: list[parallel.Entry] = []
@@ -373,8 +377,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     on_env = CombinedEvent(_theme_env, _render_theme_ahead)
 
     def _workers(self, pages: int) -> int:
-        """How many processes render ahead: none under serve (its rebuilds mostly hit the cache)."""
-        if self._cache is None or self.serving:
+        """How many processes render ahead: none under serve (its rebuilds mostly hit the cache) or
+        for a dirty build (which skips pages on purpose)."""
+        if self._cache is None or self.serving or self.dirty:
             return 1
         return parallel.worker_count(self.config.workers, pages)
 
@@ -460,6 +465,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             from mkdocs.structure.pages import Page
 
             def render(file: File) -> list[parallel.Entry]:
+                if rendercache.RENDER_SIDE_EFFECTS.search(file.content_string):
+                    return []  # never cached: the build renders it
                 if file.page is None:  # a page outside the navigation, as MkDocs' own loop makes it
                     Page(None, file, config)
                 page = file.page
@@ -486,7 +493,13 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._internal_outputs = set()
         buildinfo.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
 
+    def stop_workers(self) -> None:
+        """End any worker still rendering ahead (a build that failed, or was stopped)."""
+        self._markdown_ahead.close()
+        self._theme_ahead.close()
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.stop_workers()  # no worker writes once the output is checked
         site_dir = Path(config.site_dir)
         # Under `mkdocs serve` nothing is published; the guard runs on every real build.
         if self.config.audience == "public" and self.config.leak_guard and not self.serving:
@@ -497,7 +510,6 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
                 raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
         logging.getLogger("mkdocs").removeHandler(self._warnings)
-        self._theme_ahead.close()
         if self._cache is not None and self._warnings.count == 0 and not self.serving:
             self._cache.save()  # only a warning-free build may be reused; serve keeps it in memory
         elif self._cache is not None and self._warnings.count:
@@ -507,8 +519,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                                       if p.file.inclusion.is_included()])
 
     def on_build_error(self, *, error: Exception) -> None:
-        self._markdown_ahead.close()
-        self._theme_ahead.close()
+        self.stop_workers()
         logging.getLogger("mkdocs").removeHandler(getattr(self, "_warnings", logging.NullHandler()))
         # The record says "failed" so nothing deploys a half-written site.
         if self._site_dir is not None:
@@ -518,6 +529,15 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
 def _src_uri(file: File) -> str:
     return file.src_uri
+
+
+def _write_whole(content: bytes, output_path: str) -> None:
+    """`mkdocs.utils.write_file` in a worker: a reader never sees half a page."""
+    os.makedirs(os.path.dirname(output_path), exist_ok=True)
+    partial = f"{output_path}.{os.getpid()}.partial"
+    with open(partial, "wb") as handle:
+        handle.write(content)
+    os.replace(partial, output_path)
 
 
 def _stable(value: Any) -> Any:
