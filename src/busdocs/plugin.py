@@ -266,7 +266,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if getattr(page, "_busdocs_macros_hit", False):
             page.meta.pop("render_macros", None)
         elif macros_key is not None:
-            self._cache.macros[macros_key] = markdown
+            self._cache.put("macros", macros_key, markdown)
             self._cache.used.add(macros_key)
         if rendercache.RENDER_SIDE_EFFECTS.search(markdown):
             return markdown
@@ -276,7 +276,6 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if hit is not None:
             self._cache.used.add(key)
             self._cache.hits += 1
-            page._busdocs_render_hit = True
 
             def restore(config: MkDocsConfig, files: Files, _page: Any = page, _hit: Any = hit) -> None:
                 _page.content = _hit.content
@@ -297,9 +296,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         key = getattr(page, "_busdocs_render_key", None)
         if self._cache is not None and key is not None and key not in self._cache.pages:
-            self._cache.pages[key] = rendercache.Rendered(
+            self._cache.put("pages", key, rendercache.Rendered(
                 html, rendercache.toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or ()),
-                {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()})
+                {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()}))
         if key is not None and self._cache is not None:
             self._cache.used.add(key)
         return html
@@ -325,13 +324,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 if page is None:  # 404.html: depends on the configuration and navigation only
                     key = rendercache.digest(plugin._config_key, plugin._nav_signature(), self.template.name)
                 else:
-                    key = page._busdocs_output_key = plugin._output_key(page, self.template.name)
+                    key = plugin._output_key(page, self.template.name)
                 cached = plugin._cache.outputs.get(key)
                 plugin._cache.used.add(key)
                 if cached is None:
-                    cached = plugin._cache.outputs[key] = strip_indentation(self.template.render(context))
-                    if page is not None:
-                        page._busdocs_output_miss = True
+                    cached = plugin._cache.put("outputs", key, strip_indentation(self.template.render(context)))
                 return cached
 
         def get_template(name: Any, *args: Any, **kwargs: Any) -> Any:
@@ -361,15 +358,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 # the same bytes, and rewriting a file costs a small part of creating it.
                 utils.write_file = _write_whole
                 page = file.page
+                self._cache.journal = []
                 _build_page(page, config, doc_files, self._nav, env, False, excluded=file.inclusion.is_excluded())
-                found: list[parallel.Entry] = []
-                if getattr(page, "_busdocs_output_miss", False):
-                    key = page._busdocs_output_key
-                    found.append(("outputs", key, self._cache.outputs[key]))
-                if getattr(page, "_busdocs_search_miss", False):
-                    key = page._busdocs_search_key
-                    found.append(("search", key, self._cache.search[key]))
-                return found
+                return self._cache.fresh()
 
             self._theme_ahead.start(doc_files, _src_uri, render, workers)
         return env
@@ -403,13 +394,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             key = rendercache.digest("search", page.url, page.title, page.content,
                                      rendercache.toc_tokens(page.toc), _stable(page.meta))
             cache.used.add(key)
-            page._busdocs_search_key = key
             entries = cache.search.get(key)
             if entries is None:
                 before = len(index.entries)
                 original(page)
-                cache.search[key] = entries = index.entries[before:]
-                page._busdocs_search_miss = True
+                entries = cache.put("search", key, index.entries[before:])
             else:
                 index.entries.extend(entries)
 
@@ -469,16 +458,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                     return []  # never cached: the build renders it
                 if file.page is None:  # a page outside the navigation, as MkDocs' own loop makes it
                     Page(None, file, config)
-                page = file.page
-                _populate_page(page, config, files, False)
-                found: list[parallel.Entry] = []
-                key = getattr(page, "_busdocs_macros_key", None)
-                if key is not None and not getattr(page, "_busdocs_macros_hit", False) and key in self._cache.macros:
-                    found.append(("macros", key, self._cache.macros[key]))
-                key = getattr(page, "_busdocs_render_key", None)
-                if key is not None and not getattr(page, "_busdocs_render_hit", False) and key in self._cache.pages:
-                    found.append(("pages", key, self._cache.pages[key]))
-                return found
+                self._cache.journal = []
+                _populate_page(file.page, config, files, False)
+                return self._cache.fresh()
 
             self._markdown_ahead.start(doc_files, _src_uri, render, workers)
         return nav

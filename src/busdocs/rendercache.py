@@ -64,6 +64,21 @@ class RenderCache:
     used: set[str] = field(default_factory=set)
     hits: int = 0
     misses: int = 0
+    journal: list[tuple[str, str]] | None = None
+    """When a list, every `put` is noted in it (a worker rendering ahead sends those entries back)."""
+
+    def put(self, layer: str, key: str, value: Any) -> Any:
+        """Store `value` under `key` in `layer` (`pages`, `outputs`, `macros` or `search`)."""
+        getattr(self, layer)[key] = value
+        if self.journal is not None:
+            self.journal.append((layer, key))
+        return value
+
+    def fresh(self) -> list[tuple[str, str, Any]]:
+        """The entries put since the journal was last emptied, and empty it."""
+        entries = [(layer, key, getattr(self, layer)[key]) for layer, key in self.journal or ()]
+        self.journal = []
+        return entries
 
     @classmethod
     def load(cls, path: Path, keep_in_memory: bool = False) -> RenderCache:
