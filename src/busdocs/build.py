@@ -40,6 +40,8 @@ class BuildResult:
     out_dir: Path
     seconds: float
     pages: int
+    notices: tuple[str, ...] = ()
+    """Things worth a line that did not stop the build (a render cache ignored or not saved)."""
 
 
 _MACRO_ERROR = re.compile(r"_File_: `(?P<file>[^`]+)`.*?_(?P<type>\w+)_: (?P<message>[^\n]+)", re.S)
@@ -67,29 +69,40 @@ def real_sources(message: str, sources: dict[str, str]) -> str:
     return _DOC_FILE.sub(lambda m: f"Doc file '{sources.get(m[1], m[1])}'", message)
 
 
+NOTICES_FROM = "mkdocs.plugins.busdocs"
+"""busdocs' own plugin logs its notices at INFO level; the build passes them on."""
+
+
 class _Collector(logging.Handler):
-    """Collects the warnings and errors of one build, condensed to one line each."""
+    """Collects the warnings and errors of one build, condensed to one line each, and busdocs' notices."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.INFO)
         self.messages: list[str] = []
+        self.notices: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(condense(record.getMessage()))
+        if record.levelno >= logging.WARNING:
+            self.messages.append(condense(record.getMessage()))
+        elif record.name.startswith(NOTICES_FROM):
+            self.notices.append(record.getMessage())
 
 
 @contextmanager
 def _collect_warnings() -> Iterator[_Collector]:
     logger = logging.getLogger("mkdocs")
+    notices = logging.getLogger(NOTICES_FROM)
     collector = _Collector()
-    old_propagate = logger.propagate
+    old_propagate, old_level = logger.propagate, notices.level
     logger.addHandler(collector)
     logger.propagate = False  # MkDocs' own console handler is not installed by the API; stay quiet
+    notices.setLevel(logging.INFO)
     try:
         yield collector
     finally:
         logger.removeHandler(collector)
         logger.propagate = old_propagate
+        notices.setLevel(old_level)
 
 
 def _stop_workers(config: object) -> None:
@@ -148,7 +161,7 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
     staging.rename(out_dir)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return BuildResult(site, out_dir, time.perf_counter() - started, pages)
+    return BuildResult(site, out_dir, time.perf_counter() - started, pages, tuple(collector.notices))
 
 
 def zip_offline(offline_dir: Path, internal_dir: Path) -> Path:

@@ -51,6 +51,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     for site in sites:
         print(f"building {site} site → {_display(out / site)} …", file=sys.stderr, flush=True)
         result = build_site(root, site, out / site)
+        for notice in result.notices:
+            print(f"notice: {notice}", file=sys.stderr)
         print(f"built {site} site: {result.pages} pages in {result.seconds:.1f} s", file=sys.stderr)
         if site == "offline" and (out / "internal").is_dir():
             archive = zip_offline(out / "offline", out / "internal")

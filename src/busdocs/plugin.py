@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 import logging
 
-from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, parallel, render, rendercache
+from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, parallel, render, rendercache, seams
 from busdocs.minify import strip_indentation
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
@@ -130,11 +131,24 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             name = f"{self.config.audience}-{rendercache.digest(config.config_file_path)[:12]}.pickle"
             self._cache = rendercache.RenderCache.load(self.root / ".cache" / "render" / name,
                                                        keep_in_memory=self.serving)
-            self._config_key = rendercache.digest(
-                rendercache.VERSION, _stable(config.markdown_extensions), _stable(config.mdx_configs),
-                _stable(dict(config.theme)), _stable(config.extra), config.site_url, config.site_name,
-                config.use_directory_urls, config.edit_uri, self.environment, self.today, self.serving)
+            self._config_key = rendercache.digest(rendercache.inputs_key(
+                config_files=_config_chain(Path(config.config_file_path)),
+                code=[Path(__file__).parent, self.root / "macros",
+                      *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])],
+                folders=[Path(config.docs_dir), self.root / self.config.guides_dir,
+                         *([self.root / self.config.runbooks_dir] if self.config.audience == "internal" else [])],
+                other=[self.config.audience, self.environment, self.today, self.serving,
+                       sorted((k, v) for k, v in os.environ.items() if k.startswith("BUSDOCS_"))]),
+                _stable(config.markdown_extensions), _stable(config.mdx_configs), _stable(dict(config.theme)),
+                _stable(config.extra), config.site_url, config.site_name, config.use_directory_urls, config.edit_uri)
+            self._notices(self._cache.notices)
         return config
+
+    def _notices(self, notices: list[str]) -> None:
+        """Things the author should know that are not problems (a cache ignored or not saved)."""
+        for notice in notices:
+            log.info(notice)
+        notices.clear()
 
     # ------------------------------------------------------------------ files
 
@@ -247,7 +261,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             page.meta["revision_date"] = gitdates.format_date(when)
         if source and source.startswith(f"{self.config.runbooks_dir}/alarms/") and "alarms" in page.meta:
             markdown = runbook_page(page.meta, markdown, self.today)
-        if self._cache is not None and "render_macros" not in page.meta:
+        if (self._cache is not None and "render_macros" not in page.meta
+                and not rendercache.JINJA_INCLUDES.search(markdown)):
             key = rendercache.digest(self._macros_key, page.file.src_uri, page.url, markdown, _stable(page.meta))
             page._busdocs_macros_key = key
             rendered = self._cache.macros.get(key)
@@ -278,27 +293,32 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self._cache.hits += 1
 
             def restore(config: MkDocsConfig, files: Files, _page: Any = page, _hit: Any = hit) -> None:
-                _page.content = _hit.content
-                _page.toc = rendercache.build_toc(_hit.toc)
-                _page._title_from_render = _hit.title
-                _page.present_anchor_ids = set(_hit.anchors)
-                _page.links_to_anchors = {f: links for src, links in _hit.links.items()
-                                          if (f := files.get_file_from_path(src)) is not None}
+                seams.restore_rendered_page(_page, _hit, files)
+                if (autorefs := config.plugins.get("autorefs")) is not None:
+                    for identifier, anchor, title, primary in _hit.registered:
+                        autorefs.register_anchor(_page, identifier, anchor, title=title, primary=primary)
 
             page.render = restore
         else:
             self._cache.misses += 1
+            self._record_anchors(page, config)
         return markdown
+
+    def _record_anchors(self, page: Any, config: MkDocsConfig) -> None:
+        """Note the anchors autorefs registers while `page` converts (a cache hit replays them)."""
+        if (autorefs := config.plugins.get("autorefs")) is not None:
+            page._busdocs_registered = seams.record_autorefs_anchors(autorefs, page)
 
     on_page_markdown = CombinedEvent(_page_dates_and_banners, _reuse_rendered)
 
     @event_priority(100)  # before other plugins change the content: store what Markdown produced
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         key = getattr(page, "_busdocs_render_key", None)
+        registered = getattr(page, "_busdocs_registered", None)
+        if registered is not None and (autorefs := config.plugins.get("autorefs")) is not None:
+            seams.stop_recording(autorefs)
         if self._cache is not None and key is not None and key not in self._cache.pages:
-            self._cache.put("pages", key, rendercache.Rendered(
-                html, rendercache.toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or ()),
-                {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()}))
+            self._cache.put("pages", key, seams.rendered_page(page, html, registered or []))
         if key is not None and self._cache is not None:
             self._cache.used.add(key)
         return html
@@ -321,10 +341,14 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
             def render(self, context: dict[str, Any]) -> str:
                 page = context.get("page")
+                try:
+                    others = rendercache.stable({k: v for k, v in context.items() if k not in COVERED_CONTEXT})
+                except rendercache.Unkeyable:  # something in the context the key cannot follow
+                    return strip_indentation(self.template.render(context))
                 if page is None:  # 404.html: depends on the configuration and navigation only
-                    key = rendercache.digest(plugin._config_key, plugin._nav_signature(), self.template.name)
+                    key = rendercache.digest(plugin._config_key, plugin._nav_signature(), self.template.name, others)
                 else:
-                    key = plugin._output_key(page, self.template.name)
+                    key = rendercache.digest(plugin._output_key(page, self.template.name), others)
                 cached = plugin._cache.outputs.get(key)
                 plugin._cache.used.add(key)
                 if cached is None:
@@ -340,8 +364,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         import jinja2
 
         folder = self.root / ".cache" / "jinja"
-        folder.mkdir(parents=True, exist_ok=True)
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        except OSError:  # the render cache says so once when it cannot save either
+            pass
         self._nav_key = None
         return env
 
@@ -350,16 +377,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         workers = self._workers(len(doc_files))
         if workers > 1:
-            from mkdocs import utils
-            from mkdocs.commands.build import _build_page
-
             def render(file: File) -> list[parallel.Entry]:
-                # The worker writes the page too (whole, or not at all): the build then rewrites
-                # the same bytes, and rewriting a file costs a small part of creating it.
-                utils.write_file = _write_whole
-                page = file.page
+                # The worker writes the page too, as MkDocs does: the build waits for the worker to
+                # finish a page before it writes the same bytes again, so no file has two writers.
                 self._cache.journal = []
-                _build_page(page, config, doc_files, self._nav, env, False, excluded=file.inclusion.is_excluded())
+                seams.build_page(file.page, config, doc_files, self._nav, env, excluded=file.inclusion.is_excluded())
                 return self._cache.fresh()
 
             self._theme_ahead.start(doc_files, _src_uri, render, workers)
@@ -386,23 +408,23 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def _cache_search_entries(self, index: Any) -> None:
         """Reuse the search entries of pages whose rendered content did not change."""
-        original = index.add_entry_from_context
         cache = self._cache
         assert cache is not None
+        entries_of = seams.search_entries
 
-        def add_entry_from_context(page: Any) -> None:
+        def add_entry_from_context(original: Any, page: Any) -> None:
             key = rendercache.digest("search", page.url, page.title, page.content,
                                      rendercache.toc_tokens(page.toc), _stable(page.meta))
             cache.used.add(key)
             entries = cache.search.get(key)
             if entries is None:
-                before = len(index.entries)
+                before = len(entries_of(index))
                 original(page)
-                entries = cache.put("search", key, index.entries[before:])
+                cache.put("search", key, entries_of(index)[before:])
             else:
-                index.entries.extend(entries)
+                entries_of(index).extend(entries)
 
-        index.add_entry_from_context = add_entry_from_context
+        seams.wrap_search_index(index, add_entry_from_context)
 
     def _nav_signature(self) -> str:
         if self._nav_key is None:  # every title is known once all pages are rendered
@@ -450,7 +472,6 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         workers = self._workers(len(doc_files))
         if workers > 1:
-            from mkdocs.commands.build import _populate_page
             from mkdocs.structure.pages import Page
 
             def render(file: File) -> list[parallel.Entry]:
@@ -459,7 +480,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 if file.page is None:  # a page outside the navigation, as MkDocs' own loop makes it
                     Page(None, file, config)
                 self._cache.journal = []
-                _populate_page(file.page, config, files, False)
+                seams.populate_page(file.page, config, files)
                 return self._cache.fresh()
 
             self._markdown_ahead.start(doc_files, _src_uri, render, workers)
@@ -494,6 +515,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         logging.getLogger("mkdocs").removeHandler(self._warnings)
         if self._cache is not None and self._warnings.count == 0 and not self.serving:
             self._cache.save()  # only a warning-free build may be reused; serve keeps it in memory
+            self._notices(self._cache.notices)
         elif self._cache is not None and self._warnings.count:
             rendercache.forget(self._cache)  # pages that warned must render (and warn) again
         buildinfo.write_marker(site_dir, self.config.audience, "complete", self.environment,
@@ -513,13 +535,22 @@ def _src_uri(file: File) -> str:
     return file.src_uri
 
 
-def _write_whole(content: bytes, output_path: str) -> None:
-    """`mkdocs.utils.write_file` in a worker: a reader never sees half a page."""
-    os.makedirs(os.path.dirname(output_path), exist_ok=True)
-    partial = f"{output_path}.{os.getpid()}.partial"
-    with open(partial, "wb") as handle:
-        handle.write(content)
-    os.replace(partial, output_path)
+COVERED_CONTEXT = frozenset({"page", "nav", "pages", "config", "build_date_utc"})
+"""Template context entries the output key covers otherwise: the page by its own fields, the
+navigation by its signature, the pages by the files key, the configuration by the inputs key.
+`build_date_utc` differs in every build; no template of this project's theme uses it."""
+
+
+def _config_chain(path: Path) -> list[Path]:
+    """A configuration file and those it inherits (`INHERIT:`), each read whole by the inputs key."""
+    chain: list[Path] = []
+    while path.is_file() and path not in chain:
+        chain.append(path)
+        found = re.search(r"^INHERIT:\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+        if found is None:
+            break
+        path = (path.parent / found[1].strip("'\"")).resolve()
+    return chain
 
 
 def _stable(value: Any) -> Any:

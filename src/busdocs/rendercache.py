@@ -15,26 +15,70 @@ Four layers, each keyed by everything its output depends on:
 
 - **Search entries** of a page: its rendered content, table of contents, title and front matter.
 
+Every key starts with the **inputs key** of the build (`inputs_key`): the versions of every
+installed package, busdocs' own code, the theme overrides, every file of the page folders that is
+not a page (assets, `.nav.yml`), the configuration files, the environment and the date. Anything
+that can change what a page looks like without changing the page is in it. Where a key cannot be
+made complete (a page that includes other files through Jinja, a template context value of a type
+the key does not know), the cache does not serve that page.
+
 The cache is written only after a build that logged no warning, so a cached page never hides a
-warning. It lives in `.cache/render/`, one file per site.
+warning. It lives in `.cache/render/`, one file per site. A cache that cannot be read (cut short,
+written by another busdocs) is ignored with a notice; one that cannot be written costs only time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
+import os
 import pickle
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-VERSION = 2
+VERSION = 3
 
-RENDER_SIDE_EFFECTS = re.compile(r"^:::\s", re.M)
-"""Pages whose rendering registers things elsewhere (mkdocstrings objects for the inventory and
-cross-references) are always rendered."""
+RENDER_SIDE_EFFECTS = re.compile(r"^(?:#{1,6} *)?::: ?\S", re.M)
+"""mkdocstrings blocks (`::: x`, `:::x`, `## ::: x`: mkdocstrings' own pattern). Their rendering
+registers objects for the inventory and cross-references elsewhere, so such pages always render."""
+
+JINJA_INCLUDES = re.compile(r"{%-?\s*(?:include|import|from|extends)\b")
+"""A page that pulls in other files through Jinja: its macros output depends on files the key
+does not list, so that layer is not cached for it."""
+
+
+def package_versions() -> tuple[tuple[str, str], ...]:
+    """Name and version of every installed distribution: the code that renders a page.
+
+    The inputs key calls this; a test may fake a version through it.
+    """
+    return tuple(sorted({(str(d.metadata["Name"]).lower(), d.version) for d in importlib.metadata.distributions()}))
+
+
+def inputs_key(*, config_files: Iterable[Path], code: Iterable[Path], folders: Iterable[Path],
+               other: Iterable[object] = ()) -> str:
+    """What every page of a build is made from, besides its own source.
+
+    Args:
+        config_files: The configuration files (and those they inherit), hashed whole.
+        code: Folders of code and templates (busdocs, macros, theme overrides), hashed whole.
+        folders: Page folders; every file in them that is not a page (`*.md`) is hashed.
+        other: Further values (environment, date, options) that every page depends on.
+    """
+    return digest(VERSION, package_versions(), [(str(p), _read(p)) for p in config_files],
+                  tree_digest(*code), tree_digest(*folders, skip_suffix=".md"), list(other))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def digest(*parts: object) -> str:
@@ -52,6 +96,9 @@ class Rendered:
     title: str | None
     anchors: list[str]
     links: dict[str, dict[str, str]]
+    registered: list[tuple[str, str | None, str | None, bool]] = field(default_factory=list)
+    """Anchors the page registered with autorefs while it rendered (identifier, anchor, title,
+    primary): a hit registers them again, so `[Heading][]` on other pages still resolves."""
 
 
 @dataclass
@@ -66,6 +113,8 @@ class RenderCache:
     misses: int = 0
     journal: list[tuple[str, str]] | None = None
     """When a list, every `put` is noted in it (a worker rendering ahead sends those entries back)."""
+    notices: list[str] = field(default_factory=list)
+    """One line for each thing the reader should know (a cache ignored or not saved)."""
 
     def put(self, layer: str, key: str, value: Any) -> Any:
         """Store `value` under `key` in `layer` (`pages`, `outputs`, `macros` or `search`)."""
@@ -96,24 +145,42 @@ class RenderCache:
 
     @classmethod
     def _read(cls, path: Path) -> RenderCache:
+        if not path.exists():
+            return cls(path)
         try:
             with path.open("rb") as fh:
                 version, layers = pickle.load(fh)  # noqa: S301 - our own file in .cache/
-            if version == VERSION:
+            if version == VERSION and _well_formed(layers):
                 return cls(path, **layers)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-            pass
-        return cls(path)
+            reason = "it was written by another version of busdocs"
+        except Exception as exc:  # noqa: BLE001 - cut short, foreign or from moved classes: start afresh
+            reason = f"it cannot be read ({type(exc).__name__})"
+        cache = cls(path)
+        cache.notices.append(f"render cache {path.name} ignored: {reason}; pages render afresh")
+        return cache
 
     def save(self) -> None:
-        """Keep only what this build used (the cache never grows beyond one site)."""
+        """Keep only what this build used (the cache never grows beyond one site).
+
+        Written to a file of its own, then renamed: two builds at once leave one whole cache (the
+        last one saved), never a mix. A cache that cannot be written costs only time.
+        """
         layers = {name: {k: v for k, v in getattr(self, name).items() if k in self.used}
                   for name in ("pages", "outputs", "macros", "search")}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".partial")
-        with partial.open("wb") as fh:
-            pickle.dump((VERSION, layers), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(self.path)
+        partial = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".partial", dir=self.path.parent)
+            partial = Path(name)
+            with os.fdopen(handle, "wb") as fh:
+                pickle.dump((VERSION, layers), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.chmod(partial, 0o644)
+            partial.replace(self.path)
+        except OSError as exc:
+            self.notices.append(f"render cache not saved ({exc.strerror or exc}): {self.path.parent}; "
+                                "the next build renders every page again")
+            if partial is not None:
+                partial.unlink(missing_ok=True)
 
 
 _MEMORY: dict[Path, RenderCache] = {}
@@ -153,12 +220,73 @@ class WarningCounter(logging.Handler):
         self.count += 1
 
 
-def tree_digest(*folders: Path) -> str:
-    """A hash of every file's path and bytes under `folders` (the inputs macros may read)."""
+def tree_digest(*folders: Path, skip_suffix: str | None = None) -> str:
+    """A hash of every file's path and bytes under `folders` (compiled Python left out)."""
     h = hashlib.sha256()
     for folder in folders:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file():
+            if path.is_file() and path.suffix != ".pyc" and (skip_suffix is None or path.suffix != skip_suffix):
                 h.update(path.as_posix().encode())
                 h.update(path.read_bytes())
     return h.hexdigest()
+
+
+class Unkeyable(Exception):
+    """A value the cache cannot key completely: whatever depends on it is not cached."""
+
+
+def stable(value: Any, _seen: frozenset[int] = frozenset()) -> Any:
+    """A representation of `value` that is the same in every process and changes when it changes.
+
+    Plain data, dates, dataclasses, pydantic models and plain objects (by their attributes) are
+    followed; MkDocs' pages, sections, links and files stand for their title and URL (their
+    content is keyed separately). Anything else raises `Unkeyable`.
+    """
+    from datetime import date, datetime
+
+    if value is None or isinstance(value, str | int | float | bool | date | datetime):
+        return value
+    if id(value) in _seen:
+        return ("cycle", type(value).__qualname__)
+    seen = _seen | {id(value)}
+    if isinstance(value, dict):
+        return ("dict", sorted(((str(k), stable(v, seen)) for k, v in value.items()), key=repr))
+    if isinstance(value, list | tuple):
+        return [stable(v, seen) for v in value]
+    if isinstance(value, set | frozenset):
+        return ("set", sorted((stable(v, seen) for v in value), key=repr))
+    identity = _structure_identity(value)
+    if identity is not None:
+        return identity
+    if hasattr(value, "model_dump"):  # pydantic
+        return (type(value).__qualname__, stable(value.model_dump(), seen))
+    if callable(value):
+        raise Unkeyable(f"{type(value).__qualname__} {getattr(value, '__qualname__', '')}")
+    if hasattr(value, "__dict__") and type(value).__module__ != "builtins":
+        return (f"{type(value).__module__}.{type(value).__qualname__}", stable(vars(value), seen))
+    raise Unkeyable(type(value).__qualname__)
+
+
+def _structure_identity(value: Any) -> Any:
+    from mkdocs.structure.files import File
+    from mkdocs.structure.nav import Link, Section
+    from mkdocs.structure.pages import Page
+
+    if isinstance(value, Page):
+        return ("Page", value.title, value.url)
+    if isinstance(value, Section):
+        return ("Section", value.title)
+    if isinstance(value, Link):
+        return ("Link", value.title, value.url)
+    if isinstance(value, File):
+        return ("File", value.src_uri, value.url)
+    return None
+
+
+def _well_formed(layers: object) -> bool:
+    """The layers of a cache file are what this version writes (a foreign file is not trusted)."""
+    if not isinstance(layers, dict) or set(layers) != {"pages", "outputs", "macros", "search"}:
+        return False
+    types = {"pages": Rendered, "outputs": str, "macros": str, "search": list}
+    return all(isinstance(entries, dict) and all(isinstance(v, types[name]) for v in entries.values())
+               for name, entries in layers.items())

@@ -1,0 +1,278 @@
+"""One rule, proven: for any change to any input, a warm build (render cache and workers) writes
+byte for byte what a cold build writes.
+
+Each row: a warm build, one change to one kind of input, a warm build, a cold build (no `.cache/`),
+and the two trees compared. Every row also checks that its change did change the site, so a row
+cannot pass by changing nothing. The project is this project's configuration with a small corpus
+(`busdocs bench`'s "like for like" set-up), big enough for the workers to render ahead.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from busdocs import rendercache
+from busdocs.bench import only_corpus
+from busdocs.benchcorpus import generate
+from busdocs.build import build_site
+from tests.conftest import ROOT, copy_project
+from tests.test_rendercache import files_of
+
+PROBE = """---
+title: Probe
+tags: [buses]
+---
+
+# Probe
+
+The API lives at {{ env_value("API_BASE_URL") }}; write to {{ site.support.email }}.
+A semester pass costs {{ money(pass_type("semester").price) }}. Ask the {{ desk }}. :material-bus:
+
+```python
+route = "Campus loop"
+```
+
+{{ release_notes() }}
+"""
+
+MACROS = """from busdocs.macros import define_env as _define
+
+
+def define_env(env):
+    _define(env)
+    env.variables["desk"] = "transport desk"
+"""
+
+FIXTURE_PLUGINS = """  tags: {}
+  autorefs: {}
+"""
+
+
+def git(project: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    base = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.org", **(env or {})}
+    subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, env=base)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("equivalence") / "project")
+    generate(project / "docs" / "bench", 40)
+    (project / "docs" / "bench" / "probe.md").write_text(PROBE, encoding="utf-8")
+    (project / "macros" / "__init__.py").write_text(MACROS, encoding="utf-8")
+    only_corpus(project)
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("    audience: public\n", "    audience: public\n    workers: 2\n")
+    text = text.replace("\nplugins:\n", "\nplugins:\n" + FIXTURE_PLUGINS)
+    config.write_text(text, encoding="utf-8")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "start", env={"GIT_AUTHOR_DATE": "2026-11-02T10:00:00", "GIT_COMMITTER_DATE":
+                                                "2026-11-02T10:00:00"})
+    return project
+
+
+def build(project: Path, out: Path, *, subprocess_code: bool) -> dict[str, bytes]:
+    """Build the public site; in a process of its own where busdocs' or macros' code changed
+    (a process imports a module once), importing busdocs from the project's copy of `src/`."""
+    if subprocess_code:
+        env = {**os.environ, "PYTHONPATH": str(project / "src"), "NO_MKDOCS_2_WARNING": "1"}
+        done = subprocess.run([sys.executable, "-m", "busdocs.cli", "--root", str(project), "build", "--site", "public",
+                               "--out", str(out)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    else:
+        build_site(project, "public", out / "public")
+    return files_of(out / "public")
+
+
+def cold_build(project: Path, out: Path, *, subprocess_code: bool) -> dict[str, bytes]:
+    """A build with no `.cache/` at all; the warm cache is put back afterwards."""
+    aside = project.with_name("cache-aside")
+    shutil.rmtree(aside, ignore_errors=True)
+    (project / ".cache").rename(aside)
+    try:
+        return build(project, out, subprocess_code=subprocess_code)
+    finally:
+        shutil.rmtree(project / ".cache", ignore_errors=True)
+        aside.rename(project / ".cache")
+
+
+def replace(project: Path, relative: str, old: str, new: str) -> None:
+    path = project / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{relative}: {old!r} not found"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def fake_newer_pygments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pygments release that renders code differently, and says it is a new release."""
+    from pygments.formatters.html import HtmlFormatter
+
+    versions = rendercache.package_versions()
+    monkeypatch.setattr(rendercache, "package_versions",
+                        lambda: tuple((n, "99.0" if n == "pygments" else v) for n, v in versions))
+    original = HtmlFormatter.format_unencoded
+    monkeypatch.setattr(HtmlFormatter, "format_unencoded",
+                        lambda self, tokens, out: (original(self, tokens, out), out.write("<!-- pygments 99 -->")))
+
+
+def recommit_with_new_date(project: Path) -> None:
+    """The probe page's last commit moves a week later; its text stays the same."""
+    replace(project, "docs/bench/probe.md", "# Probe\n", "# Probe\n\n")
+    git(project, "commit", "-qam", "edit", env={"GIT_AUTHOR_DATE": "2026-11-09T10:00:00",
+                                               "GIT_COMMITTER_DATE": "2026-11-09T10:00:00"})
+    replace(project, "docs/bench/probe.md", "# Probe\n\n", "# Probe\n")
+    git(project, "commit", "-qam", "undo", env={"GIT_AUTHOR_DATE": "2026-11-16T10:00:00",
+                                               "GIT_COMMITTER_DATE": "2026-11-16T10:00:00"})
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    change: Callable[[Path, pytest.MonkeyPatch], None]
+    code: bool = False
+    """True where the change is to code a process imports once (busdocs, macros/)."""
+
+
+ROWS = [
+    Row("page", lambda p, m: replace(p, "docs/bench/probe.md", "# Probe\n", "# Probe\n\nA new first line.\n")),
+    Row("data", lambda p, m: replace(p, "data/site.yml", "email: support@", "email: transport-help@")),
+    Row(".nav.yml title", lambda p, m: (p / "docs/bench/.nav.yml").write_text(
+        "- Probe page: probe.md\n" + (p / "docs/bench/.nav.yml").read_text(encoding="utf-8"), encoding="utf-8")),
+    Row("mkdocs.yml nav title", lambda p, m: replace(p, "mkdocs.yml", "  - Bench: bench/", "  - Corpus: bench/")),
+    Row("mkdocs.yml extra_css", lambda p, m: (
+        (p / "docs/assets/stylesheets/print.css").write_text("@media print { nav { display: none } }\n"),
+        replace(p, "mkdocs.yml", "extra_css:\n", "extra_css:\n  - assets/stylesheets/print.css\n"))),
+    Row("overrides/main.html block", lambda p, m: (p / "overrides/main.html").write_text(
+        (p / "overrides/main.html").read_text(encoding="utf-8")
+        + "\n{% block announce %}Maintenance tonight{% endblock %}\n", encoding="utf-8")),
+    Row("overrides partial", lambda p, m: (p / "overrides/partials/copyright.html").write_text(
+        '<div class="md-copyright">Transport Office, University campus</div>\n', encoding="utf-8")),
+    Row("docs/assets file", lambda p, m: (p / "docs/assets/stylesheets/busdocs.css").write_text(
+        (p / "docs/assets/stylesheets/busdocs.css").read_text(encoding="utf-8") + "\n.md-footer { opacity: .9 }\n")),
+    Row("package version", lambda p, m: fake_newer_pygments(m)),
+    Row("busdocs code", lambda p, m: replace(p, "src/busdocs/minify.py", '    return "".join(parts)',
+                                             '    return "".join(parts).replace("</body>", "<!-- v2 --></body>")'),
+        code=True),
+    Row("macros/", lambda p, m: replace(p, "macros/__init__.py", "transport desk", "Transport Office desk"),
+        code=True),
+    Row("BUSDOCS_ENV", lambda p, m: m.setenv("BUSDOCS_ENV", "staging")),
+    Row("BUSDOCS_TODAY", lambda p, m: m.setenv("BUSDOCS_TODAY", "2031-01-01")),
+    Row("git dates", lambda p, m: recommit_with_new_date(p)),
+    Row("another plugin's template context", lambda p, m: (p / "docs/index.md").write_text(
+        (p / "docs/index.md").read_text(encoding="utf-8") + "\n## Topics\n\n<!-- material/tags -->\n")),
+    Row("markdown extension options", lambda p, m: replace(p, "mkdocs.yml", "    permalink: true",
+                                                           '    permalink: "#"')),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: Path, row: Row,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    before = build(small, tmp_path / "before", subprocess_code=row.code)  # warm (or warms the cache)
+    row.change(small, monkeypatch)
+    warm = build(small, tmp_path / "warm", subprocess_code=row.code)
+    cold = cold_build(small, tmp_path / "cold", subprocess_code=row.code)
+    assert cold != before, f"{row.name}: the change changed nothing, so this row proves nothing"
+    differ = sorted(name for name in cold.keys() | warm.keys() if cold.get(name) != warm.get(name))
+    assert not differ, f"{row.name}: a warm build differs from a cold one in {len(differ)} files: {differ[:8]}"
+
+
+def cache_file(project: Path) -> Path:
+    found = list((project / ".cache" / "render").glob("public-*.pickle"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.slow
+def test_autorefs_resolves_a_heading_of_a_page_served_from_the_cache(small: Path, tmp_path: Path) -> None:
+    build(small, tmp_path / "warm", subprocess_code=False)
+    # Only this page changes: the probe page is a cache hit, and its heading must still be known.
+    replace(small, "docs/bench/section-00/page-000.md", "\n", "\nSee [the probe page][probe].\n")
+    site = build(small, tmp_path / "after", subprocess_code=False)
+    html = site["bench/section-00/page-000/index.html"].decode()
+    assert 'href="../../probe/#probe"' in html
+    assert site == cold_build(small, tmp_path / "cold", subprocess_code=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["cut short", "another busdocs", "a class that moved"])
+def test_a_cache_that_cannot_be_read_is_ignored_with_a_notice(small: Path, tmp_path: Path, damage: str) -> None:
+    build(small, tmp_path / "warm", subprocess_code=False)
+    path = cache_file(small)
+    if damage == "cut short":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "another busdocs":
+        path.write_bytes(pickle.dumps((rendercache.VERSION - 1, {"pages": {}})))
+    else:  # pickled with a class of a module that no longer exists
+        path.write_bytes(moved_class_pickle())
+    result = build_site(small, "public", tmp_path / "after" / "public")
+    assert len(result.notices) == 1 and "ignored" in result.notices[0] and path.name in result.notices[0]
+    assert files_of(result.out_dir) == cold_build(small, tmp_path / "cold", subprocess_code=False)
+
+
+@pytest.mark.slow
+def test_a_cache_folder_that_cannot_be_written_costs_only_time(small: Path, tmp_path: Path) -> None:
+    build(small, tmp_path / "warm", subprocess_code=False)
+    shutil.rmtree(small / ".cache")
+    (small / ".cache").write_text("not a folder\n")  # root may write anywhere; a file in the way stops anyone
+    try:
+        result = build_site(small, "public", tmp_path / "after" / "public")
+    finally:
+        (small / ".cache").unlink()
+    assert any("not saved" in n for n in result.notices), result.notices
+    build(small, tmp_path / "warm-again", subprocess_code=False)
+    assert files_of(result.out_dir) == cold_build(small, tmp_path / "cold", subprocess_code=False)
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_on_one_cache_both_give_the_cold_site(small: Path, tmp_path: Path) -> None:
+    replace(small, "docs/bench/probe.md", "# Probe\n", "# Probe\n\nTwo builds at once.\n")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    runs = [subprocess.Popen([sys.executable, "-m", "busdocs.cli", "--root", str(small), "build", "--site", "public",
+                              "--out", str(tmp_path / name)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for name in ("one", "two")]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err.decode()
+    cold = cold_build(small, tmp_path / "cold", subprocess_code=False)
+    assert files_of(tmp_path / "one" / "public") == cold == files_of(tmp_path / "two" / "public")
+    assert build(small, tmp_path / "after", subprocess_code=False) == cold  # the cache left behind is whole
+
+
+def moved_class_pickle() -> bytes:
+    """A cache whose entries are instances of `gone.Rendered`, a module no busdocs has any more."""
+    import types
+
+    module = types.ModuleType("gone")
+    rendered = type("Rendered", (), {"__module__": "gone"})
+    module.Rendered = rendered  # type: ignore[attr-defined]
+    sys.modules["gone"] = module
+    try:
+        return pickle.dumps((rendercache.VERSION, {"pages": {"key": rendered()}}))
+    finally:
+        del sys.modules["gone"]
+
+
+@pytest.mark.parametrize(("text", "side_effects"), [
+    ("::: busdocs.plugin\n", True),
+    (":::busdocs.plugin\n", True),
+    ("## ::: busdocs.rendercache.RenderCache\n", True),
+    ("Text\n\n### ::: busdocs.cli.main\n    options:\n      heading_level: 3\n", True),
+    ("::: \n", False),
+    ("Ratio 3:::1 is not a block\n", False),
+    ("#### Heading with ::: inside\n", False),
+])
+def test_mkdocstrings_blocks_are_found_in_every_form_mkdocstrings_accepts(text: str, side_effects: bool) -> None:
+    assert bool(rendercache.RENDER_SIDE_EFFECTS.search(text)) is side_effects

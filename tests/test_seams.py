@@ -1,0 +1,111 @@
+"""The private behaviour of MkDocs, the search plugin and autorefs that `busdocs.seams` relies on.
+
+Each test pins one thing an upgrade could change; without a build, on in-memory configurations.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from busdocs import seams
+
+
+def config_for(tmp_path: Path, **options: object) -> MkDocsConfig:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    config = MkDocsConfig(config_file_path=str(tmp_path / "mkdocs.yml"))
+    config.load_dict({"site_name": "Seams", "docs_dir": str(tmp_path / "docs"), "site_dir": str(tmp_path / "site"),
+                      **options})
+    errors, warnings = config.validate()
+    assert not errors and not warnings, (errors, warnings)
+    return config
+
+
+def file_of(config: MkDocsConfig, src_uri: str, text: str) -> File:
+    path = Path(config.docs_dir) / src_uri
+    path.write_text(text, encoding="utf-8")
+    return File(src_uri, config.docs_dir, config.site_dir, config.use_directory_urls)
+
+
+def page_of(config: MkDocsConfig, src_uri: str, text: str) -> tuple[Page, Files]:
+    file = file_of(config, src_uri, text)
+    return Page(None, file, config), Files([file])
+
+
+def test_mkdocs_page_loop_functions_keep_their_signatures() -> None:
+    from mkdocs.commands.build import _build_page, _populate_page
+
+    assert list(inspect.signature(_populate_page).parameters) == ["page", "config", "files", "dirty"]
+    assert list(inspect.signature(_build_page).parameters) == [
+        "page", "config", "doc_files", "nav", "env", "dirty", "excluded"]
+
+
+def test_a_restored_render_gives_the_page_what_rendering_gave_it(tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    text = "# Buying a pass\n\n## Pay with KuickPay\n\nSee [the other](other.md#refunds).\n"
+    rendered, files = page_of(config, "pass.md", text)
+    files.append(file_of(config, "other.md", "# Other\n\n## Refunds\n"))
+    seams.populate_page(rendered, config, files)
+    assert rendered.title == "Buying a pass" and "pay-with-kuickpay" in rendered.present_anchor_ids
+    stored = seams.rendered_page(rendered, rendered.content, [])
+    assert stored.links == {"other.md": {"refunds": "other.md#refunds"}}
+
+    fresh, _ = page_of(config, "pass.md", text)
+    fresh.read_source(config)
+    seams.restore_rendered_page(fresh, stored, files)
+    assert fresh.title == "Buying a pass"  # MkDocs reads the title from `_title_from_render`
+    assert fresh.content == rendered.content and fresh.present_anchor_ids == rendered.present_anchor_ids
+    assert [a.id for a in fresh.toc] == [a.id for a in rendered.toc]
+    assert {f.src_uri: dict(v) for f, v in fresh.links_to_anchors.items()} == {"other.md": {"refunds":
+                                                                                            "other.md#refunds"}}
+
+
+def test_search_index_entries_can_be_taken_and_given_back(tmp_path: Path) -> None:
+    config = config_for(tmp_path, theme={"name": "material"}, plugins=["search"])
+    search = config.plugins["material/search"]
+    search.on_config(config)
+    index = search.search_index
+    page, files = page_of(config, "stops.md", "# Stops\n\nEvery stop has a number.\n\n## Night buses\n\nFrom 22:00.\n")
+    seams.populate_page(page, config, files)
+    calls = []
+
+    def add(original, added_page):
+        calls.append(added_page.url)
+        original(added_page)
+
+    seams.wrap_search_index(index, add)
+    index.add_entry_from_context(page)
+    assert calls == ["stops/"]
+    assert [e["location"] for e in seams.search_entries(index)] == ["stops/", "stops/#night-buses"]
+
+
+def test_autorefs_calls_register_anchor_on_its_plugin_instance(tmp_path: Path) -> None:
+    config = config_for(tmp_path, plugins=["autorefs"])
+    autorefs = config.plugins["autorefs"]
+    config = config.plugins.on_config(config)
+    page, files = page_of(config, "route.md", "# Route 7\n\n## Night service\n")
+    autorefs.on_page_markdown("", page=page)
+    recorded = seams.record_autorefs_anchors(autorefs, page)
+    seams.populate_page(page, config, files)
+    seams.stop_recording(autorefs)
+    assert ("night-service", None, "Night service", True) in recorded
+    assert "register_anchor" not in vars(autorefs)
+    assert autorefs.get_item_url("night-service")[0] == "route/#night-service"
+
+
+@pytest.mark.parametrize("name", ["material", "mkdocs"])
+def test_material_is_pinned_to_the_minor_version_navhtml_reproduces(root: Path, name: str) -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    if name == "material":
+        assert any(d.startswith("mkdocs-material>=9.8,<9.9") for d in deps), deps
+        assert version("mkdocs-material").startswith("9.8.")
+    else:
+        assert any(d.startswith("mkdocs>=1.6.1,<2") for d in deps), deps
