@@ -35,7 +35,7 @@ tags: [buses]
 # Probe
 
 The API lives at {{ env_value("API_BASE_URL") }}; write to {{ site.support.email }}.
-A semester pass costs {{ money(pass_type("semester").price) }}. Ask the {{ desk }}. :material-bus:
+A semester pass costs {{ money(pass_type("semester").price) }}. :material-bus:
 
 ```python
 route = "Campus loop"
@@ -44,12 +44,14 @@ route = "Campus loop"
 {{ release_notes() }}
 """
 
-MACROS = """from busdocs.macros import define_env as _define
+MACROS_CHANGE = """
+
+_define = define_env
 
 
 def define_env(env):
     _define(env)
-    env.variables["desk"] = "transport desk"
+    env.macro(lambda amount: f"Rs. {amount:,}", "money")
 """
 
 FIXTURE_PLUGINS = """  tags: {}
@@ -68,7 +70,6 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("equivalence") / "project")
     generate(project / "docs" / "bench", 40)
     (project / "docs" / "bench" / "probe.md").write_text(PROBE, encoding="utf-8")
-    (project / "macros" / "__init__.py").write_text(MACROS, encoding="utf-8")
     only_corpus(project)
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
@@ -164,8 +165,8 @@ ROWS = [
     Row("busdocs code", lambda p, m: replace(p, "src/busdocs/minify.py", '    return "".join(parts)',
                                              '    return "".join(parts).replace("</body>", "<!-- v2 --></body>")'),
         code=True),
-    Row("macros/", lambda p, m: replace(p, "macros/__init__.py", "transport desk", "Transport Office desk"),
-        code=True),
+    Row("macros/", lambda p, m: (p / "macros/__init__.py").write_text(
+        (p / "macros/__init__.py").read_text(encoding="utf-8") + MACROS_CHANGE, encoding="utf-8"), code=True),
     Row("BUSDOCS_ENV", lambda p, m: m.setenv("BUSDOCS_ENV", "staging")),
     Row("BUSDOCS_TODAY", lambda p, m: m.setenv("BUSDOCS_TODAY", "2031-01-01")),
     Row("git dates", lambda p, m: recommit_with_new_date(p)),
