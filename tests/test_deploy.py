@@ -362,3 +362,52 @@ def test_real_build_scans_with_fingerprinted_material_assets(built_sites: dict[s
     assert ".busdocs-build.json" not in local
     plan = plan_sync(local, {}, CONFIG, datetime.now(UTC))
     assert [u.key for u in plan.uploads][-1] in ("index.html", "404.html")
+
+
+# ------------------------------------------------------------------ where deploy writes (issue 15, point 3)
+
+
+class NoAws:
+    """Stands in for a boto3 client that must not be used: any request fails the test."""
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        raise AssertionError(f"an AWS request ({name}) was made before the refusal")
+
+
+@pytest.mark.parametrize(
+    ("target", "audience", "override", "fragment"),
+    [
+        ("ops-staging", "internal", {"bucket": "busdocs-help-prod"}, "bucket 'busdocs-help-prod' belongs to target "
+                                                                    "'help-production'"),
+        ("ops-production", "internal", {"distribution_id": "E2STGHELP7K3QD"}, "distribution 'E2STGHELP7K3QD' "
+                                                                             "belongs to target 'help-staging'"),
+        ("help-staging", "public", {"bucket": "busdocs-ops-prod"}, "bucket 'busdocs-ops-prod' belongs to target "
+                                                                  "'ops-production'"),
+        ("help-production", "public", {"distribution_id": "E4STGOPS2M8XRT"}, "belongs to target 'ops-staging'"),
+    ],
+)
+def test_overrides_pointing_at_the_other_audience_are_refused_before_any_request(
+        tmp_path: Path, target: str, audience: str, override: dict[str, str], fragment: str) -> None:
+    chosen = next(t for t in CONFIG.targets if t.name == target).model_copy(update=override)
+    site = make_site(tmp_path / "site", audience=audience)
+    with pytest.raises(DeployError, match=fragment):
+        deploy(site, chosen, CONFIG, NoAws(), NoAws(), say=lambda _: None)
+    with pytest.raises(DeployError, match=fragment):
+        rollback(chosen, CONFIG, NoAws(), NoAws(), say=lambda _: None)
+
+
+def test_cli_refuses_an_internal_build_aimed_at_the_help_center_bucket(aws, tmp_path: Path, capsys) -> None:
+    aws["s3"].create_bucket(Bucket="busdocs-help-prod")  # the help center's production bucket, in moto
+    site = make_site(tmp_path / "ops", audience="internal")
+    code = main(["--root", str(ROOT), "deploy", "--target", "ops-staging", "--site-dir", str(site),
+                 "--endpoint-url", aws["endpoint"], "--bucket", "busdocs-help-prod"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "bucket 'busdocs-help-prod' belongs to target 'help-production'" in err and "public" in err
+    assert aws["s3"].list_objects_v2(Bucket="busdocs-help-prod").get("KeyCount", 0) == 0
+
+
+def test_cli_help_says_what_overrides_are_for(capsys) -> None:
+    assert main(["deploy", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "for tests and S3-compatible stores" in text

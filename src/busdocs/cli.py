@@ -315,8 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rollback", action="store_true", help="restore the previous release")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--endpoint-url", help="S3/CloudFront endpoint (S3-compatible stores, tests)")
-    p.add_argument("--bucket", help="override the target's bucket")
-    p.add_argument("--distribution-id", help="override the target's CloudFront distribution")
+    p.add_argument("--bucket", help="override the target's bucket, for tests and S3-compatible stores; a bucket "
+                   "of another audience's target is refused")
+    p.add_argument("--distribution-id", help="override the target's CloudFront distribution, for tests and "
+                   "S3-compatible stores; a distribution of another audience's target is refused")
     p.set_defaults(func=cmd_deploy)
 
     p = sub.add_parser("pdf", help="render the PDF handbooks from the built sites", description=cmd_pdf.__doc__)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from busdocs import buildinfo
+from busdocs import deploy as deploy_plan
 from busdocs.deploy import (STATE_PREFIX, Delete, Plan, RemoteObject, Upload, check_delete_limits, collapse,
                             is_fingerprinted, plan_sync, scan_site, summary_lines, upload_stage, urls_for_keys)
 from busdocs.errors import BusdocsError
@@ -53,6 +54,13 @@ def make_clients(target: Target, endpoint_url: str | None) -> tuple[Any, Any]:
     s3 = session.client("s3", region_name=target.region, endpoint_url=endpoint_url, config=config)
     cloudfront = session.client("cloudfront", region_name="us-east-1", endpoint_url=endpoint_url, config=config)
     return s3, cloudfront
+
+
+def check_destination(target: Target, config: Deploy, audience: str) -> None:
+    """Refuse a bucket or distribution of another audience's target (an override), before any request."""
+    refusal = deploy_plan.check_destination(target, config, audience)
+    if refusal:
+        raise DeployError(f"refused: {refusal}; nothing was sent")
 
 
 def check_build(site_dir: Path, target: Target) -> None:
@@ -143,6 +151,7 @@ def deploy(site_dir: Path, target: Target, config: Deploy, s3: Any, cloudfront: 
             invalidation failed (it is retried by the next run).
     """
     check_build(site_dir, target)
+    check_destination(target, config, target.site)  # check_build made sure the build is of target.site
     now = now or datetime.now(UTC)
     local = scan_site(site_dir, config)
     manifest = read_manifest(s3, target.bucket)
@@ -215,6 +224,7 @@ def _send_invalidation(s3: Any, cloudfront: Any, target: Target, paths: list[str
 def rollback(target: Target, config: Deploy, s3: Any, cloudfront: Any, *, dry_run: bool = False,
              now: datetime | None = None, say: Say = print) -> Result:
     """Restore the release before the current one, from the bucket's object versions."""
+    check_destination(target, config, target.site)
     now = now or datetime.now(UTC)
     manifest = read_manifest(s3, target.bucket)
     releases = manifest.get("releases", [])
