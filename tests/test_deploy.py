@@ -87,15 +87,8 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
-    cloudfront = boto3.client("cloudfront", endpoint_url=moto_endpoint, region_name="us-east-1")
-    bucket = f"t-{request.node.name.lower().replace('_', '-')[:40]}-{id(request) % 9999}"
+def new_target(s3, cloudfront, bucket: str):  # noqa: ANN201
+    """A versioned bucket and a distribution in moto, and the help-production target pointed at them."""
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     dist = cloudfront.create_distribution(DistributionConfig={
@@ -105,9 +98,28 @@ def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
         "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
                                  "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
-    target = TARGET.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
-    return {"s3": s3, "cloudfront": cloudfront, "bucket": bucket, "target": target, "endpoint": moto_endpoint,
-            "distribution_id": dist["Id"]}
+    return TARGET.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
+
+
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def aws_context(endpoint: str, bucket: str) -> dict[str, object]:
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    cloudfront = boto3.client("cloudfront", endpoint_url=endpoint, region_name="us-east-1")
+    target = new_target(s3, cloudfront, bucket)
+    return {"s3": s3, "cloudfront": cloudfront, "bucket": bucket, "target": target, "endpoint": endpoint,
+            "distribution_id": target.distribution_id}
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
+    aws_env(monkeypatch)
+    return aws_context(moto_endpoint, f"t-{request.node.name.lower().replace('_', '-')[:40]}-{id(request) % 9999}")
 
 
 class _Raw:
@@ -411,3 +423,148 @@ def test_cli_help_says_what_overrides_are_for(capsys) -> None:
     assert main(["deploy", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "for tests and S3-compatible stores" in text
+
+
+# ------------------------------------------------------------------ interrupted deploys (issue 15, point 4)
+
+
+class Killed(BaseException):
+    """The deploy process died (not an Exception: no handler of the deploy code catches it)."""
+
+
+class Killer:
+    """Kills a deploy at the n-th call of one operation, before it is sent or after its answer came back.
+
+    From then on every call on either client fails, as if the process were gone (so nothing such as a
+    `finally` cleans up on the way out); `revive()` is the next process.
+    """
+
+    def __init__(self, aws, operation: str, n: int, when: str, key_prefix: str = "") -> None:
+        self.clients = (aws["s3"], aws["cloudfront"])
+        self.operation, self.n, self.when, self.key_prefix = operation, n, when, key_prefix
+        self.seen, self.dead, self.dying = 0, False, False
+        for client in self.clients:
+            client.meta.events.register_first("before-parameter-build", self.before)
+            client.meta.events.register_first("after-call", self.after)
+
+    def _matches(self, params: dict, model) -> bool:  # noqa: ANN001
+        key = params.get("Key", "")
+        if model.name != self.operation:
+            return False
+        if self.key_prefix == "site":
+            return not key.startswith(".busdocs/")
+        return key.startswith(self.key_prefix)
+
+    def before(self, params, model, **kwargs) -> None:  # noqa: ANN001
+        if self.dead:
+            raise Killed(f"dead before {model.name}")
+        if self._matches(params, model):
+            self.seen += 1
+            if self.seen == self.n:
+                if self.when == "before":
+                    self.dead = True
+                    raise Killed(f"killed before {model.name} {params.get('Key', '')}")
+                self.dying = True
+
+    def after(self, model, **kwargs) -> None:  # noqa: ANN001
+        if self.dying:
+            self.dying, self.dead = False, True
+            raise Killed(f"killed after {model.name}")
+
+    def revive(self) -> None:
+        for client in self.clients:
+            client.meta.events.unregister("before-parameter-build", self.before)
+            client.meta.events.unregister("after-call", self.after)
+
+
+V1_EXTRA = {"old/index.html": "<p>old</p>", "assets/stylesheets/extra.css": "a{}"}
+V2_EXTRA = {"faq/index.html": "<h1>FAQ v2</h1>", "index.html": "<h1>Home v2</h1>",
+            "assets/stylesheets/extra.css": "a{color:red}"}
+"""v1 → v2: a new fingerprinted bundle, a changed stylesheet that is not fingerprinted, two changed pages
+(the root one last), a page deleted, the old bundle kept."""
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def snapshot(aws) -> dict[str, object]:
+    """Everything a deploy leaves behind, without the times and release names that differ between runs."""
+    s3, bucket = aws["s3"], aws["bucket"]
+    objects = {}
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        if not item["Key"].startswith(".busdocs/"):
+            head = s3.head_object(Bucket=bucket, Key=item["Key"])
+            objects[item["Key"]] = (item["ETag"].strip('"'), head.get("CacheControl"), head.get("ContentType"),
+                                    head.get("Metadata", {}).get("sha256"))
+
+    def read(key: str) -> dict:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    def normal(entries: dict) -> dict:
+        return {k: {**{f: v for f, v in e.items() if f != "removed_at"}, "removed": "removed_at" in e}
+                for k, e in entries.items()}
+
+    manifest = read(".busdocs/manifest.json")
+    release = read(f".busdocs/releases/{manifest['releases'][-1]}.json")
+    listed = {i["Key"] for i in s3.list_objects_v2(Bucket=bucket, Prefix=".busdocs/").get("Contents", [])}
+    return {"bucket": objects, "manifest": normal(manifest["objects"]), "release": normal(release["objects"]),
+            "releases": len(manifest["releases"]),
+            "pending": bool(manifest.get("pending_invalidations")) or ".busdocs/pending.json" in listed,
+            "invalidated": sorted({p for paths in invalidations(aws) for p in paths})}
+
+
+@pytest.fixture(scope="module")
+def clean_v2(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """v1 then v2 deployed without incident: what every interrupted-then-rerun deploy must end as."""
+    with pytest.MonkeyPatch.context() as mp:
+        aws_env(mp)
+        ctx = aws_context(moto_endpoint, "t-clean-reference")
+        folder = tmp_path_factory.mktemp("clean")
+        run(ctx, make_site(folder / "v1", V1_EXTRA), now=T0)
+        run(ctx, make_site(folder / "v2", V2_EXTRA, asset_hash="b6e0a7d1"), now=T0 + timedelta(hours=1))
+        return snapshot(ctx)
+
+
+KILL_POINTS = [
+    ("PutObject", 1, "before", "site"),                # planned, nothing uploaded yet
+    ("PutObject", 2, "after", "site"),                 # the new bundle and the changed stylesheet are up
+    ("PutObject", 4, "before", "site"),                # all but the root page
+    ("PutObject", 1, "before", ".busdocs/releases/"),  # every upload done, no release record
+    ("PutObject", 1, "after", ".busdocs/manifest"),    # release recorded, old page not yet deleted
+    ("DeleteObjects", 1, "after", ""),                 # deleted, not invalidated
+    ("CreateInvalidation", 1, "after", ""),            # invalidation sent, not recorded as sent
+]
+
+
+@pytest.mark.parametrize(("operation", "n", "when", "key_prefix"), KILL_POINTS)
+def test_a_rerun_after_a_killed_deploy_ends_like_a_clean_deploy(aws, tmp_path: Path, clean_v2, operation: str,
+                                                                n: int, when: str, key_prefix: str) -> None:
+    run(aws, make_site(tmp_path / "v1", V1_EXTRA), now=T0)
+    v2 = make_site(tmp_path / "v2", V2_EXTRA, asset_hash="b6e0a7d1")
+    killer = Killer(aws, operation, n, when, key_prefix)
+    with pytest.raises(Killed):
+        run(aws, v2, now=T0 + timedelta(hours=1))
+    killer.revive()
+    run(aws, v2, now=T0 + timedelta(hours=2))
+    after = snapshot(aws)
+    assert after["bucket"] == clean_v2["bucket"]
+    assert after["manifest"] == clean_v2["manifest"]
+    assert after["release"] == clean_v2["release"]
+    assert after["releases"] == clean_v2["releases"]  # a rollback goes back to v1, not to a copy of v2
+    assert after["invalidated"] == clean_v2["invalidated"]
+    assert not after["pending"]
+
+
+def test_rollback_after_an_interrupted_deploy_restores_exact_bodies(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1", V1_EXTRA), now=T0)
+    v2 = make_site(tmp_path / "v2", V2_EXTRA, asset_hash="b6e0a7d1")
+    killer = Killer(aws, "PutObject", 3, "before", "site")  # the bundle and the stylesheet are up
+    with pytest.raises(Killed):
+        run(aws, v2, now=T0 + timedelta(hours=1))
+    killer.revive()
+    run(aws, v2, now=T0 + timedelta(hours=2))
+    v2_bodies = {k: aws["s3"].get_object(Bucket=aws["bucket"], Key=k)["Body"].read() for k in bucket_state(aws)}
+    run(aws, make_site(tmp_path / "v3", {**V2_EXTRA, "assets/stylesheets/extra.css": "a{color:blue}",
+                                         "faq/index.html": "<h1>FAQ v3</h1>"}, asset_hash="b6e0a7d1"),
+        now=T0 + timedelta(hours=3))
+    rollback(aws["target"], CONFIG, aws["s3"], aws["cloudfront"], say=lambda _: None, now=T0 + timedelta(hours=4))
+    after = {k: aws["s3"].get_object(Bucket=aws["bucket"], Key=k)["Body"].read() for k in bucket_state(aws)}
+    assert after == v2_bodies

@@ -1,8 +1,10 @@
 """Apply a deploy plan to S3 and CloudFront with boto3: the only module that talks to AWS.
 
-Order: uploads (assets → data files → pages → root pages), then the manifest of the release,
-then deletes (only when every upload succeeded), then the CloudFront invalidation. A crash at any
-point leaves the bucket serving a consistent site, and the next run converges.
+Order: the pending record (the paths this run will invalidate), uploads (assets → data files →
+pages → root pages), a read-back of the bucket, the release record and the manifest written from
+it, then deletes (only when every upload succeeded), then the CloudFront invalidation, then the
+pending record is cleared. A crash at any point leaves the bucket serving a consistent site, and
+the next run converges: it invalidates whatever the crashed run may have changed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from busdocs.models.deploy import Deploy, Target
 
 MANIFEST_KEY = STATE_PREFIX + "manifest.json"
 RELEASES_PREFIX = STATE_PREFIX + "releases/"
+PENDING_KEY = STATE_PREFIX + "pending.json"
+"""Invalidation paths of a run that has begun changing the bucket; deleted once CloudFront accepted them."""
 
 
 class DeployError(BusdocsError):
@@ -146,6 +150,10 @@ def deploy(site_dir: Path, target: Target, config: Deploy, s3: Any, cloudfront: 
            now: datetime | None = None, progress: Tick | None = None, say: Say = print) -> Result:
     """Deploy `site_dir` to `target`: plan, print the plan, then (unless a dry run) apply it.
 
+    Before the first change the run records what it will invalidate (`PENDING_KEY`); a run that is
+    killed or fails leaves that record, and the next run invalidates it too. The manifest and the
+    release record are written from what the bucket holds after the uploads.
+
     Raises:
         DeployError: The build is not deployable here, the deletes exceed the limits, or the
             invalidation failed (it is retried by the next run).
@@ -157,10 +165,11 @@ def deploy(site_dir: Path, target: Target, config: Deploy, s3: Any, cloudfront: 
     manifest = read_manifest(s3, target.bucket)
     remote = remote_state(s3, target.bucket, manifest)
     plan = plan_sync(local, remote, config, now)
-    pending = manifest.get("pending_invalidations", [])
-    if pending:  # a previous run's invalidation that failed: send it again with this one
+    pending = read_pending(s3, target.bucket, manifest)
+    if pending:  # what an earlier run may have changed and not invalidated: send it with this run's paths
         plan.invalidations = collapse(sorted(set(pending) | set(plan.invalidations)),
                                       config.limits.invalidation_budget)
+        say(f"an earlier run left {len(pending)} invalidation paths pending; they are sent with this run")
     for line in summary_lines(plan):
         say(line)
     refusal = check_delete_limits(plan, len(remote), config)
@@ -174,39 +183,90 @@ def deploy(site_dir: Path, target: Target, config: Deploy, s3: Any, cloudfront: 
         result.deleted = [d.key for d in plan.deletes]
         return result
 
-    objects = dict(manifest.get("objects", {}))
+    write_pending(s3, target.bucket, plan.invalidations, release, now)
+    expected = {key: _entry(obj.sha256, obj.etag, obj.cache_control, obj.content_type) for key, obj in remote.items()}
     for n, up in enumerate(plan.uploads, 1):
         etag = upload(s3, target.bucket, up, remote[up.key].etag if up.key in remote else None)
-        objects[up.key] = {"sha256": up.file.sha256, "etag": etag, "cache_control": up.file.cache_control,
-                           "content_type": up.file.content_type}
+        expected[up.key] = _entry(up.file.sha256, etag, up.file.cache_control, up.file.content_type)
         result.uploaded.append(up.key)
         if progress:
             progress(n, len(plan.uploads), up.key)
+    objects = read_back(s3, target.bucket, expected, must_hold=local.keys())
     for key in plan.kept:  # the grace period counts from the first release without the asset
-        objects.setdefault(key, {"etag": remote[key].etag.strip('"')}).setdefault("removed_at", now.isoformat())
+        objects[key]["removed_at"] = (remote[key].removed_at or now).isoformat()
     for d in plan.deletes:
         objects.pop(d.key, None)
-    _write_release(s3, target.bucket, manifest, objects, release, now, local.keys(), plan.invalidations)
+    result.release = _write_release(s3, target.bucket, manifest, objects, release, now, local.keys())
     for chunk in _chunks([d.key for d in plan.deletes], 1000):  # only after every upload succeeded
         s3.delete_objects(Bucket=target.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
         result.deleted += chunk
-    _send_invalidation(s3, cloudfront, target, plan.invalidations, release, say, manifest)
+    _send_invalidation(s3, cloudfront, target, plan.invalidations, release, say)
     return result
 
 
+def _entry(sha256: str | None, etag: str, cache_control: str | None, content_type: str | None) -> dict[str, Any]:
+    return {"sha256": sha256, "etag": etag.strip('"'), "cache_control": cache_control, "content_type": content_type}
+
+
+def read_back(s3: Any, bucket: str, expected: dict[str, dict[str, Any]], must_hold: Any) -> dict[str, dict[str, Any]]:
+    """What the bucket holds now, as manifest entries: a listing, and a HEAD for any object whose ETag is
+    not the one this run expects (uploaded by someone else), so the records never name bodies the bucket
+    does not have.
+
+    Raises:
+        DeployError: An object of the site is missing right after the uploads.
+    """
+    objects = {}
+    for item in list_objects(s3, bucket):
+        key, etag = item["Key"], item["ETag"].strip('"')
+        if key.startswith(STATE_PREFIX):
+            continue
+        entry = expected.get(key)
+        if entry is None or entry["etag"] != etag:
+            head = s3.head_object(Bucket=bucket, Key=key)
+            entry = _entry(head.get("Metadata", {}).get("sha256"), head["ETag"], head.get("CacheControl"),
+                           head.get("ContentType"))
+        objects[key] = entry
+    missing = sorted(set(must_hold) - set(objects))
+    if missing:
+        raise DeployError(f"{len(missing)} objects are missing from s3://{bucket} right after the upload "
+                          f"({', '.join(missing[:5])}): something else writes to this bucket; deploy again")
+    return objects
+
+
+def read_pending(s3: Any, bucket: str, manifest: dict[str, Any]) -> list[str]:
+    """Invalidation paths an earlier run recorded and did not send (or did not record as sent)."""
+    record = _get_json(s3, bucket, PENDING_KEY) or {}
+    return sorted(set(record.get("paths", [])) | set(manifest.pop("pending_invalidations", [])))
+
+
+def write_pending(s3: Any, bucket: str, paths: list[str], release: str, now: datetime) -> None:
+    """Record the paths this run will invalidate, before it changes anything."""
+    if paths:
+        _put_json(s3, bucket, PENDING_KEY, {"paths": sorted(paths), "release": release, "time": now.isoformat()})
+
+
 def _write_release(s3: Any, bucket: str, manifest: dict[str, Any], objects: dict[str, Any], release: str,
-                   now: datetime, live_keys: Any, pending: list[str]) -> None:
+                   now: datetime, live_keys: Any) -> str:
+    """Write the release record (unless it is the same as the last one) and the manifest; returns the release."""
     live = set(live_keys)
-    record = {"release": release, "time": now.isoformat(), "objects": {k: v for k, v in objects.items() if k in live}}
-    _put_json(s3, bucket, RELEASES_PREFIX + release + ".json", record)
-    manifest.update(objects=objects, releases=[*manifest.get("releases", []), release][-20:],
-                    pending_invalidations=list(pending))
+    record = {"release": release, "time": now.isoformat(),
+              "objects": {k: {f: v for f, v in e.items() if f != "removed_at"} for k, e in objects.items() if k in live}}
+    releases = list(manifest.get("releases", []))
+    last = _get_json(s3, bucket, RELEASES_PREFIX + releases[-1] + ".json") if releases else None
+    if last is not None and last.get("objects") == record["objects"]:
+        release = releases[-1]  # a rerun of an interrupted deploy, or an unchanged redeploy: no new release
+    else:
+        _put_json(s3, bucket, RELEASES_PREFIX + release + ".json", record)
+        releases.append(release)
+    manifest.pop("pending_invalidations", None)  # now in PENDING_KEY
+    manifest.update(objects=objects, releases=releases[-20:])
     _put_json(s3, bucket, MANIFEST_KEY, manifest)
+    return release
 
 
-def _send_invalidation(s3: Any, cloudfront: Any, target: Target, paths: list[str], release: str, say: Say,
-                       manifest: dict[str, Any]) -> None:
-    """Send the invalidation; once CloudFront accepted it, clear it from the manifest's pending list."""
+def _send_invalidation(s3: Any, cloudfront: Any, target: Target, paths: list[str], release: str, say: Say) -> None:
+    """Send the invalidation; once CloudFront accepted it, clear the pending record."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     if not paths:
@@ -217,8 +277,7 @@ def _send_invalidation(s3: Any, cloudfront: Any, target: Target, paths: list[str
         raise DeployError(f"the site is deployed but the CloudFront invalidation failed ({exc}); "
                           "the next run sends it again") from None
     say(f"invalidation sent: {', '.join(paths)}")
-    manifest["pending_invalidations"] = []
-    _put_json(s3, target.bucket, MANIFEST_KEY, manifest)
+    s3.delete_object(Bucket=target.bucket, Key=PENDING_KEY)
 
 
 def rollback(target: Target, config: Deploy, s3: Any, cloudfront: Any, *, dry_run: bool = False,
@@ -243,28 +302,36 @@ def rollback(target: Target, config: Deploy, s3: Any, cloudfront: Any, *, dry_ru
     refusal = check_delete_limits(plan, len(current), config)
     if refusal:
         raise DeployError(f"refused: {refusal}; nothing was changed")
-    paths = collapse(urls_for_keys(restores + deletes), config.limits.invalidation_budget)
+    pending = read_pending(s3, target.bucket, manifest)
+    paths = collapse(sorted(set(urls_for_keys(restores + deletes)) | set(pending)), config.limits.invalidation_budget)
     result = Result(uploaded=restores, deleted=deletes, unchanged=len(wanted) - len(restores),
                     invalidated_paths=paths, dry_run=dry_run, release=previous["release"])
     if dry_run:
         return result
     versions = _versions_by_etag(s3, target.bucket, restores)
+    gone = [k for k in restores if (k, wanted[k]["etag"]) not in versions]
+    if gone:
+        raise DeployError(f"{', '.join(gone[:5])}: the version of release {previous['release']} is gone from the "
+                          "bucket; nothing was changed")
+    release = now.strftime("%Y%m%dT%H%M%S%fZ")
+    write_pending(s3, target.bucket, paths, release, now)
+    expected = {key: _entry(obj.sha256, obj.etag, obj.cache_control, obj.content_type) for key, obj in current.items()}
     for key in sorted(restores, key=upload_stage):
         entry = wanted[key]
-        version = versions.get((key, entry["etag"]))
-        if version is None:
-            raise DeployError(f"{key}: the version of release {previous['release']} is gone from the bucket")
-        s3.copy_object(Bucket=target.bucket, Key=key, CopySource={"Bucket": target.bucket, "Key": key,
-                                                                  "VersionId": version},
-                       MetadataDirective="REPLACE", CacheControl=entry.get("cache_control") or "no-cache",
-                       ContentType=entry.get("content_type") or "application/octet-stream",
-                       Metadata={"sha256": entry.get("sha256", "")})
-    objects = {k: v for k, v in manifest.get("objects", {}).items() if k not in deletes}
-    objects.update(wanted)
-    _write_release(s3, target.bucket, manifest, objects, now.strftime("%Y%m%dT%H%M%S%fZ"), now, wanted.keys(), paths)
+        response = s3.copy_object(Bucket=target.bucket, Key=key, CopySource={
+            "Bucket": target.bucket, "Key": key, "VersionId": versions[(key, entry["etag"])]},
+            MetadataDirective="REPLACE", CacheControl=entry.get("cache_control") or "no-cache",
+            ContentType=entry.get("content_type") or "application/octet-stream",
+            Metadata={"sha256": entry.get("sha256") or ""})
+        expected[key] = _entry(entry.get("sha256"), response["CopyObjectResult"]["ETag"], entry.get("cache_control"),
+                               entry.get("content_type"))
+    objects = read_back(s3, target.bucket, expected, must_hold=wanted.keys())
+    for key in deletes:
+        objects.pop(key, None)
+    _write_release(s3, target.bucket, manifest, objects, release, now, wanted.keys())
     for chunk in _chunks(deletes, 1000):
         s3.delete_objects(Bucket=target.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
-    _send_invalidation(s3, cloudfront, target, paths, previous["release"] + "-rollback", say, manifest)
+    _send_invalidation(s3, cloudfront, target, paths, previous["release"] + "-rollback", say)
     return result
 
 
@@ -276,6 +343,13 @@ def _versions_by_etag(s3: Any, bucket: str, keys: list[str]) -> dict[tuple[str, 
                 if version["Key"] == key:
                     found.setdefault((key, version["ETag"].strip('"')), version["VersionId"])
     return found
+
+
+def _get_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None
 
 
 def _put_json(s3: Any, bucket: str, key: str, data: dict[str, Any]) -> None:
