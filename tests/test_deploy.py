@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -240,12 +241,12 @@ def test_header_change_is_a_copy_without_bytes(aws, tmp_path: Path) -> None:
     changed = CONFIG.model_copy(update={"headers": [CONFIG.headers[0].model_copy(
         update={"glob": "**.html", "fingerprinted": False, "cache_control": "public, max-age=60"}), *CONFIG.headers]})
     calls: list[str] = []
-    aws["s3"].meta.events.register("provide-client-params.s3.*",
-                                   lambda params, **kw: calls.append(kw["event_name"].split(".")[-1]))
+    aws["s3"].meta.events.register("provide-client-params.s3.*", lambda params, **kw: calls.append(
+        kw["event_name"].split(".")[-1]) if not params.get("Key", "").startswith(".busdocs/") else None)
     result = deploy(make_site(tmp_path / "v2"), aws["target"], changed, aws["s3"], aws["cloudfront"],
                     say=lambda _: None)
     assert sorted(result.uploaded) == sorted(k for k in bucket_state(aws) if k.endswith(".html"))
-    assert calls.count("CopyObject") == 5 and calls.count("PutObject") == 3  # the pages' bytes are not re-sent
+    assert calls.count("CopyObject") == 5 and calls.count("PutObject") == 0  # the pages' bytes are not re-sent
     assert bucket_state(aws)["faq/index.html"][1] == "public, max-age=60"
 
 
@@ -543,7 +544,8 @@ def test_a_rerun_after_a_killed_deploy_ends_like_a_clean_deploy(aws, tmp_path: P
     with pytest.raises(Killed):
         run(aws, v2, now=T0 + timedelta(hours=1))
     killer.revive()
-    run(aws, v2, now=T0 + timedelta(hours=2))
+    _, lines = run(aws, v2, now=T0 + timedelta(hours=2), break_lock=True)  # the dead run's lock has expired
+    assert any("broke the lock" in line for line in lines)
     after = snapshot(aws)
     assert after["bucket"] == clean_v2["bucket"]
     assert after["manifest"] == clean_v2["manifest"]
@@ -560,7 +562,7 @@ def test_rollback_after_an_interrupted_deploy_restores_exact_bodies(aws, tmp_pat
     with pytest.raises(Killed):
         run(aws, v2, now=T0 + timedelta(hours=1))
     killer.revive()
-    run(aws, v2, now=T0 + timedelta(hours=2))
+    run(aws, v2, now=T0 + timedelta(hours=2), break_lock=True)
     v2_bodies = {k: aws["s3"].get_object(Bucket=aws["bucket"], Key=k)["Body"].read() for k in bucket_state(aws)}
     run(aws, make_site(tmp_path / "v3", {**V2_EXTRA, "assets/stylesheets/extra.css": "a{color:blue}",
                                          "faq/index.html": "<h1>FAQ v3</h1>"}, asset_hash="b6e0a7d1"),
@@ -568,3 +570,159 @@ def test_rollback_after_an_interrupted_deploy_restores_exact_bodies(aws, tmp_pat
     rollback(aws["target"], CONFIG, aws["s3"], aws["cloudfront"], say=lambda _: None, now=T0 + timedelta(hours=4))
     after = {k: aws["s3"].get_object(Bucket=aws["bucket"], Key=k)["Body"].read() for k in bucket_state(aws)}
     assert after == v2_bodies
+
+
+# ------------------------------------------------------------------ one deploy at a time (issue 15, point 5)
+
+LOCK_KEY = ".busdocs/lock.json"
+
+
+def plant_lock(aws, *, owner: str = "ci@runner-7", host: str = "runner-7", pid: int = 4242,
+               started: datetime = T0, minutes: int = 10) -> None:
+    """A lock as another deploy would hold it."""
+    body = {"owner": owner, "host": host, "pid": pid, "started": started.isoformat(), "token": "theirs",
+            "expires": (started + timedelta(minutes=minutes)).isoformat(), "command": "deploy", "target": "x"}
+    aws["s3"].put_object(Bucket=aws["bucket"], Key=LOCK_KEY, Body=json.dumps(body).encode())
+
+
+def lock_body(aws) -> dict | None:
+    try:
+        return json.loads(aws["s3"].get_object(Bucket=aws["bucket"], Key=LOCK_KEY)["Body"].read())
+    except aws["s3"].exceptions.NoSuchKey:
+        return None
+
+
+def test_a_second_deploy_during_the_first_exits_naming_the_holder(aws, tmp_path: Path) -> None:
+    first, second = make_site(tmp_path / "first"), make_site(tmp_path / "second", {"faq/index.html": "<p>2nd</p>"})
+    refusals: list[str] = []
+
+    def meanwhile(done: int, total: int, key: str) -> None:
+        if done == 1:  # the first deploy is uploading: a second one starts
+            with pytest.raises(DeployError) as refused:
+                run(aws, second)
+            refusals.append(str(refused.value))
+
+    run(aws, first, progress=meanwhile)
+    assert len(refusals) == 1
+    assert "locked" in refusals[0] and f"pid {os.getpid()}" in refusals[0] and "@" in refusals[0]
+    s3, bucket = aws["s3"], aws["bucket"]
+    assert s3.get_object(Bucket=bucket, Key="faq/index.html")["Body"].read() == b"<h1>FAQ</h1>"
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=".busdocs/manifest.json")["Body"].read())
+    assert {k: e["etag"] for k, e in manifest["objects"].items()} == {k: v[0].strip('"')
+                                                                      for k, v in bucket_state(aws).items()}
+    assert len(manifest["releases"]) == 1 and lock_body(aws) is None
+
+
+def test_the_lock_is_a_conditional_put_that_the_store_enforces(aws, tmp_path: Path) -> None:
+    from botocore.exceptions import ClientError
+
+    seen: list[dict] = []
+    aws["s3"].meta.events.register("provide-client-params.s3.PutObject", lambda params, **kw: seen.append(
+        dict(params)) if params["Key"] == LOCK_KEY else None)
+    run(aws, make_site(tmp_path / "site"))
+    assert seen and seen[0].get("IfNoneMatch") == "*"
+    body = json.loads(seen[0]["Body"])
+    assert {"owner", "host", "pid", "started", "expires", "token"} <= set(body) and body["pid"] == os.getpid()
+    plant_lock(aws)  # moto enforces If-None-Match: a second conditional PUT is refused with 412
+    with pytest.raises(ClientError, match="PreconditionFailed"):
+        aws["s3"].put_object(Bucket=aws["bucket"], Key=LOCK_KEY, Body=b"{}", IfNoneMatch="*")
+
+
+def test_cli_a_held_lock_exits_1_naming_the_holder_and_changes_nothing(aws, tmp_path: Path, capsys) -> None:
+    plant_lock(aws, started=datetime.now(UTC))
+    argv = ["--root", str(ROOT), "deploy", "--target", "help-production", "--site-dir",
+            str(make_site(tmp_path / "site")), "--endpoint-url", aws["endpoint"], "--bucket", aws["bucket"],
+            "--distribution-id", aws["distribution_id"]]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "locked by another deploy: ci@runner-7 (pid 4242" in err and "Traceback" not in err
+    assert main([*argv, "--break-lock"]) == 1  # neither expired nor stale: --break-lock does not break it
+    assert "not expired" in capsys.readouterr().err
+    assert bucket_state(aws) == {} and lock_body(aws)["token"] == "theirs"
+
+
+def test_break_lock_breaks_an_expired_lock_only_when_asked(aws, tmp_path: Path) -> None:
+    plant_lock(aws, started=T0)
+    site = make_site(tmp_path / "site")
+    with pytest.raises(DeployError, match="ci@runner-7.*--break-lock"):
+        run(aws, site, now=T0 + timedelta(hours=1))
+    result, lines = run(aws, site, now=T0 + timedelta(hours=1), break_lock=True)
+    assert len(result.uploaded) == 9 and any("broke the lock of ci@runner-7" in line for line in lines)
+    assert lock_body(aws) is None
+
+
+def test_break_lock_breaks_a_lock_whose_process_is_gone_from_this_host(aws, tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    plant_lock(aws, owner=f"me@{socket.gethostname()}", host=socket.gethostname(), pid=gone.pid, started=T0)
+    result, lines = run(aws, make_site(tmp_path / "site"), now=T0 + timedelta(minutes=1), break_lock=True)
+    assert len(result.uploaded) == 9 and any(f"process {gone.pid}" in line for line in lines)
+
+
+def test_the_lock_is_released_on_failure(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(10)}))
+    with pytest.raises(DeployError, match="max_delete_share"):
+        run(aws, make_site(tmp_path / "v2"))
+    assert lock_body(aws) is None
+
+    def refuse(request, **kwargs):
+        return error_response(request, 500)
+
+    aws["cloudfront"].meta.events.register_first("before-send.cloudfront.CreateInvalidation", refuse)
+    held: list[dict | None] = []
+    with pytest.raises(DeployError, match="next run sends it again"):
+        run(aws, make_site(tmp_path / "v3", {f"p{i}/index.html": f"<p>{i}!</p>" for i in range(10)}),
+            progress=lambda *_: held.append(lock_body(aws)))
+    assert held and held[0]["pid"] == os.getpid()  # held while uploading
+    assert lock_body(aws) is None
+
+
+def test_a_dry_run_takes_no_lock_and_says_who_holds_it(aws, tmp_path: Path) -> None:
+    plant_lock(aws, started=datetime.now(UTC))
+    calls: list[str] = []
+    aws["s3"].meta.events.register("provide-client-params.s3.*",
+                                   lambda params, **kw: calls.append(kw["event_name"].split(".")[-1]))
+    result, lines = run(aws, make_site(tmp_path / "site"), dry_run=True)
+    assert result.dry_run and len(result.uploaded) == 9
+    assert not {"PutObject", "DeleteObject", "CopyObject", "DeleteObjects"} & set(calls)
+    assert any("ci@runner-7" in line for line in lines) and lock_body(aws)["token"] == "theirs"
+
+
+def test_a_run_whose_lock_was_broken_stops(aws, tmp_path: Path, monkeypatch) -> None:
+    import busdocs.s3
+
+    monkeypatch.setattr(busdocs.s3, "LOCK_RENEW_SECONDS", 0.0)  # renew after every upload
+    site = make_site(tmp_path / "site", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(3)})
+    expiries: list[str] = []
+
+    def meanwhile(done: int, total: int, key: str) -> None:
+        expiries.append(lock_body(aws)["expires"])
+        if done == 3:  # someone breaks our lock and takes it
+            aws["s3"].delete_object(Bucket=aws["bucket"], Key=LOCK_KEY)
+            plant_lock(aws, started=datetime.now(UTC))
+
+    with pytest.raises(DeployError, match="lock .*ci@runner-7"):
+        run(aws, site, progress=meanwhile)
+    assert expiries[1] > expiries[0]  # renewed while running
+    assert lock_body(aws)["token"] == "theirs"  # their lock is left alone
+
+
+@pytest.mark.parametrize(
+    ("info", "breakable"),
+    [
+        ({"expires": "2027-03-01T09:10:00+00:00", "pid": 1, "host": "elsewhere"}, None),
+        ({"expires": "2027-03-01T08:59:00+00:00", "pid": 1, "host": "elsewhere"}, "expired"),
+        ({"expires": "2027-03-01T08:59:00", "pid": 1, "host": "elsewhere"}, "expired"),  # no zone: UTC
+        ({"expires": "2027-03-01T09:10:00+00:00", "pid": os.getpid(), "host": "here"}, None),  # alive here
+        ({"expires": "soon", "pid": 1}, "cannot be read"),
+        ({}, "cannot be read"),
+    ],
+)
+def test_which_locks_may_be_broken(info: dict, breakable: str | None) -> None:
+    from busdocs.s3 import lock_breakable
+
+    why = lock_breakable(info, T0, "here")
+    assert (why is None) if breakable is None else (breakable in why)
