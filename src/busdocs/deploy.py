@@ -243,7 +243,7 @@ def check_destination(target: Target, config: Deploy, audience: str) -> str | No
                                    ("distribution", target.distribution_id, other.distribution_id)):
             if used == theirs:
                 return (f"{what} {used!r} belongs to target {other.name!r}, which takes {other.site} builds only, "
-                        f"and this is a {audience} deploy (target {target.name!r}); --bucket and --distribution-id "
+                        f"and target {target.name!r} deploys {audience} builds; --bucket and --distribution-id "
                         "are for tests and S3-compatible stores")
     return None
 
