@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,15 +88,8 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
-    cloudfront = boto3.client("cloudfront", endpoint_url=moto_endpoint, region_name="us-east-1")
-    bucket = f"t-{request.node.name.lower().replace('_', '-')[:40]}-{id(request) % 9999}"
+def new_target(s3, cloudfront, bucket: str):  # noqa: ANN201
+    """A versioned bucket and a distribution in moto, and the help-production target pointed at them."""
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     dist = cloudfront.create_distribution(DistributionConfig={
@@ -105,9 +99,28 @@ def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
         "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
                                  "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
-    target = TARGET.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
-    return {"s3": s3, "cloudfront": cloudfront, "bucket": bucket, "target": target, "endpoint": moto_endpoint,
-            "distribution_id": dist["Id"]}
+    return TARGET.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
+
+
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def aws_context(endpoint: str, bucket: str) -> dict[str, object]:
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    cloudfront = boto3.client("cloudfront", endpoint_url=endpoint, region_name="us-east-1")
+    target = new_target(s3, cloudfront, bucket)
+    return {"s3": s3, "cloudfront": cloudfront, "bucket": bucket, "target": target, "endpoint": endpoint,
+            "distribution_id": target.distribution_id}
+
+
+@pytest.fixture
+def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
+    aws_env(monkeypatch)
+    return aws_context(moto_endpoint, f"t-{request.node.name.lower().replace('_', '-')[:40]}-{id(request) % 9999}")
 
 
 class _Raw:
@@ -228,12 +241,12 @@ def test_header_change_is_a_copy_without_bytes(aws, tmp_path: Path) -> None:
     changed = CONFIG.model_copy(update={"headers": [CONFIG.headers[0].model_copy(
         update={"glob": "**.html", "fingerprinted": False, "cache_control": "public, max-age=60"}), *CONFIG.headers]})
     calls: list[str] = []
-    aws["s3"].meta.events.register("provide-client-params.s3.*",
-                                   lambda params, **kw: calls.append(kw["event_name"].split(".")[-1]))
+    aws["s3"].meta.events.register("provide-client-params.s3.*", lambda params, **kw: calls.append(
+        kw["event_name"].split(".")[-1]) if not params.get("Key", "").startswith(".busdocs/") else None)
     result = deploy(make_site(tmp_path / "v2"), aws["target"], changed, aws["s3"], aws["cloudfront"],
                     say=lambda _: None)
     assert sorted(result.uploaded) == sorted(k for k in bucket_state(aws) if k.endswith(".html"))
-    assert calls.count("CopyObject") == 5 and calls.count("PutObject") == 3  # the pages' bytes are not re-sent
+    assert calls.count("CopyObject") == 5 and calls.count("PutObject") == 0  # the pages' bytes are not re-sent
     assert bucket_state(aws)["faq/index.html"][1] == "public, max-age=60"
 
 
@@ -362,3 +375,354 @@ def test_real_build_scans_with_fingerprinted_material_assets(built_sites: dict[s
     assert ".busdocs-build.json" not in local
     plan = plan_sync(local, {}, CONFIG, datetime.now(UTC))
     assert [u.key for u in plan.uploads][-1] in ("index.html", "404.html")
+
+
+# ------------------------------------------------------------------ where deploy writes (issue 15, point 3)
+
+
+class NoAws:
+    """Stands in for a boto3 client that must not be used: any request fails the test."""
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        raise AssertionError(f"an AWS request ({name}) was made before the refusal")
+
+
+@pytest.mark.parametrize(
+    ("target", "audience", "override", "fragment"),
+    [
+        ("ops-staging", "internal", {"bucket": "busdocs-help-prod"}, "bucket 'busdocs-help-prod' belongs to target "
+                                                                    "'help-production'"),
+        ("ops-production", "internal", {"distribution_id": "E2STGHELP7K3QD"}, "distribution 'E2STGHELP7K3QD' "
+                                                                             "belongs to target 'help-staging'"),
+        ("help-staging", "public", {"bucket": "busdocs-ops-prod"}, "bucket 'busdocs-ops-prod' belongs to target "
+                                                                  "'ops-production'"),
+        ("help-production", "public", {"distribution_id": "E4STGOPS2M8XRT"}, "belongs to target 'ops-staging'"),
+    ],
+)
+def test_overrides_pointing_at_the_other_audience_are_refused_before_any_request(
+        tmp_path: Path, target: str, audience: str, override: dict[str, str], fragment: str) -> None:
+    chosen = next(t for t in CONFIG.targets if t.name == target).model_copy(update=override)
+    site = make_site(tmp_path / "site", audience=audience)
+    with pytest.raises(DeployError, match=fragment):
+        deploy(site, chosen, CONFIG, NoAws(), NoAws(), say=lambda _: None)
+    with pytest.raises(DeployError, match=fragment):
+        rollback(chosen, CONFIG, NoAws(), NoAws(), say=lambda _: None)
+
+
+def test_cli_refuses_an_internal_build_aimed_at_the_help_center_bucket(aws, tmp_path: Path, capsys) -> None:
+    aws["s3"].create_bucket(Bucket="busdocs-help-prod")  # the help center's production bucket, in moto
+    site = make_site(tmp_path / "ops", audience="internal")
+    code = main(["--root", str(ROOT), "deploy", "--target", "ops-staging", "--site-dir", str(site),
+                 "--endpoint-url", aws["endpoint"], "--bucket", "busdocs-help-prod"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "bucket 'busdocs-help-prod' belongs to target 'help-production'" in err and "public" in err
+    assert aws["s3"].list_objects_v2(Bucket="busdocs-help-prod").get("KeyCount", 0) == 0
+
+
+def test_cli_help_says_what_overrides_are_for(capsys) -> None:
+    assert main(["deploy", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "for tests and S3-compatible stores" in text
+
+
+# ------------------------------------------------------------------ interrupted deploys (issue 15, point 4)
+
+
+class Killed(BaseException):
+    """The deploy process died (not an Exception: no handler of the deploy code catches it)."""
+
+
+class Killer:
+    """Kills a deploy at the n-th call of one operation, before it is sent or after its answer came back.
+
+    From then on every call on either client fails, as if the process were gone (so nothing such as a
+    `finally` cleans up on the way out); `revive()` is the next process.
+    """
+
+    def __init__(self, aws, operation: str, n: int, when: str, key_prefix: str = "") -> None:
+        self.clients = (aws["s3"], aws["cloudfront"])
+        self.operation, self.n, self.when, self.key_prefix = operation, n, when, key_prefix
+        self.seen, self.dead, self.dying = 0, False, False
+        for client in self.clients:
+            client.meta.events.register_first("before-parameter-build", self.before)
+            client.meta.events.register_first("after-call", self.after)
+
+    def _matches(self, params: dict, model) -> bool:  # noqa: ANN001
+        key = params.get("Key", "")
+        if model.name != self.operation:
+            return False
+        if self.key_prefix == "site":
+            return not key.startswith(".busdocs/")
+        return key.startswith(self.key_prefix)
+
+    def before(self, params, model, **kwargs) -> None:  # noqa: ANN001
+        if self.dead:
+            raise Killed(f"dead before {model.name}")
+        if self._matches(params, model):
+            self.seen += 1
+            if self.seen == self.n:
+                if self.when == "before":
+                    self.dead = True
+                    raise Killed(f"killed before {model.name} {params.get('Key', '')}")
+                self.dying = True
+
+    def after(self, model, **kwargs) -> None:  # noqa: ANN001
+        if self.dying:
+            self.dying, self.dead = False, True
+            raise Killed(f"killed after {model.name}")
+
+    def revive(self) -> None:
+        for client in self.clients:
+            client.meta.events.unregister("before-parameter-build", self.before)
+            client.meta.events.unregister("after-call", self.after)
+
+
+V1_EXTRA = {"old/index.html": "<p>old</p>", "assets/stylesheets/extra.css": "a{}"}
+V2_EXTRA = {"faq/index.html": "<h1>FAQ v2</h1>", "index.html": "<h1>Home v2</h1>",
+            "assets/stylesheets/extra.css": "a{color:red}"}
+"""v1 → v2: a new fingerprinted bundle, a changed stylesheet that is not fingerprinted, two changed pages
+(the root one last), a page deleted, the old bundle kept."""
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def snapshot(aws) -> dict[str, object]:
+    """Everything a deploy leaves behind, without the times and release names that differ between runs."""
+    s3, bucket = aws["s3"], aws["bucket"]
+    objects = {}
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        if not item["Key"].startswith(".busdocs/"):
+            head = s3.head_object(Bucket=bucket, Key=item["Key"])
+            objects[item["Key"]] = (item["ETag"].strip('"'), head.get("CacheControl"), head.get("ContentType"),
+                                    head.get("Metadata", {}).get("sha256"))
+
+    def read(key: str) -> dict:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    def normal(entries: dict) -> dict:
+        return {k: {**{f: v for f, v in e.items() if f != "removed_at"}, "removed": "removed_at" in e}
+                for k, e in entries.items()}
+
+    manifest = read(".busdocs/manifest.json")
+    release = read(f".busdocs/releases/{manifest['releases'][-1]}.json")
+    listed = {i["Key"] for i in s3.list_objects_v2(Bucket=bucket, Prefix=".busdocs/").get("Contents", [])}
+    return {"bucket": objects, "manifest": normal(manifest["objects"]), "release": normal(release["objects"]),
+            "releases": len(manifest["releases"]),
+            "pending": bool(manifest.get("pending_invalidations")) or ".busdocs/pending.json" in listed,
+            "invalidated": sorted({p for paths in invalidations(aws) for p in paths})}
+
+
+@pytest.fixture(scope="module")
+def clean_v2(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """v1 then v2 deployed without incident: what every interrupted-then-rerun deploy must end as."""
+    with pytest.MonkeyPatch.context() as mp:
+        aws_env(mp)
+        ctx = aws_context(moto_endpoint, "t-clean-reference")
+        folder = tmp_path_factory.mktemp("clean")
+        run(ctx, make_site(folder / "v1", V1_EXTRA), now=T0)
+        run(ctx, make_site(folder / "v2", V2_EXTRA, asset_hash="b6e0a7d1"), now=T0 + timedelta(hours=1))
+        return snapshot(ctx)
+
+
+KILL_POINTS = [
+    ("PutObject", 1, "before", "site"),                # planned, nothing uploaded yet
+    ("PutObject", 2, "after", "site"),                 # the new bundle and the changed stylesheet are up
+    ("PutObject", 4, "before", "site"),                # all but the root page
+    ("PutObject", 1, "before", ".busdocs/releases/"),  # every upload done, no release record
+    ("PutObject", 1, "after", ".busdocs/manifest"),    # release recorded, old page not yet deleted
+    ("DeleteObjects", 1, "after", ""),                 # deleted, not invalidated
+    ("CreateInvalidation", 1, "after", ""),            # invalidation sent, not recorded as sent
+]
+
+
+@pytest.mark.parametrize(("operation", "n", "when", "key_prefix"), KILL_POINTS)
+def test_a_rerun_after_a_killed_deploy_ends_like_a_clean_deploy(aws, tmp_path: Path, clean_v2, operation: str,
+                                                                n: int, when: str, key_prefix: str) -> None:
+    run(aws, make_site(tmp_path / "v1", V1_EXTRA), now=T0)
+    v2 = make_site(tmp_path / "v2", V2_EXTRA, asset_hash="b6e0a7d1")
+    killer = Killer(aws, operation, n, when, key_prefix)
+    with pytest.raises(Killed):
+        run(aws, v2, now=T0 + timedelta(hours=1))
+    killer.revive()
+    _, lines = run(aws, v2, now=T0 + timedelta(hours=2), break_lock=True)  # the dead run's lock has expired
+    assert any("broke the lock" in line for line in lines)
+    after = snapshot(aws)
+    assert after["bucket"] == clean_v2["bucket"]
+    assert after["manifest"] == clean_v2["manifest"]
+    assert after["release"] == clean_v2["release"]
+    assert after["releases"] == clean_v2["releases"]  # a rollback goes back to v1, not to a copy of v2
+    assert after["invalidated"] == clean_v2["invalidated"]
+    assert not after["pending"]
+
+
+def test_rollback_after_an_interrupted_deploy_restores_exact_bodies(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1", V1_EXTRA), now=T0)
+    v2 = make_site(tmp_path / "v2", V2_EXTRA, asset_hash="b6e0a7d1")
+    killer = Killer(aws, "PutObject", 3, "before", "site")  # the bundle and the stylesheet are up
+    with pytest.raises(Killed):
+        run(aws, v2, now=T0 + timedelta(hours=1))
+    killer.revive()
+    run(aws, v2, now=T0 + timedelta(hours=2), break_lock=True)
+    v2_bodies = {k: aws["s3"].get_object(Bucket=aws["bucket"], Key=k)["Body"].read() for k in bucket_state(aws)}
+    run(aws, make_site(tmp_path / "v3", {**V2_EXTRA, "assets/stylesheets/extra.css": "a{color:blue}",
+                                         "faq/index.html": "<h1>FAQ v3</h1>"}, asset_hash="b6e0a7d1"),
+        now=T0 + timedelta(hours=3))
+    rollback(aws["target"], CONFIG, aws["s3"], aws["cloudfront"], say=lambda _: None, now=T0 + timedelta(hours=4))
+    after = {k: aws["s3"].get_object(Bucket=aws["bucket"], Key=k)["Body"].read() for k in bucket_state(aws)}
+    assert after == v2_bodies
+
+
+# ------------------------------------------------------------------ one deploy at a time (issue 15, point 5)
+
+LOCK_KEY = ".busdocs/lock.json"
+
+
+def plant_lock(aws, *, owner: str = "ci@runner-7", host: str = "runner-7", pid: int = 4242,
+               started: datetime = T0, minutes: int = 10) -> None:
+    """A lock as another deploy would hold it."""
+    body = {"owner": owner, "host": host, "pid": pid, "started": started.isoformat(), "token": "theirs",
+            "expires": (started + timedelta(minutes=minutes)).isoformat(), "command": "deploy", "target": "x"}
+    aws["s3"].put_object(Bucket=aws["bucket"], Key=LOCK_KEY, Body=json.dumps(body).encode())
+
+
+def lock_body(aws) -> dict | None:
+    try:
+        return json.loads(aws["s3"].get_object(Bucket=aws["bucket"], Key=LOCK_KEY)["Body"].read())
+    except aws["s3"].exceptions.NoSuchKey:
+        return None
+
+
+def test_a_second_deploy_during_the_first_exits_naming_the_holder(aws, tmp_path: Path) -> None:
+    first, second = make_site(tmp_path / "first"), make_site(tmp_path / "second", {"faq/index.html": "<p>2nd</p>"})
+    refusals: list[str] = []
+
+    def meanwhile(done: int, total: int, key: str) -> None:
+        if done == 1:  # the first deploy is uploading: a second one starts
+            with pytest.raises(DeployError) as refused:
+                run(aws, second)
+            refusals.append(str(refused.value))
+
+    run(aws, first, progress=meanwhile)
+    assert len(refusals) == 1
+    assert "locked" in refusals[0] and f"pid {os.getpid()}" in refusals[0] and "@" in refusals[0]
+    s3, bucket = aws["s3"], aws["bucket"]
+    assert s3.get_object(Bucket=bucket, Key="faq/index.html")["Body"].read() == b"<h1>FAQ</h1>"
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=".busdocs/manifest.json")["Body"].read())
+    assert {k: e["etag"] for k, e in manifest["objects"].items()} == {k: v[0].strip('"')
+                                                                      for k, v in bucket_state(aws).items()}
+    assert len(manifest["releases"]) == 1 and lock_body(aws) is None
+
+
+def test_the_lock_is_a_conditional_put_that_the_store_enforces(aws, tmp_path: Path) -> None:
+    from botocore.exceptions import ClientError
+
+    seen: list[dict] = []
+    aws["s3"].meta.events.register("provide-client-params.s3.PutObject", lambda params, **kw: seen.append(
+        dict(params)) if params["Key"] == LOCK_KEY else None)
+    run(aws, make_site(tmp_path / "site"))
+    assert seen and seen[0].get("IfNoneMatch") == "*"
+    body = json.loads(seen[0]["Body"])
+    assert {"owner", "host", "pid", "started", "expires", "token"} <= set(body) and body["pid"] == os.getpid()
+    plant_lock(aws)  # moto enforces If-None-Match: a second conditional PUT is refused with 412
+    with pytest.raises(ClientError, match="PreconditionFailed"):
+        aws["s3"].put_object(Bucket=aws["bucket"], Key=LOCK_KEY, Body=b"{}", IfNoneMatch="*")
+
+
+def test_cli_a_held_lock_exits_1_naming_the_holder_and_changes_nothing(aws, tmp_path: Path, capsys) -> None:
+    plant_lock(aws, started=datetime.now(UTC))
+    argv = ["--root", str(ROOT), "deploy", "--target", "help-production", "--site-dir",
+            str(make_site(tmp_path / "site")), "--endpoint-url", aws["endpoint"], "--bucket", aws["bucket"],
+            "--distribution-id", aws["distribution_id"]]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "locked by another deploy: ci@runner-7 (pid 4242" in err and "Traceback" not in err
+    assert main([*argv, "--break-lock"]) == 1  # neither expired nor stale: --break-lock does not break it
+    assert "not expired" in capsys.readouterr().err
+    assert bucket_state(aws) == {} and lock_body(aws)["token"] == "theirs"
+
+
+def test_break_lock_breaks_an_expired_lock_only_when_asked(aws, tmp_path: Path) -> None:
+    plant_lock(aws, started=T0)
+    site = make_site(tmp_path / "site")
+    with pytest.raises(DeployError, match="ci@runner-7.*--break-lock"):
+        run(aws, site, now=T0 + timedelta(hours=1))
+    result, lines = run(aws, site, now=T0 + timedelta(hours=1), break_lock=True)
+    assert len(result.uploaded) == 9 and any("broke the lock of ci@runner-7" in line for line in lines)
+    assert lock_body(aws) is None
+
+
+def test_break_lock_breaks_a_lock_whose_process_is_gone_from_this_host(aws, tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    plant_lock(aws, owner=f"me@{socket.gethostname()}", host=socket.gethostname(), pid=gone.pid, started=T0)
+    result, lines = run(aws, make_site(tmp_path / "site"), now=T0 + timedelta(minutes=1), break_lock=True)
+    assert len(result.uploaded) == 9 and any(f"process {gone.pid}" in line for line in lines)
+
+
+def test_the_lock_is_released_on_failure(aws, tmp_path: Path) -> None:
+    run(aws, make_site(tmp_path / "v1", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(10)}))
+    with pytest.raises(DeployError, match="max_delete_share"):
+        run(aws, make_site(tmp_path / "v2"))
+    assert lock_body(aws) is None
+
+    def refuse(request, **kwargs):
+        return error_response(request, 500)
+
+    aws["cloudfront"].meta.events.register_first("before-send.cloudfront.CreateInvalidation", refuse)
+    held: list[dict | None] = []
+    with pytest.raises(DeployError, match="next run sends it again"):
+        run(aws, make_site(tmp_path / "v3", {f"p{i}/index.html": f"<p>{i}!</p>" for i in range(10)}),
+            progress=lambda *_: held.append(lock_body(aws)))
+    assert held and held[0]["pid"] == os.getpid()  # held while uploading
+    assert lock_body(aws) is None
+
+
+def test_a_dry_run_takes_no_lock_and_says_who_holds_it(aws, tmp_path: Path) -> None:
+    plant_lock(aws, started=datetime.now(UTC))
+    calls: list[str] = []
+    aws["s3"].meta.events.register("provide-client-params.s3.*",
+                                   lambda params, **kw: calls.append(kw["event_name"].split(".")[-1]))
+    result, lines = run(aws, make_site(tmp_path / "site"), dry_run=True)
+    assert result.dry_run and len(result.uploaded) == 9
+    assert not {"PutObject", "DeleteObject", "CopyObject", "DeleteObjects"} & set(calls)
+    assert any("ci@runner-7" in line for line in lines) and lock_body(aws)["token"] == "theirs"
+
+
+def test_a_run_whose_lock_was_broken_stops(aws, tmp_path: Path, monkeypatch) -> None:
+    import busdocs.s3
+
+    monkeypatch.setattr(busdocs.s3, "LOCK_RENEW_SECONDS", 0.0)  # renew after every upload
+    site = make_site(tmp_path / "site", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(3)})
+    expiries: list[str] = []
+
+    def meanwhile(done: int, total: int, key: str) -> None:
+        expiries.append(lock_body(aws)["expires"])
+        if done == 3:  # someone breaks our lock and takes it
+            aws["s3"].delete_object(Bucket=aws["bucket"], Key=LOCK_KEY)
+            plant_lock(aws, started=datetime.now(UTC))
+
+    with pytest.raises(DeployError, match="lock .*ci@runner-7"):
+        run(aws, site, progress=meanwhile)
+    assert expiries[1] > expiries[0]  # renewed while running
+    assert lock_body(aws)["token"] == "theirs"  # their lock is left alone
+
+
+@pytest.mark.parametrize(
+    ("info", "breakable"),
+    [
+        ({"expires": "2027-03-01T09:10:00+00:00", "pid": 1, "host": "elsewhere"}, None),
+        ({"expires": "2027-03-01T08:59:00+00:00", "pid": 1, "host": "elsewhere"}, "expired"),
+        ({"expires": "2027-03-01T08:59:00", "pid": 1, "host": "elsewhere"}, "expired"),  # no zone: UTC
+        ({"expires": "2027-03-01T09:10:00+00:00", "pid": os.getpid(), "host": "here"}, None),  # alive here
+        ({"expires": "soon", "pid": 1}, "cannot be read"),
+        ({}, "cannot be read"),
+    ],
+)
+def test_which_locks_may_be_broken(info: dict, breakable: str | None) -> None:
+    from busdocs.s3 import lock_breakable
+
+    why = lock_breakable(info, T0, "here")
+    assert (why is None) if breakable is None else (breakable in why)

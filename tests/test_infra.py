@@ -48,3 +48,11 @@ def test_cloudfront_uses_oac_https_compression_function_errors_headers_and_logs(
     csp = (template["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
            ["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"])
     assert "default-src 'self'" in csp and "http" not in csp
+
+
+def test_cloudfront_cannot_serve_the_deploy_state(template: dict) -> None:
+    """`.busdocs/` holds the manifest, release records, the deploy lock (user@host, pid) and pending paths."""
+    statements = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    denies = [s for s in statements if s["Effect"] == "Deny" and s.get("Principal") == {
+        "Service": "cloudfront.amazonaws.com"} and "s3:GetObject" in str(s["Action"])]
+    assert any(".busdocs/*" in str(s["Resource"]) for s in denies)

@@ -174,7 +174,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     verb = "rollback of" if args.rollback else "deploy of"
     say(f"{verb} {target.site} site to s3://{target.bucket} ({target.name}){' — dry run' if args.dry_run else ''}")
     if args.rollback:
-        result = rollback(target, config, s3, cloudfront, dry_run=args.dry_run, say=say)
+        result = rollback(target, config, s3, cloudfront, dry_run=args.dry_run, say=say, break_lock=args.break_lock)
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -185,7 +185,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             def tick(done: int, total: int, key: str) -> None:
                 bar.update(task, completed=done, total=total, description=key[-50:])
 
-            result = deploy(site_dir, target, config, s3, cloudfront, dry_run=args.dry_run, progress=tick, say=say)
+            result = deploy(site_dir, target, config, s3, cloudfront, dry_run=args.dry_run, progress=tick, say=say,
+                            break_lock=args.break_lock)
     if args.format == "json":
         print(json.dumps(result.as_json(), indent=2))
     else:
@@ -315,10 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site-dir", metavar="DIR", help="the built site (default: site/<target's site>)")
     p.add_argument("--dry-run", action="store_true", help="change nothing; print the exact plan")
     p.add_argument("--rollback", action="store_true", help="restore the previous release")
+    p.add_argument("--break-lock", action="store_true",
+                   help="break another run's lock on the bucket if it has expired or its process is gone from this "
+                        "host (a live lock is never broken)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--endpoint-url", help="S3/CloudFront endpoint (S3-compatible stores, tests)")
-    p.add_argument("--bucket", help="override the target's bucket")
-    p.add_argument("--distribution-id", help="override the target's CloudFront distribution")
+    p.add_argument("--bucket", help="override the target's bucket, for tests and S3-compatible stores; a bucket "
+                   "of another audience's target is refused")
+    p.add_argument("--distribution-id", help="override the target's CloudFront distribution, for tests and "
+                   "S3-compatible stores; a distribution of another audience's target is refused")
     p.set_defaults(func=cmd_deploy)
 
     p = sub.add_parser("pdf", help="render the PDF handbooks from the built sites", description=cmd_pdf.__doc__)

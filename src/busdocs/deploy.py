@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from busdocs.models.deploy import Deploy, HeaderRule
+from busdocs.models.deploy import Deploy, HeaderRule, Target
 
 STATE_PREFIX = ".busdocs/"
 """Keys under this prefix hold deploy state (manifests); never part of the site."""
@@ -226,6 +226,25 @@ def check_delete_limits(plan: Plan, remote_count: int, config: Deploy) -> str | 
     if remote_count and count / remote_count > config.limits.max_delete_share:
         return (f"{count} of {remote_count} objects ({count / remote_count:.0%}) would be deleted, more than "
                 f"{config.limits.max_delete_share:.0%} (limits.max_delete_share)")
+    return None
+
+
+def check_destination(target: Target, config: Deploy, audience: str) -> str | None:
+    """Why `target`'s bucket or distribution may not take a build of `audience`, or None.
+
+    The bucket and distribution actually used (after `--bucket` / `--distribution-id`) must not belong
+    to any target of another audience in `data/deploy.yml`; one that belongs to no target at all (a test
+    bucket, an S3-compatible store) is allowed.
+    """
+    for other in config.targets:
+        if other.site == audience:
+            continue
+        for what, used, theirs in (("bucket", target.bucket, other.bucket),
+                                   ("distribution", target.distribution_id, other.distribution_id)):
+            if used == theirs:
+                return (f"{what} {used!r} belongs to target {other.name!r}, which takes {other.site} builds only, "
+                        f"and target {target.name!r} deploys {audience} builds; --bucket and --distribution-id "
+                        "are for tests and S3-compatible stores")
     return None
 
 
