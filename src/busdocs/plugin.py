@@ -273,8 +273,10 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 return rendered
         return markdown
 
-    @event_priority(-100)  # after mkdocs-macros: the key is the Markdown as it will be converted
-    def _reuse_rendered(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+    @event_priority(-1)  # right after mkdocs-macros (0), before any plugin that changes the Markdown further
+    def _store_macros_output(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """The macros layer holds what macros made of the page, nothing more: later plugins (Material's
+        tags turns its listing directive into placeholders) must see their input again on a hit."""
         if self._cache is None:
             return markdown
         macros_key = getattr(page, "_busdocs_macros_key", None)
@@ -283,6 +285,12 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         elif macros_key is not None:
             self._cache.put("macros", macros_key, markdown)
             self._cache.used.add(macros_key)
+        return markdown
+
+    @event_priority(-100)  # after every plugin's Markdown changes: the key is the Markdown as it will be converted
+    def _reuse_rendered(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        if self._cache is None:
+            return markdown
         if rendercache.RENDER_SIDE_EFFECTS.search(markdown):
             return markdown
         key = rendercache.digest(self._config_key, self._files_key, page.file.src_uri, markdown)
@@ -309,7 +317,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if (autorefs := config.plugins.get("autorefs")) is not None:
             page._busdocs_registered = seams.record_autorefs_anchors(autorefs, page)
 
-    on_page_markdown = CombinedEvent(_page_dates_and_banners, _reuse_rendered)
+    on_page_markdown = CombinedEvent(_page_dates_and_banners, _store_macros_output, _reuse_rendered)
 
     @event_priority(100)  # before other plugins change the content: store what Markdown produced
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
