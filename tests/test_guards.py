@@ -111,3 +111,87 @@ def test_a_nav_folder_without_nav_file_is_reported(project: Path, tmp_path: Path
                                                    edit: Callable[[str, str], Path]) -> None:
     (project / "guides" / "drivers" / ".nav.yml").unlink()
     assert "'drivers/' names a folder without a .nav.yml" in failure(project, tmp_path)
+
+
+# ---------------------------------------------------------------- secrets, wherever they are written
+
+FAKE_SECRETS = {  # each a made-up credential of a real format
+    "aws-key-id": ("AKIAQ3EGUVX7WTKO4ZPB", "an AWS access key id"),
+    "private-key": ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
+    "slack-token": ("xoxb-248572019384-5829104736251-Qk7ZrT2mVw9yXcLb3NsHdPaE", "a Slack token or webhook"),
+    "password-in-url": ("https://deploy:Tr0ub4dor3xq@ops.example.com/hooks/build", "a password in a URL"),
+}
+PLACES = {  # where an author might paste one: (file, how the line is written)
+    "markdown-page": ("docs/faq.md", "\nUse this to test: {secret}\n"),
+    "runbook": ("runbooks/index.md", "\n    export TOKEN={secret}\n"),
+    "openapi-description": ("data/openapi.yaml", "\n# x-note: {secret}\n"),
+    "yaml-comment": ("data/site.yml", "\n# old value, kept for reference: {secret}\n"),
+    "yaml-value": ("data/faq.yml", "\nx_contact: \"{secret}\"\n"),
+    "override-template": ("overrides/main.html", "\n<!-- {secret} -->\n"),
+}
+
+
+def check_problems(root: Path) -> list:
+    """What `busdocs check` reports about credentials, without its slow OpenAPI validation."""
+    from busdocs.checks import data_file_paths
+    from busdocs.data import load_data
+    from busdocs.errors import ProblemsError
+    from busdocs.secrets import scan_sources
+
+    try:
+        load_data(root)
+        found = []
+    except ProblemsError as exc:
+        found = [p for p in exc.problems if "looks like" in p.message]
+    return found + scan_sources(root, skip=data_file_paths())
+
+
+@pytest.mark.parametrize("place", list(PLACES))
+@pytest.mark.parametrize("kind", list(FAKE_SECRETS))
+def test_secret_scanner_finds_each_kind_everywhere(project: Path, kind: str, place: str) -> None:
+    secret, label = FAKE_SECRETS[kind]
+    relative, template = PLACES[place]
+    path = project / relative
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + template.format(secret=secret), encoding="utf-8")
+    line = before.count("\n") + 2
+    found = check_problems(project)
+    assert [(str(p.file), p.line) for p in found] == [(relative, line)], "\n".join(map(str, found))
+    assert f"looks like {label}" in found[0].message
+    assert secret not in str(found[0]) and secret[8:20] not in str(found[0])  # never echoed
+
+
+def test_a_marked_false_positive_is_not_reported(project: Path) -> None:
+    secret = FAKE_SECRETS["aws-key-id"][0]
+    faq = project / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + f"\nExample id: {secret} <!-- pragma: allowlist secret (a made-up id) -->\n")
+    site = project / "data" / "site.yml"
+    site.write_text(site.read_text() + f"\n# pragma: allowlist nextline secret (a made-up id)\n# {secret}\n")
+    assert check_problems(project) == []
+
+
+def test_the_real_sources_hold_no_secret(root: Path) -> None:
+    assert check_problems(root) == []
+
+
+@pytest.mark.parametrize(("site", "relative"), [("public", "guides/students/index.md"),
+                                                ("internal", "runbooks/index.md")])
+def test_a_build_stops_on_a_secret_without_showing_it(project: Path, tmp_path: Path, site: str,
+                                                      relative: str) -> None:
+    secret = FAKE_SECRETS["slack-token"][0]
+    path = project / relative
+    path.write_text(path.read_text() + f"\nToken: {secret}\n")
+    message = failure(project, tmp_path, site)
+    assert "secret scanner" in message and f"{relative}:" in message and "Slack token" in message
+    assert secret not in message and "Traceback" not in message
+
+
+def test_check_command_reports_a_secret_in_the_api_spec(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    from busdocs.cli import main
+
+    spec = project / "data" / "openapi.yaml"
+    spec.write_text(spec.read_text() + f"\n# {FAKE_SECRETS['aws-key-id'][0]}\n")
+    code = main(["--root", str(project), "check"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "data/openapi.yaml:" in err and "AWS access key id" in err
+    assert FAKE_SECRETS["aws-key-id"][0] not in out + err

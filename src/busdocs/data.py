@@ -28,7 +28,7 @@ from busdocs.models.monitoring import Monitoring
 from busdocs.models.oncall import OnCall
 from busdocs.models.passes import Passes
 from busdocs.models.site import Site
-from busdocs.secrets import SECRET_NAME, find_credential, walk_strings
+from busdocs.secrets import SECRET_NAME, lines_to_fields, scan_source_text
 from busdocs.yamlio import Loaded, PathKey, format_path, load_yaml
 
 M = TypeVar("M", bound=Model)
@@ -368,13 +368,15 @@ def _helpcenter_references(data: DataSet) -> Iterator[Problem]:
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:
-    """Anything in a data file that looks like a real credential is a problem."""
-    for path, text in walk_strings(loaded.data):
-        label = find_credential(text)
-        if label:
-            yield Problem(loaded.path, loaded.lines.line_of(path), format_path(path),
-                          f"looks like {label}; store it in AWS Secrets Manager and write "
-                          "'secret: <name>' instead")
+    """Anything in a data file that looks like a real credential is a problem: values, keys and
+    comments alike (the secret scanner of `busdocs.secrets`, line by line), named by its field."""
+    if loaded.text is None:
+        return
+    fields = lines_to_fields(loaded.lines.lines)
+    for finding in scan_source_text(loaded.text, loaded.path.name):
+        yield Problem(loaded.path, finding.line, format_path(fields.get(finding.line, ())),
+                      f"looks like {finding.label}; store it in AWS Secrets Manager and write "
+                      "'secret: <name>' instead (a false positive: '# pragma: allowlist secret' and why)")
 
 
 # ---------------------------------------------------------------- loading

@@ -23,7 +23,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 import logging
 
-from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, parallel, render, rendercache
+from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, parallel, render, rendercache, secrets
+from busdocs.checks import data_file_paths
 from busdocs.minify import strip_indentation
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
@@ -104,6 +105,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self.data = self._load_data()
         except ProblemsError as exc:
             raise PluginError(f"data/ has problems:\n{exc}") from None
+        self._scan_for_secrets(config)
         wanted = os.environ.get(ENV_VARIABLE) or self.data.environments.default
         if self.data.environments.get(wanted) is None:
             known = ", ".join(e.name for e in self.data.environments.environments)
@@ -175,6 +177,20 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             return self.data
         self._data_stamp = stamp
         return load_data(self.root)
+
+    def _scan_for_secrets(self, config: MkDocsConfig) -> None:
+        """Every source this site can publish, through the one secret scanner (`busdocs.secrets`);
+        `data/*.yml` was scanned by the loader. The public site does not read `runbooks/`."""
+        folders = [Path(config.docs_dir), self.root / self.config.guides_dir, self.root / "data"]
+        if getattr(config.theme, "custom_dir", None):
+            folders.append(Path(config.theme.custom_dir))
+        if self.config.audience == "internal":
+            folders.append(self.root / self.config.runbooks_dir)
+        found = secrets.scan_sources(self.root, folders, skip=data_file_paths(),
+                                     cache=self.root / ".cache" / "secrets.json")
+        if found:
+            raise PluginError("secret scanner: these lines look like credentials:\n"
+                              + "\n".join(f"  {problem}" for problem in found))
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
         loaded = openapi.load_spec(self.root)

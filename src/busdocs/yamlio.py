@@ -45,6 +45,8 @@ class Loaded:
     data: Any
     lines: LineMap
     problems: list[Problem]
+    text: str | None = None
+    """The file's text as read (None when its bytes could not be read as text)."""
 
 
 def format_path(path: PathKey) -> str:
@@ -98,6 +100,12 @@ class _Builder:
 
 def parse_yaml(text: str, path: Path) -> Loaded:
     """Parse one YAML document from `text`; syntax errors become problems with their line."""
+    loaded = _parse(text, path)
+    loaded.text = text
+    return loaded
+
+
+def _parse(text: str, path: Path) -> Loaded:
     builder = _Builder(path)
     try:
         node = yaml.compose(text, Loader=_LOADER)
