@@ -41,6 +41,9 @@ class DataFile:
     name: str
     """Attribute of `DataSet` and stem of the file: `site` → `data/site.yml`."""
     model: type[Model]
+    visibility: str = "internal"
+    """`public`: the public site's pages may read it (less its internal fields and items, see
+    `busdocs.visibility`). Anything not marked public is internal: default deny."""
 
     @property
     def filename(self) -> str:
@@ -52,19 +55,19 @@ class DataFile:
 
 
 DATA_FILES: tuple[DataFile, ...] = (
-    DataFile("site", Site),
-    DataFile("environments", Environments),
-    DataFile("passes", Passes),
+    DataFile("site", Site, "public"),
+    DataFile("environments", Environments, "public"),
+    DataFile("passes", Passes, "public"),
     DataFile("launch", Launch),
     DataFile("infrastructure", Infrastructure),
     DataFile("monitoring", Monitoring),
-    DataFile("faq", Faq),
-    DataFile("known_issues", KnownIssues),
-    DataFile("releases", Releases),
-    DataFile("training", Training),
+    DataFile("faq", Faq, "public"),
+    DataFile("known_issues", KnownIssues, "public"),
+    DataFile("releases", Releases, "public"),
+    DataFile("training", Training, "public"),
     DataFile("oncall", OnCall),
     DataFile("deploy", Deploy),
-    DataFile("handbooks", Handbooks),
+    DataFile("handbooks", Handbooks, "public"),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -88,6 +91,9 @@ class DataSet:
     deploy: Deploy
     handbooks: Handbooks
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
+    hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
+    """In the public site's view of the data: the internal variables left out, by environment
+    (their names only, so a page asking for one is told it is internal, not that it is unknown)."""
 
     def problem(self, name: str, path: PathKey, message: str) -> Problem:
         """A problem located at `path` inside data file `name`."""
