@@ -125,20 +125,27 @@ def _random_looking(token: str) -> bool:
 
 
 def _entropy_hits(text: str) -> Iterator[tuple[int, str, str]]:
-    """(offset, kind, token) of long random-looking tokens; tokens never span lines."""
+    """(offset, kind, token) of long random-looking tokens; tokens never span lines. Only words of
+    20 characters or more are looked at (prose has few), which keeps this fast on long pages."""
     from detect_secrets.filters.heuristic import is_sequential_string, is_templated_secret
 
     b64, hexes = _entropy_plugins()
-    for match in _HEX_TOKEN.finditer(text):
-        token = match.group(0)
-        if (any(c.isalpha() for c in token) and any(c.isdigit() for c in token)
-                and hexes.calculate_shannon_entropy(token) > _HEX_LIMIT and not is_sequential_string(token)):
-            yield match.start(), "Hex High Entropy String", token
-    for match in _B64_TOKEN.finditer(text):
-        token = match.group(0).strip("=-_/")
-        if (len(token) >= 20 and _random_looking(token) and b64.calculate_shannon_entropy(token) > _B64_LIMIT
-                and not is_sequential_string(token) and not is_templated_secret(token)):
-            yield match.start(), "Base64 High Entropy String", token
+    start = 0
+    for word in text.split():
+        if len(word) < 20:
+            continue
+        offset = text.find(word, start)
+        start = offset + len(word)
+        for match in _HEX_TOKEN.finditer(word):
+            token = match.group(0)
+            if (any(c.isalpha() for c in token) and any(c.isdigit() for c in token)
+                    and hexes.calculate_shannon_entropy(token) > _HEX_LIMIT and not is_sequential_string(token)):
+                yield offset, "Hex High Entropy String", token
+        for match in _B64_TOKEN.finditer(word):
+            token = match.group(0).strip("=-_/")
+            if (len(token) >= 20 and _random_looking(token) and b64.calculate_shannon_entropy(token) > _B64_LIMIT
+                    and not is_sequential_string(token) and not is_templated_secret(token)):
+                yield offset, "Base64 High Entropy String", token
 
 
 # ---------------------------------------------------------------- scanning
