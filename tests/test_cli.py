@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,71 @@ def test_schema_check_and_write(capsys, project: Path) -> None:
 def test_bench_with_a_missing_corpus_is_a_clear_error(capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, "bench", "--corpus", str(tmp_path / "nowhere"), "--no-serve")
     assert code == 1 and "no such folder" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- fuzz: damaged data never gives a traceback
+
+FUZZ_SEED = 15
+FUZZ_RUNS = 6
+"""Each run damages three data files in one to three places and runs `busdocs check` (about 1 s)."""
+NASTY = [b"\x00", b"\xff", b"\xfe\xff", b"\xef\xbb\xbf", b"\x01", b"\r", b"\t", b"\xc3", "é".encode(), b": ",
+         b"- ", b"[", b"{", b"}", b"'", b'"', b"&anchor ", b"*anchor", b"<<: *x", b"!!python/object:os.system ",
+         b"? ", b"|", b"%YAML 1.1\n", b"---\n", b"...\n", b"2026-02-30", b"1e999", b"null", b"yes", b"~", b"#"]
+
+
+def mutate(rng: random.Random, raw: bytes) -> bytes:
+    """One random damage: a byte flipped, nasty bytes inserted, a slice cut, lines duplicated,
+    swapped or re-indented, or the file cut short."""
+    if not raw:
+        return rng.choice(NASTY)
+    at = rng.randrange(len(raw))
+    kind = rng.randrange(7)
+    if kind == 0:
+        return raw[:at] + bytes([rng.randrange(256)]) + raw[at + 1:]
+    if kind == 1:
+        return raw[:at] + rng.choice(NASTY) + raw[at:]
+    if kind == 2:
+        return raw[:at] + raw[at + rng.randrange(1, 200):]
+    if kind == 6:
+        return raw[:at]
+    lines = raw.split(b"\n")
+    i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+    if kind == 3:
+        lines.insert(j, lines[i])
+    elif kind == 4:
+        lines[i], lines[j] = lines[j], lines[i]
+    else:
+        lines[i] = b" " * rng.choice([1, 2, 3, 5]) + lines[i]
+    return b"\n".join(lines)
+
+
+NAMES_A_FILE = re.compile(r"^(data|docs|guides|runbooks|overrides)/[^\s:]+(:\d+)?: \S")
+
+
+def test_fuzzed_data_files_give_problems_never_a_traceback(capsys: pytest.CaptureFixture[str],
+                                                           project: Path) -> None:
+    rng = random.Random(FUZZ_SEED)
+    files = sorted((project / "data").glob("*.y*ml"))
+    originals = {path: path.read_bytes() for path in files}
+    for run in range(FUZZ_RUNS):
+        chosen = rng.sample(files, 3)
+        for path in chosen:
+            raw = originals[path]
+            for _ in range(rng.randint(1, 3)):
+                raw = mutate(rng, raw)
+            path.write_bytes(raw)
+        what = f"run {run}: {', '.join(p.name for p in chosen)} damaged (seed {FUZZ_SEED})"
+        try:
+            code = main(["--root", str(project), "check"])
+        except Exception as exc:  # noqa: BLE001 - the point is that nothing escapes
+            pytest.fail(f"{what}: {type(exc).__name__}: {exc}")
+        out, err = capsys.readouterr()
+        assert code in (0, 1), what
+        assert "Traceback" not in out + err, what
+        for line in err.splitlines():
+            assert NAMES_A_FILE.match(line) or re.fullmatch(r"\d+ problems? found", line), f"{what}: {line!r}"
+        for line in out.splitlines():
+            assert line == "busdocs check: no problems" or NAMES_A_FILE.match(line.removeprefix("notice: ")), \
+                f"{what}: {line!r}"
+        for path in chosen:
+            path.write_bytes(originals[path])

@@ -146,3 +146,29 @@ def test_credential_patterns(text: str, label: str | None) -> None:
     from busdocs.secrets import find_credential
 
     assert find_credential(text) == label
+
+
+BYTE_CASES = [
+    # (what, bytes put before the line holding `price: 4500`, message fragment, expected line or None = that line)
+    ("invalid-utf8", b"\xff\xfe", "not UTF-8 text: byte 0xff", None),
+    ("nul-byte", b"\x00", "NUL byte", None),
+    ("control-character", b"\x01", "U+0001 is not allowed", None),
+    ("bom", None, "byte order mark", 1),
+]
+
+
+@pytest.mark.parametrize(("what", "inserted", "fragment", "expected_line"), BYTE_CASES, ids=[c[0] for c in BYTE_CASES])
+def test_byte_level_problems_name_file_and_line(tmp_path: Path, what: str, inserted: bytes | None, fragment: str,
+                                                expected_line: int | None) -> None:
+    root = data_copy(tmp_path)
+    path = root / "data" / "passes.yml"
+    raw = path.read_bytes()
+    at = raw.index(b"    price: 4500")
+    line = raw.count(b"\n", 0, at) + 1
+    raw = b"\xef\xbb\xbf" + raw if inserted is None else raw[:at] + inserted + raw[at:]
+    path.write_bytes(raw)
+    problems = problems_of(root)
+    matching = [p for p in problems if fragment in p.message]
+    assert matching, "\n".join(map(str, problems))
+    assert matching[0].file == Path("data/passes.yml")
+    assert matching[0].line == (expected_line or line), matching[0]

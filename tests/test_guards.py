@@ -111,3 +111,206 @@ def test_a_nav_folder_without_nav_file_is_reported(project: Path, tmp_path: Path
                                                    edit: Callable[[str, str], Path]) -> None:
     (project / "guides" / "drivers" / ".nav.yml").unlink()
     assert "'drivers/' names a folder without a .nav.yml" in failure(project, tmp_path)
+
+
+# ---------------------------------------------------------------- secrets, wherever they are written
+
+FAKE_SECRETS = {  # each a made-up credential of a real format
+    "aws-key-id": ("AKIAQ3EGUVX7WTKO4ZPB", "an AWS access key id"),
+    "private-key": ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
+    "slack-token": ("xoxb-248572019384-5829104736251-Qk7ZrT2mVw9yXcLb3NsHdPaE", "a Slack token or webhook"),
+    "password-in-url": ("https://deploy:Tr0ub4dor3xq@ops.example.com/hooks/build", "a password in a URL"),
+}
+PLACES = {  # where an author might paste one: (file, how the line is written)
+    "markdown-page": ("docs/faq.md", "\nUse this to test: {secret}\n"),
+    "runbook": ("runbooks/index.md", "\n    export TOKEN={secret}\n"),
+    "openapi-description": ("data/openapi.yaml", "\n# x-note: {secret}\n"),
+    "yaml-comment": ("data/site.yml", "\n# old value, kept for reference: {secret}\n"),
+    "yaml-value": ("data/faq.yml", "\nx_contact: \"{secret}\"\n"),
+    "override-template": ("overrides/main.html", "\n<!-- {secret} -->\n"),
+}
+
+
+def check_problems(root: Path) -> list:
+    """What `busdocs check` reports about credentials, without its slow OpenAPI validation."""
+    from busdocs.checks import data_file_paths
+    from busdocs.data import load_data
+    from busdocs.errors import ProblemsError
+    from busdocs.secrets import scan_sources
+
+    try:
+        load_data(root)
+        found = []
+    except ProblemsError as exc:
+        found = [p for p in exc.problems if "looks like" in p.message]
+    return found + scan_sources(root, skip=data_file_paths())
+
+
+@pytest.mark.parametrize("place", list(PLACES))
+@pytest.mark.parametrize("kind", list(FAKE_SECRETS))
+def test_secret_scanner_finds_each_kind_everywhere(project: Path, kind: str, place: str) -> None:
+    secret, label = FAKE_SECRETS[kind]
+    relative, template = PLACES[place]
+    path = project / relative
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + template.format(secret=secret), encoding="utf-8")
+    line = before.count("\n") + 2
+    found = check_problems(project)
+    assert [(str(p.file), p.line) for p in found] == [(relative, line)], "\n".join(map(str, found))
+    assert f"looks like {label}" in found[0].message
+    assert secret not in str(found[0]) and secret[8:20] not in str(found[0])  # never echoed
+
+
+def test_a_marked_false_positive_is_not_reported(project: Path) -> None:
+    secret = FAKE_SECRETS["aws-key-id"][0]
+    faq = project / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + f"\nExample id: {secret} <!-- pragma: allowlist secret (a made-up id) -->\n")
+    site = project / "data" / "site.yml"
+    site.write_text(site.read_text() + f"\n# pragma: allowlist nextline secret (a made-up id)\n# {secret}\n")
+    assert check_problems(project) == []
+
+
+def test_the_real_sources_hold_no_secret(root: Path) -> None:
+    assert check_problems(root) == []
+
+
+@pytest.mark.parametrize(("site", "relative"), [("public", "guides/students/index.md"),
+                                                ("internal", "runbooks/index.md")])
+def test_a_build_stops_on_a_secret_without_showing_it(project: Path, tmp_path: Path, site: str,
+                                                      relative: str) -> None:
+    secret = FAKE_SECRETS["slack-token"][0]
+    path = project / relative
+    path.write_text(path.read_text() + f"\nToken: {secret}\n")
+    message = failure(project, tmp_path, site)
+    assert "secret scanner" in message and f"{relative}:" in message and "Slack token" in message
+    assert secret not in message and "Traceback" not in message
+
+
+def test_check_command_reports_a_secret_in_the_api_spec(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    from busdocs.cli import main
+
+    spec = project / "data" / "openapi.yaml"
+    spec.write_text(spec.read_text() + f"\n# {FAKE_SECRETS['aws-key-id'][0]}\n")
+    code = main(["--root", str(project), "check"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "data/openapi.yaml:" in err and "AWS access key id" in err
+    assert FAKE_SECRETS["aws-key-id"][0] not in out + err
+
+
+# ---------------------------------------------------------------- what public pages can reach
+
+REACHING_FOR_INTERNAL_DATA = {  # page → what it asks for; every one must fail the public build
+    "config-oncall-phone": "{{ config.plugins.busdocs.data.oncall.people[0].phone }}",
+    "config-oncall-loop": "{% for p in config.plugins['busdocs'].data.oncall.people %}{{ p.phone }}{% endfor %}",
+    "config-infrastructure": "{{ config.plugins.busdocs.data.infrastructure.vpc.id }}",
+    "config-alarms-loop": "{% for a in config.plugins.busdocs.data.monitoring.alarms %}{{ a.name }}{% endfor %}",
+    "config-escalation": "{{ config.plugins.busdocs.data.oncall.escalation_policies }}",
+    "config-launch-owners": "{{ config.plugins.busdocs.data.launch.owners[0].name }}",
+    "config-deploy-bucket": "{{ config.plugins.busdocs.data.deploy.targets[1].bucket }}",
+    "config-internal-hosts": "{{ config.plugins.busdocs.data.site.internal_hosts | join(', ') }}",
+    "plugin-reload": "{{ config.plugins.busdocs._load_data().oncall.people }}",
+    "macro-oncall": "{{ oncall().people }}",
+    "macro-infra": "{{ infra().vpc.id }}",
+    "macro-internal-variable": '{{ env_value("DATABASE_URL") }}',
+    "macro-launch-metrics": "{{ launch_metrics() }}",
+}
+
+
+def test_public_pages_get_no_path_to_internal_data(project: Path, tmp_path: Path) -> None:
+    for name, ask in REACHING_FOR_INTERNAL_DATA.items():
+        (project / "docs" / "canary").mkdir(exist_ok=True)
+        (project / "docs" / "canary" / f"{name}.md").write_text(f"# {name}\n\n{ask}\n")
+    message = failure(project, tmp_path)
+    lines = message.splitlines()
+    for name in REACHING_FOR_INTERNAL_DATA:
+        said = [line for line in lines if f"canary/{name}.md" in line and "internal" in line]
+        assert said, f"{name}: nothing says it was refused\n{message}"
+    assert "Traceback" not in message and "+92 300" not in message
+
+
+def test_what_public_pages_can_reach_holds_only_public_data(project: Path, tmp_path: Path) -> None:
+    from busdocs.data import load_data
+    from busdocs.visibility import internal_values
+
+    faq = project / "docs" / "faq.md"
+    faq.write_text(faq.read_text() + "\n\n## Everything a page can list\n\n"
+                   "{{ config.plugins.busdocs.data.environments }}\n\n"
+                   "{{ config.plugins.busdocs.data.handbooks }}\n\n"
+                   "{{ config.plugins.busdocs.data.sources }} {{ config.extra }} {{ extra }}\n\n"
+                   "{{ config.plugins.busdocs.data.hidden_variables }}\n\n{{ env_table() }}\n")
+    public = build_site(project, "public", tmp_path / "out" / "public").out_dir
+    page = (public / "faq" / "index.html").read_text()
+    assert "API_BASE_URL" in page  # the public values are there
+    internal = internal_values(load_data(project))
+    assert not [value for value in internal if value in page]
+    assert "oncall-handbook" not in page and "prod/jwt/secret" not in page
+
+
+def test_the_leak_guard_knows_every_internal_file(project: Path, tmp_path: Path) -> None:
+    """Whatever slips past the page context is caught: one value of each internal data file."""
+    from busdocs.data import load_data
+    from busdocs.visibility import internal_values
+
+    values = internal_values(load_data(project))
+    chosen: dict[str, str] = {}
+    for value, where in values.items():
+        chosen.setdefault(where.split(":")[0], value)
+    assert {"data/oncall.yml", "data/infrastructure.yml", "data/monitoring.yml", "data/launch.yml",
+            "data/deploy.yml", "data/environments.yml", "data/site.yml"} <= set(chosen)
+    contact = project / "docs" / "contact.md"
+    contact.write_text(contact.read_text() + "\n\n" + "\n\n".join(f"{{% raw %}}{v}{{% endraw %}}"
+                                                                 for v in chosen.values()) + "\n")
+    message = failure(project, tmp_path)
+    assert "leak guard" in message
+    for origin in chosen:
+        assert f"contact/index.html: contains an internal value ({origin}:" in message, origin
+    assert not [v for v in chosen.values() if v in message]  # named by origin, never shown
+
+
+def test_the_leak_guard_reads_compressed_and_binary_outputs(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    from busdocs.leakguard import scan_output
+    from busdocs.pdf import import_weasyprint
+
+    needle, origin = "+92 300 555 0199", "data/oncall.yml: people[9].phone"
+    site = tmp_path / "site"
+    (site / "downloads").mkdir(parents=True)
+    (site / "index.html").write_text("<p>nothing to see</p>")
+    (site / "sitemap.xml.gz").write_bytes(gzip.compress(f"<url>{needle}</url>".encode()))
+    with zipfile.ZipFile(site / "downloads" / "bundle.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("inner/page.html", f"<p>call {needle}</p>")
+    weasy = import_weasyprint()
+    weasy.HTML(string=f"<p>Call the on-call engineer on<br>{needle.replace(' 0199', '<br>0199')}</p>").write_pdf(
+        site / "downloads" / "book.pdf")
+    (site / "downloads" / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    leaks = {str(leak) for leak in scan_output(site, {needle: origin})}
+    assert leaks == {
+        f"sitemap.xml: contains an internal value ({origin})",
+        f"downloads/bundle.zip!inner/page.html: contains an internal value ({origin})",
+        f"downloads/book.pdf: contains an internal value ({origin})",
+        "downloads/broken.pdf: cannot be read to check it for internal content",
+    }
+
+
+def test_pdf_run_guards_the_public_site_after_writing(built_sites: dict[str, Path], tmp_path: Path,
+                                                      root: Path) -> None:
+    """A PDF made from a page that holds an internal value is deleted and the run fails."""
+    import shutil
+
+    from busdocs import pdf
+    from busdocs.errors import BusdocsError
+
+    site_root = tmp_path / "site"
+    shutil.copytree(built_sites["public"], site_root / "public")
+    page = site_root / "public" / "drivers" / "index.html"
+    html = page.read_text()
+    page.write_text(html.replace("</article>", "<p>Escalate to +92 300 555 0148.</p></article>", 1))
+    with pytest.raises(BusdocsError) as info:
+        pdf.render_handbooks(root, site_root, only="driver-handbook", cache_dir=tmp_path / "cache")
+    message = str(info.value)
+    assert "downloads/driver-handbook.pdf: contains an internal value (data/oncall.yml: people[7].phone)" in message
+    assert "drivers/index.html: contains an internal value" in message
+    assert not (site_root / "public" / "downloads" / "driver-handbook.pdf").exists()
+    assert "+92 300 555 0148" not in message

@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from busdocs import openapi, runbooks
-from busdocs.data import load_data
+from busdocs.data import DATA_FILES, load_data
 from busdocs.errors import Problem, ProblemsError
 from busdocs.schemas import stale_schemas
+from busdocs.secrets import scan_sources
 
 
 @dataclass(slots=True)
@@ -21,7 +22,7 @@ class CheckResult:
 
 
 def run_checks(root: Path, today: date | None = None) -> CheckResult:
-    """Every problem in the project's sources: data, schemas, runbooks, cross references."""
+    """Every problem in the project's sources: data, schemas, runbooks, cross references, secrets."""
     result = CheckResult()
     data = None
     try:
@@ -29,6 +30,8 @@ def run_checks(root: Path, today: date | None = None) -> CheckResult:
     except ProblemsError as exc:
         result.problems.extend(exc.problems)
     result.problems.extend(stale_schemas(root))
+    # Everything else that can be published; data/*.yml was scanned by load_data (with field names).
+    result.problems.extend(scan_sources(root, skip=data_file_paths(), cache=root / ".cache" / "secrets.json"))
     if (root / openapi.SPEC).exists():
         result.problems.extend(openapi.spec_problems(openapi.load_spec(root)))
     books, found = runbooks.load_runbooks(root)
@@ -39,3 +42,8 @@ def run_checks(root: Path, today: date | None = None) -> CheckResult:
         result.notices.append(f"{rb.path}: review overdue since {rb.review_due().isoformat()} "
                               f"(last reviewed {rb.meta.last_reviewed.isoformat()})")
     return result
+
+
+def data_file_paths() -> list[Path]:
+    """The files `load_data` reads (and scans for credentials), relative to the project root."""
+    return [Path("data") / spec.filename for spec in DATA_FILES]

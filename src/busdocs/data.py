@@ -28,7 +28,7 @@ from busdocs.models.monitoring import Monitoring
 from busdocs.models.oncall import OnCall
 from busdocs.models.passes import Passes
 from busdocs.models.site import Site
-from busdocs.secrets import SECRET_NAME, find_credential, walk_strings
+from busdocs.secrets import SECRET_NAME, lines_to_fields, scan_source_text
 from busdocs.yamlio import Loaded, PathKey, format_path, load_yaml
 
 M = TypeVar("M", bound=Model)
@@ -41,6 +41,9 @@ class DataFile:
     name: str
     """Attribute of `DataSet` and stem of the file: `site` → `data/site.yml`."""
     model: type[Model]
+    visibility: str = "internal"
+    """`public`: the public site's pages may read it (less its internal fields and items, see
+    `busdocs.visibility`). Anything not marked public is internal: default deny."""
 
     @property
     def filename(self) -> str:
@@ -52,19 +55,19 @@ class DataFile:
 
 
 DATA_FILES: tuple[DataFile, ...] = (
-    DataFile("site", Site),
-    DataFile("environments", Environments),
-    DataFile("passes", Passes),
+    DataFile("site", Site, "public"),
+    DataFile("environments", Environments, "public"),
+    DataFile("passes", Passes, "public"),
     DataFile("launch", Launch),
     DataFile("infrastructure", Infrastructure),
     DataFile("monitoring", Monitoring),
-    DataFile("faq", Faq),
-    DataFile("known_issues", KnownIssues),
-    DataFile("releases", Releases),
-    DataFile("training", Training),
+    DataFile("faq", Faq, "public"),
+    DataFile("known_issues", KnownIssues, "public"),
+    DataFile("releases", Releases, "public"),
+    DataFile("training", Training, "public"),
     DataFile("oncall", OnCall),
     DataFile("deploy", Deploy),
-    DataFile("handbooks", Handbooks),
+    DataFile("handbooks", Handbooks, "public"),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -88,6 +91,9 @@ class DataSet:
     deploy: Deploy
     handbooks: Handbooks
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
+    hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
+    """In the public site's view of the data: the internal variables left out, by environment
+    (their names only, so a page asking for one is told it is internal, not that it is unknown)."""
 
     def problem(self, name: str, path: PathKey, message: str) -> Problem:
         """A problem located at `path` inside data file `name`."""
@@ -368,13 +374,15 @@ def _helpcenter_references(data: DataSet) -> Iterator[Problem]:
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:
-    """Anything in a data file that looks like a real credential is a problem."""
-    for path, text in walk_strings(loaded.data):
-        label = find_credential(text)
-        if label:
-            yield Problem(loaded.path, loaded.lines.line_of(path), format_path(path),
-                          f"looks like {label}; store it in AWS Secrets Manager and write "
-                          "'secret: <name>' instead")
+    """Anything in a data file that looks like a real credential is a problem: values, keys and
+    comments alike (the secret scanner of `busdocs.secrets`, line by line), named by its field."""
+    if loaded.text is None:
+        return
+    fields = lines_to_fields(loaded.lines.lines)
+    for finding in scan_source_text(loaded.text, loaded.path.name):
+        yield Problem(loaded.path, finding.line, format_path(fields.get(finding.line, ())),
+                      f"looks like {finding.label}; store it in AWS Secrets Manager and write "
+                      "'secret: <name>' instead (a false positive: '# pragma: allowlist secret' and why)")
 
 
 # ---------------------------------------------------------------- loading

@@ -203,6 +203,7 @@ class Macros:
 
     def launch_metrics(self) -> str:
         """The success metrics with their targets (`< 200 ms`, `> 99.5 %`)."""
+        self._internal_only("the launch dashboard")
         return dashboard.metrics_markdown(self.data.launch)
 
     # -------------------------------------------------------------- operations (internal)

@@ -129,7 +129,8 @@ def render_handbooks(root: Path, site_root: Path, only: str | None = None,
     root = Path(root).resolve()
     site_root = Path(site_root).resolve()
     cache = Path(cache_dir).resolve() if cache_dir is not None else root / ".cache" / "pdf"
-    handbooks = list(load_data(root).handbooks.handbooks)
+    data = load_data(root)
+    handbooks = list(data.handbooks.handbooks)
     if only is not None:
         chosen = [h for h in handbooks if h.id == only]
         if not chosen:
@@ -137,7 +138,31 @@ def render_handbooks(root: Path, site_root: Path, only: str | None = None,
             raise BusdocsError(f"no handbook {only!r} in data/handbooks.yml; known handbooks: {known}")
         handbooks = chosen
     renderer = _Renderer(root, site_root, cache, progress)
-    return [renderer.handbook(h) for h in handbooks]
+    results = [renderer.handbook(h) for h in handbooks]
+    guard_public_site(site_root / "public", data)
+    return results
+
+
+def guard_public_site(public_dir: Path, data: Any) -> None:
+    """The leak guard again, once the PDFs are in the public site: a PDF that holds an internal
+    value is deleted, and the run fails naming it (and any other leak)."""
+    from busdocs.leakguard import scan_output
+    from busdocs.visibility import internal_values
+
+    if not public_dir.is_dir():
+        return
+    leaks = scan_output(public_dir, internal_values(data))
+    if not leaks:
+        return
+    deleted = []
+    for leak in leaks:
+        name = leak.file.split("!", 1)[0]
+        if name.endswith(".pdf") and (public_dir / name).is_file():
+            (public_dir / name).unlink()
+            deleted.append(name)
+    listing = "\n".join(f"  {leak}" for leak in leaks[:50])
+    gone = f"\ndeleted: {', '.join(sorted(set(deleted)))}" if deleted else ""
+    raise BusdocsError(f"leak guard: the public site in {public_dir} contains internal content:\n{listing}{gone}")
 
 
 # ---------------------------------------------------------------- choosing pages

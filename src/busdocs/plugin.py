@@ -24,13 +24,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 import logging
 
-from busdocs import buildinfo, gitdates, helpcenter, navhtml, news, openapi, parallel, render, rendercache, seams
+from busdocs import (buildinfo, gitdates, helpcenter, navhtml, news, openapi, parallel, render, rendercache, seams,
+                     secrets)
+from busdocs.checks import data_file_paths
 from busdocs.minify import strip_indentation
 from busdocs.data import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.leakguard import scan_output
 from busdocs.navfiles import expand_nav
-from busdocs.render import internal_needles
+from busdocs.visibility import internal_values, public_view
 
 log = get_plugin_logger(__name__)
 
@@ -105,6 +107,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self.data = self._load_data()
         except ProblemsError as exc:
             raise PluginError(f"data/ has problems:\n{exc}") from None
+        self._scan_for_secrets(config)
         wanted = os.environ.get(ENV_VARIABLE) or self.data.environments.default
         if self.data.environments.get(wanted) is None:
             known = ", ".join(e.name for e in self.data.environments.environments)
@@ -183,12 +186,29 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         return files
 
     def _load_data(self) -> DataSet:
-        """The data, loaded again only when a file of `data/` changed (serve rebuilds often)."""
+        """The data this site's pages may see, loaded again only when a file of `data/` changed
+        (serve rebuilds often). The public site gets its public view: the full data set is never
+        held where its pages can reach it (`config.plugins.busdocs.data`, the macros)."""
         stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted((self.root / "data").glob("*.y*ml")))
         if self.serving and self.data is not None and getattr(self, "_data_stamp", None) == stamp:
             return self.data
         self._data_stamp = stamp
-        return load_data(self.root)
+        data = load_data(self.root)
+        return data if self.config.audience == "internal" else public_view(data)
+
+    def _scan_for_secrets(self, config: MkDocsConfig) -> None:
+        """Every source this site can publish, through the one secret scanner (`busdocs.secrets`);
+        `data/*.yml` was scanned by the loader. The public site does not read `runbooks/`."""
+        folders = [Path(config.docs_dir), self.root / self.config.guides_dir, self.root / "data"]
+        if getattr(config.theme, "custom_dir", None):
+            folders.append(Path(config.theme.custom_dir))
+        if self.config.audience == "internal":
+            folders.append(self.root / self.config.runbooks_dir)
+        found = secrets.scan_sources(self.root, folders, skip=data_file_paths(),
+                                     cache=self.root / ".cache" / "secrets.json")
+        if found:
+            raise PluginError("secret scanner: these lines look like credentials:\n"
+                              + "\n".join(f"  {problem}" for problem in found))
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
         loaded = openapi.load_spec(self.root)
@@ -514,8 +534,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         site_dir = Path(config.site_dir)
         # Under `mkdocs serve` nothing is published; the guard runs on every real build.
         if self.config.audience == "public" and self.config.leak_guard and not self.serving:
-            assert self.data is not None
-            leaks = scan_output(site_dir, internal_needles(self.data), self._internal_outputs)
+            try:  # every internal value: from the full data, read again, never kept on the plugin
+                needles = internal_values(load_data(self.root))
+            except ProblemsError as exc:
+                raise PluginError(f"data/ has problems:\n{exc}") from None
+            leaks = scan_output(site_dir, needles, self._internal_outputs)
             if leaks:
                 listing = "\n".join(f"  {leak}" for leak in leaks[:50])
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""

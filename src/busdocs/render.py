@@ -35,6 +35,8 @@ def variable(data: DataSet, env_name: str | None, name: str, audience: Audience)
     """One variable, checked against the audience of the page that asks."""
     env = environment(data, env_name)
     var = env.variable(name)
+    if var is None and name in data.hidden_variables.get(env.name, ()):
+        raise VisibilityError(f"variable {name!r} of {env.name!r} is internal and this page is public")
     if var is None:
         raise LookupFailed(f"no variable {name!r} in environment {env.name!r} of data/environments.yml")
     if var.visibility == "internal" and audience != "internal":
@@ -63,25 +65,12 @@ def variables_table(data: DataSet, env_name: str | None, audience: Audience) -> 
     return "\n".join(rows)
 
 
-def internal_needles(data: DataSet, min_length: int = 6) -> set[str]:
-    """Strings that must never appear in a public build: internal values, secret names, hosts.
+def internal_needles(data: DataSet) -> set[str]:
+    """Strings that must never appear in a public build: every internal value of every data file
+    (see `busdocs.visibility.internal_values` for what is left out as too common to mean a leak)."""
+    from busdocs.visibility import internal_values
 
-    Short or purely numeric values (`3000`, `info`) are left out: they occur in ordinary text.
-    """
-    needles = set(data.site.internal_hosts)
-    for env in data.environments.environments:
-        for var in env.variables:
-            if var.visibility != "internal":
-                continue
-            for text in (var.value, var.secret):
-                if text and len(text) >= min_length and not text.replace(".", "").isdigit():
-                    needles.add(text)
-    # A public value can equal an internal one (us-east-1 in both): that is not a leak.
-    for env in data.environments.environments:
-        for var in env.variables:
-            if var.visibility == "public" and var.value:
-                needles.discard(var.value)
-    return needles
+    return set(internal_values(data))
 
 
 def money(data: DataSet, amount: int) -> str:

@@ -23,17 +23,22 @@ def stale_schemas(root: Path) -> list[Problem]:
     for spec in DATA_FILES:
         schema_path = Path("data") / "schemas" / spec.schema_filename
         current = root / schema_path
-        if not current.exists() or current.read_text(encoding="utf-8") != schema_text(spec):
+        if not current.exists() or _text(current) != schema_text(spec):
             problems.append(Problem(schema_path, None, "",
                                     "out of date with the models; run 'busdocs schema --write'"))
         data_path = root / "data" / spec.filename
         if data_path.exists():
-            first = data_path.read_text(encoding="utf-8").splitlines()[:1]
+            first = _text(data_path).removeprefix("\ufeff").splitlines()[:1]  # bad bytes: load_data says
             expected = f"# yaml-language-server: $schema=schemas/{spec.schema_filename}"
             if first != [expected]:
                 problems.append(Problem(Path("data") / spec.filename, 1, "",
                                         f"first line should be '{expected}' (editor completion)"))
     return problems
+
+
+def _text(path: Path) -> str:
+    """A file's text for comparison; bytes that are not UTF-8 are reported by the loader, not here."""
+    return path.read_bytes().decode("utf-8", errors="replace")
 
 
 def write_schemas(root: Path) -> list[Path]:

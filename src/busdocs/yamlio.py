@@ -45,6 +45,8 @@ class Loaded:
     data: Any
     lines: LineMap
     problems: list[Problem]
+    text: str | None = None
+    """The file's text as read (None when its bytes could not be read as text)."""
 
 
 def format_path(path: PathKey) -> str:
@@ -98,6 +100,12 @@ class _Builder:
 
 def parse_yaml(text: str, path: Path) -> Loaded:
     """Parse one YAML document from `text`; syntax errors become problems with their line."""
+    loaded = _parse(text, path)
+    loaded.text = text
+    return loaded
+
+
+def _parse(text: str, path: Path) -> Loaded:
     builder = _Builder(path)
     try:
         node = yaml.compose(text, Loader=_LOADER)
@@ -108,6 +116,12 @@ def parse_yaml(text: str, path: Path) -> Loaded:
         if exc.context:
             reason = f"{reason} ({exc.context})"
         return Loaded(path, None, builder.lines, [Problem(path, line, "", f"invalid YAML: {reason}")])
+    except yaml.reader.ReaderError as exc:  # a character YAML does not accept: position, not mark
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        return Loaded(path, None, builder.lines,
+                      [Problem(path, line, "", f"invalid YAML: character U+{exc.character:04X} is not allowed "
+                               "(a control character; the file may be damaged)" if isinstance(exc.character, int)
+                               else f"invalid YAML: {exc.reason}")])
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         return Loaded(path, None, builder.lines, [Problem(path, None, "", f"invalid YAML: {exc}")])
     if node is None:
@@ -121,13 +135,47 @@ def parse_yaml(text: str, path: Path) -> Loaded:
     return Loaded(path, data, builder.lines, builder.problems)
 
 
+def decode_source(raw: bytes, shown: Path) -> tuple[str | None, list[Problem]]:
+    """The text of a source file, or the byte-level problems that keep it from being read.
+
+    A byte order mark, bytes that are not UTF-8 and NUL bytes are each a problem with the line
+    they are on, never an exception.
+    """
+    problems: list[Problem] = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(Problem(shown, 1, "", "starts with a byte order mark (BOM): save the file as UTF-8 "
+                                "without BOM"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(Problem(shown, line, "", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {column} "
+                                f"({exc.reason}); save the file as UTF-8"))
+        return None, problems
+    if "\x00" in text:
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        problems.append(Problem(shown, line, "", "contains a NUL byte: the file is damaged or not text"))
+    return (None if problems else text), problems
+
+
+def read_source(path: Path, display: Path | None = None) -> tuple[str | None, list[Problem]]:
+    """Read a text source file: its text, or the problems (missing, unreadable, bad bytes)."""
+    shown = display or path
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(shown, None, "", "file not found")]
+    except OSError as exc:
+        return None, [Problem(shown, None, "", f"cannot be read: {exc.strerror or exc}")]
+    return decode_source(raw, shown)
+
+
 def load_yaml(path: Path, display: Path | None = None) -> Loaded:
     """Read and parse `path`; `display` is the name used in problems (default: `path`)."""
     shown = display or path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Loaded(shown, None, LineMap(), [Problem(shown, None, "", "file not found")])
-    except UnicodeDecodeError as exc:
-        return Loaded(shown, None, LineMap(), [Problem(shown, None, "", f"not UTF-8 text: {exc.reason}")])
+    text, problems = read_source(path, shown)
+    if text is None:
+        return Loaded(shown, None, LineMap(), problems)
     return parse_yaml(text, shown)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -11,6 +11,15 @@ class Model(BaseModel):
     """Base of all data models: strict about unknown keys, frozen, documented by attribute docstrings."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    internal_fields: ClassVar[frozenset[str]] = frozenset()
+    """Fields only the ops site may see, in a data file the public site reads (`busdocs.visibility`)."""
+    audience_field: ClassVar[str | None] = None
+    """The field that says who may see an item (`visibility: internal`, `site: internal`); an
+    internal item is left out of the public site's data, whole."""
+    common_fields: ClassVar[frozenset[str]] = frozenset()
+    """Fields of internal data whose values public pages also hold by nature (site paths, media
+    types, metric names): still withheld from public pages, but no needles of the leak guard."""
 
 
 def _number_to_text(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -44,6 +44,8 @@ class Limits(Model):
 
 class Deploy(Model):
     """Contents of `data/deploy.yml`."""
+
+    common_fields: ClassVar[frozenset[str]] = frozenset({"headers", "content_types"})  # site paths, media types
 
     targets: list[Target] = Field(min_length=1)
     """Deploy targets, by name."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -17,6 +17,11 @@ class Variable(Model):
     Exactly one of `value` and `secret` is given. A secret is never a value: it is the name of
     the AWS Secrets Manager secret the backend reads at start-up (`prod/jwt/secret`).
     """
+
+    audience_field: ClassVar[str | None] = "visibility"
+    common_fields: ClassVar[frozenset[str]] = frozenset({"name"})
+    """A variable's name is vocabulary (a public page may say the backend reads `DATABASE_URL`), and
+    the public view keeps the names of the variables it leaves out, to tell a page they are internal."""
 
     name: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     """The variable's name, as the backend reads it."""

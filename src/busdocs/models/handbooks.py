@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -12,6 +12,8 @@ from busdocs.models.base import Model, Slug
 
 class Handbook(Model):
     """One PDF handbook: a cover, a table of contents and its pages, in navigation order."""
+
+    audience_field: ClassVar[str | None] = "site"
 
     id: Slug
     """File name of the PDF: `<id>.pdf` in the site's `downloads/`."""

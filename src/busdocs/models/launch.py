@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -83,6 +83,8 @@ class Gate(Model):
 
 class Metric(Model):
     """A success metric of the launch."""
+
+    common_fields: ClassVar[frozenset[str]] = frozenset({"name"})  # "API response time (p95)": report vocabulary
 
     id: Slug
     name: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -106,6 +106,8 @@ class Support(Model):
 
 class Site(Model):
     """Contents of `data/site.yml`."""
+
+    internal_fields: ClassVar[frozenset[str]] = frozenset({"internal_hosts"})
 
     product: str
     """Product name as written everywhere."""
