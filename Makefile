@@ -5,6 +5,10 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 BUSDOCS := .venv/bin/busdocs
 export NO_MKDOCS_2_WARNING := 1   # silence the MkDocs 2.0 banner
+# Defaults for people; when a port is taken: make serve SERVE_PORT=8010. (Tests and the bench
+# never use fixed ports: they ask the OS for a free one.)
+SERVE_PORT ?= 8000
+SERVE_INTERNAL_PORT ?= 8001
 
 .PHONY: setup setup-test site check test serve serve-internal bench clean
 
@@ -28,11 +32,11 @@ check: setup  ## validate data, front matter and cross references
 test: setup-test  ## the whole test suite
 	$(PY) -m pytest
 
-serve: setup  ## public help center with live reload on http://127.0.0.1:8000
-	.venv/bin/mkdocs serve -f mkdocs.yml --livereload
+serve: setup  ## public help center with live reload on http://127.0.0.1:$(SERVE_PORT) (default 8000)
+	.venv/bin/mkdocs serve -f mkdocs.yml --livereload -a 127.0.0.1:$(SERVE_PORT)
 
-serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1:8001
-	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:8001
+serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1:$(SERVE_INTERNAL_PORT) (default 8001)
+	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:$(SERVE_INTERNAL_PORT)
 
 bench: setup-test  ## (Chromium for page loads) build speed, page weight, edit loop, PDF and deploy figures, against stock Material
 	$(BUSDOCS) bench --pages 500 --pages 2000
