@@ -74,3 +74,11 @@ def test_schema_check_and_write(capsys, project: Path) -> None:
 def test_bench_with_a_missing_corpus_is_a_clear_error(capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, "bench", "--corpus", str(tmp_path / "nowhere"), "--no-serve")
     assert code == 1 and "no such folder" in err and "Traceback" not in err
+
+
+def test_build_into_a_folder_that_cannot_be_made_exits_1(capsys, root: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    code, out, err = run(capsys, "--root", str(root), "build", "--site", "public", "--out", str(tmp_path / "a-file" / "x"))
+    assert code == 1
+    assert "busdocs build: cannot write the public site to" in err and "Not a directory" in err
+    assert "Traceback" not in err + out

@@ -127,6 +127,7 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
 
     Raises:
         BuildFailed: With every warning that stopped the strict build.
+        BusdocsError: When the folder beside `out_dir` cannot be written.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -134,8 +135,11 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
 
     config_file = root / SITES[site]
     out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = _staging_dir(out_dir)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = _staging_dir(out_dir)
+    except OSError as exc:
+        raise BusdocsError(f"cannot write the {site} site to {out_dir}: {exc.strerror or exc}") from None
     started = time.perf_counter()
     with _collect_warnings() as collector:
         try:
