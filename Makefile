@@ -1,16 +1,26 @@
 # busdocs — the two commands of the quick start are `make site` and `make test`;
-# each sets up everything it needs first (scripts/bootstrap, from uv.lock).
+# each sets up everything it needs first (scripts/bootstrap, from uv.lock): `make site` only what
+# building needs, `make test` that and Chromium for the browser tests.
 SHELL := /bin/bash
 PY := .venv/bin/python
 BUSDOCS := .venv/bin/busdocs
 export NO_MKDOCS_2_WARNING := 1   # silence the MkDocs 2.0 banner
+# Defaults for people; when a port is taken: make serve SERVE_PORT=8010. (Tests and the bench
+# never use fixed ports: they ask the OS for a free one.)
+SERVE_PORT ?= 8000
+SERVE_INTERNAL_PORT ?= 8001
 
-.PHONY: setup site check test serve serve-internal bench clean
+.PHONY: setup setup-test site check test serve serve-internal bench clean
 
-setup: .venv/.busdocs-ready
+setup: .venv/.busdocs-ready  ## Debian packages for building (git, pango, harfbuzz-subset) and .venv
+
+setup-test: .venv/.busdocs-test-ready  ## the same and Chromium, for the browser tests
 
 .venv/.busdocs-ready: uv.lock pyproject.toml scripts/bootstrap
 	@scripts/bootstrap
+
+.venv/.busdocs-test-ready: uv.lock pyproject.toml scripts/bootstrap
+	@scripts/bootstrap --test
 
 site: setup  ## build site/public, site/internal (+ offline bundle) and the PDF handbooks
 	$(BUSDOCS) build --site all --out site
@@ -19,16 +29,16 @@ site: setup  ## build site/public, site/internal (+ offline bundle) and the PDF 
 check: setup  ## validate data, front matter and cross references
 	$(BUSDOCS) check
 
-test: setup  ## the whole test suite
+test: setup-test  ## the whole test suite
 	$(PY) -m pytest
 
-serve: setup  ## public help center with live reload on http://127.0.0.1:8000
-	.venv/bin/mkdocs serve -f mkdocs.yml --livereload
+serve: setup  ## public help center with live reload on http://127.0.0.1:$(SERVE_PORT) (default 8000)
+	.venv/bin/mkdocs serve -f mkdocs.yml --livereload -a 127.0.0.1:$(SERVE_PORT)
 
-serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1:8001
-	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:8001
+serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1:$(SERVE_INTERNAL_PORT) (default 8001)
+	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:$(SERVE_INTERNAL_PORT)
 
-bench: setup  ## build speed, page weight, edit loop, PDF and deploy figures, against stock Material
+bench: setup-test  ## (Chromium for page loads) build speed, page weight, edit loop, PDF and deploy figures, against stock Material
 	$(BUSDOCS) bench --pages 500 --pages 2000
 	$(PY) -m bench.extras
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from busdocs import project
-from busdocs.build import BuildResult, build_site
+from busdocs.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,10 +31,11 @@ def project_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Both real configurations built strictly once per test session."""
+    """Every output of `busdocs build --site all` (the first half of `make site`), built strictly
+    once per test session: `public`, `internal` (with the zipped offline bundle) and `offline`."""
     out = tmp_path_factory.mktemp("site")
-    results: dict[str, BuildResult] = {s: build_site(ROOT, s, out / s) for s in ("public", "internal")}
-    return {s: r.out_dir for s, r in results.items()}
+    assert main(["--root", str(ROOT), "build", "--site", "all", "--out", str(out)]) == 0
+    return {s: out / s for s in ("public", "internal", "offline")}
 
 
 @pytest.fixture

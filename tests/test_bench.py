@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import posixpath
 import re
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
-from busdocs.bench import run_bench
+import pytest
+
+from busdocs.bench import free_port, run_bench
 from busdocs.benchcorpus import generate, layout
 
 
@@ -23,7 +28,44 @@ def test_a_big_corpus_groups_its_sections_and_every_link_resolves(tmp_path: Path
     assert part_nav.splitlines() == ["- index.md", *(f"- section-{n}/" for n in range(10, 20))]
 
 
-def test_bench_reports_every_figure(root: Path) -> None:
+TAKEN = (8000, 8001, 8765)
+"""`make serve`, `make serve-internal` and the port the bench's serve loop used to take."""
+
+
+@pytest.fixture
+def ports_taken() -> Iterator[tuple[int, ...]]:
+    """8000, 8001 and 8765 of 127.0.0.1 held by a listening socket while the test runs (a port that
+    another program already holds is just as taken)."""
+    held: list[socket.socket] = []
+    try:
+        for port in TAKEN:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind(("127.0.0.1", port))
+                sock.listen()
+                held.append(sock)
+            except OSError as exc:
+                sock.close()
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+        for port in TAKEN:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe, pytest.raises(OSError):
+                probe.bind(("127.0.0.1", port))
+        yield TAKEN
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_free_port_is_asked_of_the_os(ports_taken: tuple[int, ...]) -> None:
+    port = free_port()
+    assert port not in ports_taken
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", port))  # nothing holds it
+
+
+def test_bench_reports_every_figure(root: Path, ports_taken: tuple[int, ...]) -> None:
+    """The whole bench, its mkdocs serve edit loop included, while 8000, 8001 and 8765 are taken."""
     result = run_bench(root, pages=60, say=lambda line: None).as_json()
     for key in ("pages", "stock_s", "ours_s", "ratio", "html_kb_per_page", "stock_html_kb_per_page", "peak_mb",
                 "ours_warm_s", "warm_ratio", "whole_s", "whole_ratio", "serve_edit_s"):

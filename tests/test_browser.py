@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from busdocs.build import build_site, zip_offline
+from busdocs.build import OFFLINE_ZIP
 from tests.pages import article, heading_text, page as parsed_page
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -301,12 +301,10 @@ def test_internal_search_finds_a_runbook_by_its_alarm_name(open_context, servers
 # --- the offline bundle, from file:// ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def offline_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The offline bundle as on-call laptops get it: built, zipped, unzipped."""
+def offline_bundle(built_sites: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline bundle as on-call laptops get it: the zip of the session's build, unzipped."""
     work = tmp_path_factory.mktemp("offline")
-    built = build_site(ROOT, "offline", work / "offline").out_dir
-    archive = zip_offline(built, work / "internal")
-    with zipfile.ZipFile(archive) as bundle:
+    with zipfile.ZipFile(built_sites["internal"] / OFFLINE_ZIP) as bundle:
         bundle.extractall(work / "unzipped")
     return work / "unzipped" / "bus-tracker-ops"
 

@@ -144,3 +144,11 @@ def test_fuzzed_data_files_give_problems_never_a_traceback(capsys: pytest.Captur
                 f"{what}: {line!r}"
         for path in chosen:
             path.write_bytes(originals[path])
+
+
+def test_build_into_a_folder_that_cannot_be_made_exits_1(capsys, root: Path, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    code, out, err = run(capsys, "--root", str(root), "build", "--site", "public", "--out", str(tmp_path / "a-file" / "x"))
+    assert code == 1
+    assert "busdocs build: cannot write the public site to" in err and "Not a directory" in err
+    assert "Traceback" not in err + out

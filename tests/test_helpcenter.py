@@ -194,7 +194,7 @@ def test_unpublished_news_stays_out_of_the_build_and_shows_in_serve(project: Pat
     plugin = config.plugins["busdocs"]  # MkDocs keeps this instance for later builds of the process
     plugin.serving = True
     try:
-        build(config, serve_url="http://127.0.0.1:8000/")
+        build(config, serve_url="http://127.0.0.1/")  # as mkdocs serve builds; nothing listens here
     finally:
         plugin.serving = False
     assert "DRAFT-CANARY" in (tmp_path / "serve" / "news" / "zz-draft" / "index.html").read_text()

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -114,33 +115,67 @@ def ensure_nav(folder: Path) -> None:
         nav.write_text("\n".join([*lines, '- "*"', *(f"- {sub.name}/" for sub in subs)]) + "\n", encoding="utf-8")
 
 
-def serve_edit_loop(ours: Path, port: int = 8765, timeout: float = 120) -> float | None:
-    """Seconds from saving one page to `mkdocs serve` serving the new version (None if it never did)."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port of `host` that nothing listens on, chosen by the OS (a bind to port 0).
+
+    The port is free when this returns; a server started on it afterwards can still lose it to
+    another program, so callers start again on a new port when their server cannot bind.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_edit_loop(ours: Path, timeout: float = 120, attempts: int = 3) -> float | None:
+    """Seconds from saving one page to `mkdocs serve` serving the new version (None if it never did).
+
+    `mkdocs serve` listens on a free port of 127.0.0.1 picked at run time (`free_port`), never a
+    fixed one, so benches and test runs can share a machine with each other and with whatever holds
+    8000; should another program take the port first, mkdocs exits and the loop starts again on a
+    new port (at most `attempts` times).
+    """
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     mkdocs = str(Path(sys.executable).with_name("mkdocs"))
-    proc = subprocess.Popen([mkdocs, "serve", "-f", str(ours / "mkdocs.yml"), "-a", f"127.0.0.1:{port}",
-                             "--livereload"], cwd=ours, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
     bench = ours / "docs" / "bench"
     page = sorted(p for p in bench.rglob("*.md") if p.name != "index.md")[0]
-    url = f"http://127.0.0.1:{port}/bench/{page.relative_to(bench).with_suffix('').as_posix()}/"
+    path = f"/bench/{page.relative_to(bench).with_suffix('').as_posix()}/"
+    for _ in range(attempts):
+        port = free_port()
+        proc = subprocess.Popen([mkdocs, "serve", "-f", str(ours / "mkdocs.yml"), "-a", f"127.0.0.1:{port}",
+                                 "--livereload"], cwd=ours, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        url = f"http://127.0.0.1:{port}{path}"
+        try:
+            # mkdocs serve injects its live-reload script: the page comes from our server, not another
+            if not _wait_for(url, lambda body: "livereload" in body, timeout, proc):
+                if proc.poll() is not None:
+                    continue  # it stopped: the port was taken meanwhile (or the build failed); again
+                return None
+            marker = f"edit-marker-{time.time_ns()}"
+            started = time.perf_counter()
+            page.write_text(page.read_text() + f"\n\n{marker}\n")
+            if not _wait_for(url, lambda body: marker in body, timeout, proc):
+                return None
+            return time.perf_counter() - started
+        finally:
+            _stop(proc)
+    return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
     try:
-        if not _wait_for(url, lambda body: True, timeout):
-            return None
-        marker = f"edit-marker-{time.time_ns()}"
-        started = time.perf_counter()
-        page.write_text(page.read_text() + f"\n\n{marker}\n")
-        if not _wait_for(url, lambda body: marker in body, timeout):
-            return None
-        return time.perf_counter() - started
-    finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
 
 
-def _wait_for(url: str, ok: Callable[[str], bool], timeout: float) -> bool:
+def _wait_for(url: str, ok: Callable[[str], bool], timeout: float,
+              proc: subprocess.Popen[bytes] | None = None) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
         try:
             with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - 127.0.0.1 only
                 if ok(response.read().decode("utf-8", "replace")):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,6 +112,24 @@ def _stop_workers(config: object) -> None:
         plugin.stop_workers()
 
 
+def _staging_dir(out_dir: Path) -> Path:
+    """A new, empty folder beside `out_dir` that becomes `out_dir` when the build succeeds.
+
+    Made by a plain mkdir, so it gets the usual permissions (0755 under the common umask 022), not
+    the 0700 of `tempfile.mkdtemp`: a web server or link checker running as another user must be
+    able to read the finished site.
+    """
+    for _ in range(100):
+        staging = out_dir.with_name(f".{out_dir.name}.building-{secrets.token_hex(4)}")
+        try:
+            staging.mkdir()
+        except FileExistsError:
+            continue
+        return staging
+    raise BusdocsError(f"cannot make a build folder beside {out_dir}: too many leftovers named "
+                       f".{out_dir.name}.building-*")
+
+
 def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
     """Build one site strictly into `out_dir`, replacing it only on success.
 
@@ -122,6 +140,7 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
 
     Raises:
         BuildFailed: With every warning that stopped the strict build.
+        BusdocsError: When the folder beside `out_dir` cannot be written.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -129,8 +148,11 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
 
     config_file = root / SITES[site]
     out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = _staging_dir(out_dir)
+    except OSError as exc:
+        raise BusdocsError(f"cannot write the {site} site to {out_dir}: {exc.strerror or exc}") from None
     started = time.perf_counter()
     with _collect_warnings() as collector:
         try:

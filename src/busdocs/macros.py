@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from busdocs.errors import BusdocsError
-from busdocs.pagecontext import OUTSIDE_PAGE, Macros, MacroError, PageInfo
+from busdocs.pagecontext import OUTSIDE_PAGE, Macros, MacroError, PageInfo, SiteInfo
 
 __all__ = ["MacroError", "define_env"]
 
@@ -32,7 +32,8 @@ def define_env(env: Any) -> None:
             return OUTSIDE_PAGE
         return PageInfo(page.file.src_uri, plugin.audience_of(page.file.abs_src_path), page.meta or {}, page.url)
 
-    macros = Macros(plugin.data, plugin.environment, plugin.today, current_page, plugin.news, plugin.serving)
+    site = SiteInfo(downloads=plugin.config.audience if plugin.config.downloads else None)
+    macros = Macros(plugin.data, plugin.environment, plugin.today, current_page, plugin.news, plugin.serving, site)
     env.variables.update(macros.variables())
     for name, func in macros.macros().items():
         env.macro(func, name)

@@ -7,10 +7,12 @@ method of `Macros`; its docstring is the authoring reference.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from busdocs import dashboard, helpcenter, news, reference, render, runbooks
 from busdocs.data import DataSet
@@ -38,6 +40,21 @@ class PageInfo:
 OUTSIDE_PAGE = PageInfo("mkdocs.yml", "public")
 
 
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """What a macro knows of the site being built."""
+
+    downloads: str | None = None
+    """Whose files this site carries under `downloads/`: `public` (the help center: the public
+    handbooks), `internal` (the ops site: the internal handbooks and the offline bundle), or None
+    (the offline bundle, which cannot contain itself, and the terminal). Files a site does not
+    carry are linked where they live, at the `site_url` of their site."""
+
+
+NO_SITE = SiteInfo()
+"""Outside a site build (`busdocs runbook` in a terminal): every download is linked by its full URL."""
+
+
 class Macros:
     """Every macro available to pages, bound to one build's data.
 
@@ -48,11 +65,14 @@ class Macros:
         page: Returns the page being rendered.
         news_pieces: The news pieces of the build (for `news_list`).
         serving: True under `mkdocs serve` (drafts are listed, marked).
+        site: The site being built (which downloads it carries).
     """
 
     def __init__(self, data: DataSet, environment: str, today: date, page: Callable[[], PageInfo],
-                 news_pieces: list[news.Piece] | None = None, serving: bool = False) -> None:
+                 news_pieces: list[news.Piece] | None = None, serving: bool = False,
+                 site: SiteInfo = NO_SITE) -> None:
         self.data = data
+        self.site = site
         self.environment = environment
         self.today = today
         self._page = page
@@ -160,24 +180,51 @@ class Macros:
         return news.listing_markdown(self._news, self.today, self._page().src_uri, self._serving)
 
     def handbook_links(self) -> str:
-        """A list of the PDF handbooks of this page's site, with audience, version and date.
+        """A list of the PDF handbooks of this page's audience, with audience, version and date.
 
-        Public pages list the public handbooks; pages of the ops site list the internal ones.
-        The PDFs are made after the build (`busdocs pdf`), so the links are plain HTML.
+        Public pages list the public handbooks; pages of `runbooks/` list the internal ones. A site
+        links the handbooks it carries (`busdocs pdf` writes them to its `downloads/` after the
+        build) by a relative link, and every other one on the site that carries it: the ops site's
+        copy of the Training page links the public handbooks on the help center, and the offline
+        bundle links every handbook online.
         """
-        import posixpath
         from html import escape
 
         page = self._page()
         books = [h for h in self.data.handbooks.handbooks if h.site == page.audience]
-        folder = posixpath.dirname(page.url) if not page.url.endswith("/") else page.url.rstrip("/")
         items = []
         for h in books:
-            href = posixpath.relpath(f"downloads/{h.id}.pdf", folder or ".")
-            items.append(f'<li><a href="{escape(href)}" type="application/pdf">{escape(h.title)} (PDF)</a>: '
+            href = self._download(h.site, f"downloads/{h.id}.pdf")
+            where = "" if "://" not in href else f", {urlsplit(href).hostname}"
+            items.append(f'<li><a href="{escape(href)}" type="application/pdf">{escape(h.title)} (PDF{where})</a>: '
                          f"{escape(h.subtitle)}. For {escape(h.audience)}. Version {escape(h.version)}, "
                          f"{h.date.day} {h.date:%B %Y}.</li>")
         return "<ul class=\"busdocs-handbooks\">\n" + "\n".join(items) + "\n</ul>"
+
+    def offline_bundle_link(self) -> str:
+        """A link to the zipped offline bundle of the ops site (`busdocs build` puts it in the ops
+        site's `downloads/`); in the bundle itself, a link to the newest copy online."""
+        from html import escape
+
+        from busdocs.build import OFFLINE_ZIP
+
+        self._internal_only("the offline bundle")
+        href = self._download("internal", OFFLINE_ZIP)
+        link = f'<a href="{escape(href)}" type="application/zip">{escape(posixpath.basename(OFFLINE_ZIP))}</a>'
+        if self.site.downloads != "internal":  # the bundle cannot contain itself
+            link += " (on the ops site)"
+        return link
+
+    def _download(self, site: str, path: str) -> str:
+        """The href of a file of `site`'s `downloads/` from this page: relative on the site that
+        carries it, the full URL anywhere else."""
+        if self.site.downloads == site:
+            url = self._page().url
+            folder = url.rstrip("/") if url.endswith("/") else posixpath.dirname(url)
+            return posixpath.relpath(path, folder or ".")
+        from busdocs.pdf import site_url
+
+        return site_url(self.data.root, site) + path
 
     # -------------------------------------------------------------- launch readiness (internal)
 

@@ -165,6 +165,12 @@ def guard_public_site(public_dir: Path, data: Any) -> None:
     raise BusdocsError(f"leak guard: the public site in {public_dir} contains internal content:\n{listing}{gone}")
 
 
+def handbook_file(site_root: Path, handbook: Handbook) -> Path:
+    """Where a handbook's PDF goes: the `downloads/` of its site, which links it there
+    (`site/public/downloads/student-guide.pdf`, `site/internal/downloads/oncall-handbook.pdf`)."""
+    return Path(site_root) / handbook.site / "downloads" / f"{handbook.id}.pdf"
+
+
 # ---------------------------------------------------------------- choosing pages
 
 
@@ -296,7 +302,7 @@ class _Renderer:
     def handbook(self, handbook: Handbook) -> HandbookResult:
         started = time.perf_counter()
         site_dir = self.site_root / handbook.site
-        target = site_dir / "downloads" / f"{handbook.id}.pdf"
+        target = handbook_file(self.site_root, handbook)
         if handbook.site == "internal":
             # never next to the public site's files, not even left over from an older run
             (self.site_root / "public" / "downloads" / f"{handbook.id}.pdf").unlink(missing_ok=True)

@@ -66,6 +66,11 @@ class BusdocsConfig(Config):
     workers = c.Type(int, default=0)
     """Processes that render pages ahead of a build (through the render cache); 0 means one per CPU
     core, 1 renders everything in the build process."""
+    downloads = c.Type(bool, default=True)
+    """This site carries its audience's files under `downloads/`: the PDF handbooks (`busdocs pdf`)
+    and, on the internal site, the offline bundle (`busdocs build`). False for the offline bundle,
+    which cannot contain itself and is zipped before the handbooks exist: its pages link those
+    files on the site that carries them (`site_url` of `mkdocs.yml` / `mkdocs.internal.yml`)."""
     leak_guard = c.Type(bool, default=True)
     """Fail a public build whose output holds an internal value, host or runbook page."""
 

@@ -1,0 +1,39 @@
+"""`make site` sets up only what building needs; `make test` adds what the tests need (Chromium)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ["git", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"]
+
+
+def bootstrap(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ROOT / "scripts" / "bootstrap"), *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_building_needs_no_browser_and_the_tests_add_one() -> None:
+    site = bootstrap("--list")
+    assert site.returncode == 0 and site.stdout.split() == BUILD
+    tests = bootstrap("--test", "--list")
+    assert tests.returncode == 0 and tests.stdout.split() == [*BUILD, "chromium"]
+
+
+def test_an_unknown_option_is_a_usage_error() -> None:
+    result = bootstrap("--tests")
+    assert result.returncode == 2 and "unknown option '--tests'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("target", "command"), [("site", "scripts/bootstrap"), ("check", "scripts/bootstrap"),
+                                                 ("test", "scripts/bootstrap --test"),
+                                                 ("bench", "scripts/bootstrap --test")])
+def test_each_make_target_sets_up_what_it_needs(target: str, command: str) -> None:
+    # -n: print, run nothing; -W: as if the bootstrap script had changed, so every setup step is due
+    result = subprocess.run(["make", "-n", "-C", str(ROOT), "-W", "scripts/bootstrap", target],
+                            capture_output=True, text=True, timeout=60, check=True)
+    setup = [line.lstrip("@") for line in result.stdout.splitlines() if "scripts/bootstrap" in line]
+    assert setup == [command], result.stdout
