@@ -252,7 +252,7 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_time(small: Path, tmp_
 @pytest.mark.slow
 def test_two_builds_at_once_on_one_cache_both_give_the_cold_site(small: Path, tmp_path: Path) -> None:
     replace(small, "docs/bench/probe.md", "# Probe\n", "# Probe\n\nTwo builds at once.\n")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(small / "src")}  # as `build` does for code
     runs = [subprocess.Popen([sys.executable, "-m", "busdocs.cli", "--root", str(small), "build", "--site", "public",
                               "--out", str(tmp_path / name)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for name in ("one", "two")]

@@ -10,6 +10,14 @@ from pydantic import Field
 from busdocs.models.base import Email, Host, Model, Slug, Url
 
 
+class MediaContact(Model):
+    """Who answers the press: named in press releases, so public."""
+
+    name: str
+    role: str
+    email: Email
+
+
 class University(Model):
     """The university that runs the buses."""
 
@@ -26,6 +34,8 @@ class University(Model):
     """ISO 4217 code of the currency passes are sold in."""
     email_domains: list[Host] = Field(min_length=1)
     """Domains of university e-mail addresses that may sign up (students and staff)."""
+    media_contact: MediaContact
+    """The university's contact for journalists (press releases end with it)."""
 
 
 class Domains(Model):
