@@ -40,7 +40,7 @@ serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1
 
 bench: setup-test  ## (Chromium for page loads) build speed, page weight, edit loop, PDF and deploy figures, against stock Material
 	$(BUSDOCS) bench --pages 500 --pages 2000
-	$(PY) -m bench.extras
+	$(PY) -m busdocs.bench.extras
 
 clean:
 	rm -rf site .pytest_cache .cache test-artifacts

@@ -1,5 +1,5 @@
 """mkdocs-macros module of this project: everything lives in the busdocs package."""
 
-from busdocs.macros import define_env
+from busdocs.mkdocs.macros import define_env
 
 __all__ = ["define_env"]

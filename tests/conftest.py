@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from busdocs import project
+from busdocs import sites
 from busdocs.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,7 @@ def root() -> Path:
 
 def copy_project(dest: Path) -> Path:
     """A copy of the project's sources that a test may break."""
-    return project.copy_project(ROOT, dest)
+    return sites.copy_project(ROOT, dest)
 
 
 @pytest.fixture(name="project")

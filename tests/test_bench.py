@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.bench import free_port, run_bench
-from busdocs.benchcorpus import generate, layout
+from busdocs.bench.runner import free_port, run_bench
+from busdocs.bench.corpus import generate, layout
 
 
 def test_a_big_corpus_groups_its_sections_and_every_link_resolves(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from busdocs.build import OFFLINE_ZIP
+from busdocs.mkdocs.build import OFFLINE_ZIP
 from tests.pages import article, heading_text, page as parsed_page
 
 sync_api = pytest.importorskip("playwright.sync_api")

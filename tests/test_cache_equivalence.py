@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from busdocs import rendercache
-from busdocs.bench import only_corpus
-from busdocs.benchcorpus import generate
-from busdocs.build import build_site
-from tests.conftest import ROOT, copy_project
+from busdocs.mkdocs import rendercache
+from busdocs.bench.runner import only_corpus
+from busdocs.bench.corpus import generate
+from busdocs.mkdocs.build import build_site
+from tests.conftest import copy_project
 from tests.test_rendercache import files_of
 
 PROBE = """---
@@ -175,7 +175,7 @@ ROWS = [
     Row("docs/assets file", lambda p, m: (p / "docs/assets/stylesheets/busdocs.css").write_text(
         (p / "docs/assets/stylesheets/busdocs.css").read_text(encoding="utf-8") + "\n.md-footer { opacity: .9 }\n")),
     Row("package version", lambda p, m: fake_newer_pygments(m)),
-    Row("busdocs code", lambda p, m: replace(p, "src/busdocs/minify.py", '    return "".join(parts)',
+    Row("busdocs code", lambda p, m: replace(p, "src/busdocs/mkdocs/minify.py", '    return "".join(parts)',
                                              '    return "".join(parts).replace("</body>", "<!-- v2 --></body>")'),
         code=True),
     Row("macros/", lambda p, m: (p / "macros/__init__.py").write_text(
@@ -283,7 +283,7 @@ def moved_class_pickle() -> bytes:
 @pytest.mark.parametrize(("text", "side_effects"), [
     ("::: busdocs.plugin\n", True),
     (":::busdocs.plugin\n", True),
-    ("## ::: busdocs.rendercache.RenderCache\n", True),
+    ("## ::: busdocs.mkdocs.rendercache.RenderCache\n", True),
     ("Text\n\n### ::: busdocs.cli.main\n    options:\n      heading_level: 3\n", True),
     ("::: \n", False),
     ("Ratio 3:::1 is not a block\n", False),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.data import DATA_FILES, load_data
+from busdocs.data.loader import DATA_FILES, load_data
 from busdocs.errors import Problem, ProblemsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +143,7 @@ def test_every_data_file_has_a_model() -> None:
     ],
 )
 def test_credential_patterns(text: str, label: str | None) -> None:
-    from busdocs.secrets import find_credential
+    from busdocs.data.secrets import find_credential
 
     assert find_credential(text) == label
 

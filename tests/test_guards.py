@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.build import BuildFailed, build_site
+from busdocs.mkdocs.build import BuildFailed, build_site
 
 RUNBOOK_CANARY = "CANARY-RUNBOOK-7f3a9c"
 VALUE_CANARY = "canary-internal-value-91c2e4"
@@ -134,9 +134,9 @@ PLACES = {  # where an author might paste one: (file, how the line is written)
 def check_problems(root: Path) -> list:
     """What `busdocs check` reports about credentials, without its slow OpenAPI validation."""
     from busdocs.checks import data_file_paths
-    from busdocs.data import load_data
+    from busdocs.data.loader import load_data
     from busdocs.errors import ProblemsError
-    from busdocs.secrets import scan_sources
+    from busdocs.data.secrets import scan_sources
 
     try:
         load_data(root)
@@ -229,8 +229,8 @@ def test_public_pages_get_no_path_to_internal_data(project: Path, tmp_path: Path
 
 
 def test_what_public_pages_can_reach_holds_only_public_data(project: Path, tmp_path: Path) -> None:
-    from busdocs.data import load_data
-    from busdocs.visibility import internal_values
+    from busdocs.data.loader import load_data
+    from busdocs.data.visibility import internal_values
 
     faq = project / "docs" / "faq.md"
     faq.write_text(faq.read_text() + "\n\n## Everything a page can list\n\n"
@@ -248,8 +248,8 @@ def test_what_public_pages_can_reach_holds_only_public_data(project: Path, tmp_p
 
 def test_the_leak_guard_knows_every_internal_file(project: Path, tmp_path: Path) -> None:
     """Whatever slips past the page context is caught: one value of each internal data file."""
-    from busdocs.data import load_data
-    from busdocs.visibility import internal_values
+    from busdocs.data.loader import load_data
+    from busdocs.data.visibility import internal_values
 
     values = internal_values(load_data(project))
     chosen: dict[str, str] = {}
@@ -271,8 +271,8 @@ def test_the_leak_guard_reads_compressed_and_binary_outputs(tmp_path: Path) -> N
     import gzip
     import zipfile
 
-    from busdocs.leakguard import scan_output
-    from busdocs.pdf import import_weasyprint
+    from busdocs.mkdocs.leakguard import scan_output
+    from busdocs.pdf.renderer import import_weasyprint
 
     needle, origin = "+92 300 555 0199", "data/oncall.yml: people[9].phone"
     site = tmp_path / "site"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from busdocs.build import build_site
-from busdocs.data import load_data
-from busdocs.gitdates import last_updated
-from tests.pages import article, heading_text, page
+from busdocs.mkdocs.build import build_site
+from busdocs.data.loader import load_data
+from busdocs.mkdocs.gitdates import last_updated
+from tests.pages import article, heading_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\b(lorem|ipsum|TODO|TBD|FIXME|XXX)\b", re.I)
@@ -202,7 +202,7 @@ def test_unpublished_news_stays_out_of_the_build_and_shows_in_serve(project: Pat
 
 
 def test_bad_news_front_matter_is_reported(project: Path, tmp_path: Path) -> None:
-    from busdocs.build import BuildFailed
+    from busdocs.mkdocs.build import BuildFailed
 
     (project / "docs" / "news" / "bad.md").write_text("---\ntitle: Bad\ndate: soon\nkind: tweet\n---\n\n# Bad\n")
     with pytest.raises(BuildFailed) as info:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.build import build_site
+from busdocs.mkdocs.build import build_site
 from busdocs.cli import main
-from busdocs.data import load_data
+from busdocs.data.loader import load_data
 from busdocs.errors import ProblemsError
-from busdocs.models.launch import Gate, Item, Launch, Owner, Section
-from busdocs.readiness import by_owner, gate_status, overall_progress, overdue, section_progress, status_report
+from busdocs.data.models.launch import Gate, Item, Launch, Owner, Section
+from busdocs.content.readiness import by_owner, gate_status, overall_progress, overdue, section_progress, status_report
 from tests.pages import article
 from tests.plan import plan_sections
 
@@ -230,7 +230,7 @@ def test_dashboard_in_a_real_build(project: Path, tmp_path: Path, monkeypatch) -
 
 
 def test_dashboard_is_internal_only(project: Path, tmp_path: Path) -> None:
-    from busdocs.build import BuildFailed
+    from busdocs.mkdocs.build import BuildFailed
 
     faq = project / "docs" / "faq.md"
     faq.write_text(faq.read_text() + "\n{{ launch_gates() }}\n")
@@ -256,7 +256,7 @@ def test_reference_pages_render_every_resource_and_alarm(built_sites: dict[str, 
 
 
 def test_today_must_be_a_date(project: Path, tmp_path: Path, monkeypatch) -> None:
-    from busdocs.build import BuildFailed
+    from busdocs.mkdocs.build import BuildFailed
 
     monkeypatch.setenv("BUSDOCS_TODAY", "tomorrow")
     with pytest.raises(BuildFailed, match="BUSDOCS_TODAY='tomorrow' is not a date"):

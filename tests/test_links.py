@@ -3,7 +3,7 @@
 `make site` is `busdocs build --site all --out site` (the session's `built_sites`) followed by
 `busdocs pdf --site-dir site`. The handbooks are not rendered again here (test_pdf renders and reads
 them, a few seconds each): each is stood in for by a file at the very path `busdocs pdf` writes it
-to (`busdocs.pdf.handbook_file`), so a link to a handbook resolves only where the real PDF lands.
+to (`busdocs.pdf.renderer.handbook_file`), so a link to a handbook resolves only where the real PDF lands.
 
 LinkChecker (the `linkchecker` of this virtual environment, a separate process) crawls the three
 outputs from `file://`, internal links only: without `--check-extern` it checks nothing outside
@@ -27,9 +27,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from busdocs.build import OFFLINE_ZIP
-from busdocs.data import load_data
-from busdocs.pdf import handbook_file
+from busdocs.mkdocs.build import OFFLINE_ZIP
+from busdocs.data.loader import load_data
+from busdocs.pdf.renderer import handbook_file
 
 ROOT = Path(__file__).resolve().parent.parent
 LINKCHECKER = Path(sys.executable).with_name("linkchecker")
@@ -162,7 +162,7 @@ def test_outputs_have_the_usual_permissions(built_sites: dict[str, Path]) -> Non
 
 @pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
 def test_the_build_folder_respects_the_umask(tmp_path: Path, mask: int) -> None:
-    from busdocs.build import _staging_dir
+    from busdocs.mkdocs.build import _staging_dir
 
     old = os.umask(mask)
     try:
@@ -192,7 +192,7 @@ def test_handbooks_are_linked_on_the_site_that_carries_them(downloads: str | Non
                                                               expected: str) -> None:
     from bs4 import BeautifulSoup
 
-    from busdocs.pagecontext import Macros, PageInfo, SiteInfo
+    from busdocs.content.macros import Macros, PageInfo, SiteInfo
 
     data = load_data(ROOT)
     page = PageInfo("x.md", audience, {}, url)
@@ -209,7 +209,7 @@ def test_handbooks_are_linked_on_the_site_that_carries_them(downloads: str | Non
     (None, "index.html", OPS + "downloads/bus-tracker-ops-offline.zip"),  # the bundle cannot hold itself
 ])
 def test_the_offline_bundle_is_linked_where_it_lives(downloads: str | None, url: str, expected: str) -> None:
-    from busdocs.pagecontext import Macros, PageInfo, SiteInfo
+    from busdocs.content.macros import Macros, PageInfo, SiteInfo
 
     data = load_data(ROOT)
     page = PageInfo("runbooks/home.md", "internal", {}, url)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from busdocs.minify import strip_indentation
+from busdocs.mkdocs.minify import strip_indentation
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.build import build_site
+from busdocs.mkdocs.build import build_site
 
 
 def normalized(html: str) -> str:

@@ -11,11 +11,11 @@ import jinja2
 import pytest
 import yaml
 
-from busdocs.build import build_site
-from busdocs.data import load_data
-from busdocs.openapi import METHODS, SPEC, load_spec, slugify, spec_problems
-from busdocs.pagecontext import Macros, PageInfo
-from busdocs.yamlio import parse_yaml
+from busdocs.mkdocs.build import build_site
+from busdocs.data.loader import load_data
+from busdocs.content.openapi import METHODS, SPEC, load_spec, slugify, spec_problems
+from busdocs.content.macros import Macros, PageInfo
+from busdocs.data.yamlio import parse_yaml
 from tests.pages import article, heading_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from busdocs import parallel
-from busdocs.build import BuildFailed, build_site
+from busdocs.mkdocs import parallel
+from busdocs.mkdocs.build import BuildFailed, build_site
 from tests.test_rendercache import files_of
 
 

@@ -1,4 +1,4 @@
-"""PDF handbooks (busdocs.pdf): every real handbook rendered once per module from the real sites,
+"""PDF handbooks (busdocs.pdf.renderer): every real handbook rendered once per module from the real sites,
 then read back with pypdf. Unit tests of the page patterns, the HTML transformation and the URL
 fetcher need no rendering."""
 
@@ -21,10 +21,11 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from busdocs import pdf
-from busdocs.buildinfo import read_marker, write_marker
-from busdocs.data import load_data
+from busdocs.pdf import renderer
+from busdocs.buildrecord import read_marker, write_marker
+from busdocs.data.loader import load_data
 from busdocs.errors import BusdocsError
-from busdocs.models.handbooks import Handbook
+from busdocs.data.models.handbooks import Handbook
 
 # ---------------------------------------------------------------- fixtures
 
@@ -310,7 +311,7 @@ def test_a_second_run_takes_every_handbook_from_the_cache(rendered: Rendered, ro
     def no_rendering(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("rendered although nothing changed")
 
-    monkeypatch.setattr(pdf._Renderer, "_layout", no_rendering)
+    monkeypatch.setattr(renderer._Renderer, "_layout", no_rendering)
     monkeypatch.setattr(pdf, "build_document", no_rendering)
     again = pdf.render_handbooks(root, rendered.site_root, cache_dir=rendered.cache)
     assert [r.id for r in again] == list(rendered.results)
@@ -395,7 +396,7 @@ def test_missing_system_libraries_say_how_to_install_them(monkeypatch: pytest.Mo
     monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
     monkeypatch.setattr(sys, "meta_path", [NoPango(), *sys.meta_path])
     with pytest.raises(BusdocsError) as caught:
-        pdf.import_weasyprint()
+        renderer.import_weasyprint()
     message = str(caught.value)
     assert "libpango-1.0-0" in message and "apt-get install -y" in message and "make site" in message
 
@@ -418,8 +419,11 @@ def test_patterns_follow_navigation_order_and_keep_each_page_once() -> None:
 
 
 def test_site_urls_come_from_the_mkdocs_configurations(root: Path) -> None:
-    assert pdf.site_url(root, "public") == "https://help.university-bus-tracker.com/"
-    assert pdf.site_url(root, "internal") == "https://ops.university-bus-tracker.com/"
+    from busdocs.sites import base_url
+
+    assert base_url(root, "public") == "https://help.university-bus-tracker.com/"
+    assert base_url(root, "internal") == "https://ops.university-bus-tracker.com/"
+    assert base_url(root, "offline") == "https://ops.university-bus-tracker.com/"  # by INHERIT
 
 
 ARTICLE_ONE = """<article class="md-content__inner md-typeset">
@@ -476,12 +480,12 @@ def test_the_document_is_one_printable_html_with_unique_ids_and_no_relative_link
 
 
 def test_the_fetcher_allows_only_files_under_its_folders_and_data(tmp_path: Path) -> None:
-    weasyprint = pdf.import_weasyprint()
+    weasyprint = renderer.import_weasyprint()
     inside = tmp_path / "site" / "a.txt"
     inside.parent.mkdir()
     inside.write_text("ok")
     (tmp_path / "secret.txt").write_text("no")
-    fetch = pdf.restricted_fetcher(weasyprint, [tmp_path / "site"])
+    fetch = renderer.restricted_fetcher(weasyprint, [tmp_path / "site"])
     assert fetch(inside.as_uri()).read() == b"ok"
     assert fetch("data:text/plain,hi").read() == b"hi"
     for url in ((tmp_path / "secret.txt").as_uri(), (tmp_path / "site" / ".." / "secret.txt").as_uri(),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.build import BuildFailed, build_site
+from busdocs.mkdocs.build import BuildFailed, build_site
 from tests.pages import page
 
 

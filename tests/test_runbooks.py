@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.build import build_site
+from busdocs.mkdocs.build import build_site
 from busdocs.checks import run_checks
 from busdocs.cli import main
-from busdocs.data import load_data
-from busdocs.runbooks import SECTIONS, load_runbooks
+from busdocs.data.loader import load_data
+from busdocs.content.runbooks import SECTIONS, load_runbooks
 from tests.pages import article, page
 
 ROOT = Path(__file__).resolve().parent.parent

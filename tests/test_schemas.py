@@ -4,8 +4,8 @@ import json
 import shutil
 from pathlib import Path
 
-from busdocs.data import DATA_FILES
-from busdocs.schemas import schema_text, stale_schemas, write_schemas
+from busdocs.data.loader import DATA_FILES
+from busdocs.data.schemas import schema_text, stale_schemas, write_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 

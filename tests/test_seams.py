@@ -13,7 +13,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from busdocs import seams
+from busdocs.mkdocs import seams
 
 
 def config_for(tmp_path: Path, **options: object) -> MkDocsConfig:

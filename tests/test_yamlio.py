@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.yamlio import format_path, parse_yaml
+from busdocs.data.yamlio import format_path, parse_yaml
 
 F = Path("data/x.yml")
 

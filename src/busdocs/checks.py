@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from busdocs import openapi, runbooks
-from busdocs.data import DATA_FILES, load_data
+from busdocs.content import openapi
+from busdocs.content import runbooks
+from busdocs.data.loader import DATA_FILES, load_data
 from busdocs.errors import Problem, ProblemsError
-from busdocs.schemas import stale_schemas
-from busdocs.secrets import scan_sources
+from busdocs.data.schemas import stale_schemas
+from busdocs.data.secrets import scan_sources
 
 
 @dataclass(slots=True)

@@ -43,7 +43,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Strict builds of the public and/or internal site."""
-    from busdocs.build import SITES, build_site, zip_offline
+    from busdocs.mkdocs.build import build_site, zip_offline
+    from busdocs.sites import SITES
 
     root = _root(args)
     out = Path(args.out) if args.out else root / "site"
@@ -64,8 +65,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Launch checklist status; with --gate, exit 1 and list what blocks the gate when it is not ready."""
     import json
 
-    from busdocs.data import load_data
-    from busdocs.readiness import gate_status, status_report
+    from busdocs.data.loader import load_data
+    from busdocs.content.readiness import gate_status, status_report
 
     launch = load_data(_root(args)).launch
     gates = {g.id: g for g in launch.gates}
@@ -91,8 +92,9 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     """Print the runbook of an alarm (or list the best matches for other words), offline."""
     from datetime import date
 
-    from busdocs import lookup, runbooks
-    from busdocs.data import load_data
+    from busdocs.content import lookup
+    from busdocs.content import runbooks
+    from busdocs.data.loader import load_data
 
     root = _root(args)
     data = load_data(root)
@@ -133,8 +135,8 @@ def cmd_alarms(args: argparse.Namespace) -> int:
     """Every alarm with its runbook URL (JSON for the CloudWatch alarm descriptions)."""
     import json
 
-    from busdocs import lookup
-    from busdocs.data import load_data
+    from busdocs.content import lookup
+    from busdocs.data.loader import load_data
 
     root = _root(args)
     data = load_data(root)
@@ -155,8 +157,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     """Sync a built site to its S3 bucket and invalidate only what changed on CloudFront."""
     import json
 
-    from busdocs.data import load_data
-    from busdocs.s3 import deploy, make_clients, rollback
+    from busdocs.data.loader import load_data
+    from busdocs.deploy.aws import deploy, make_clients, rollback
 
     root = _root(args)
     config = load_data(root).deploy
@@ -206,7 +208,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     """Render the PDF handbooks from the built sites (unchanged handbooks come from the cache)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from busdocs.pdf import STEPS, render_handbooks
+    from busdocs.pdf.renderer import STEPS, render_handbooks
 
     root = _root(args)
     site_root = Path(args.site_dir) if args.site_dir else root / "site"
@@ -230,7 +232,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Build a corpus with stock MkDocs + Material and with this project's configuration, and compare."""
     import json
 
-    from busdocs.bench import machine, run_bench, table
+    from busdocs.bench.runner import machine, run_bench, table
 
     root = _root(args)
     if args.corpus and not Path(args.corpus).is_dir():
@@ -250,7 +252,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Check (default) or rewrite the JSON Schemas in data/schemas/."""
-    from busdocs.schemas import stale_schemas, write_schemas
+    from busdocs.data.schemas import stale_schemas, write_schemas
 
     root = _root(args)
     if args.write:

@@ -46,3 +46,7 @@ def format_problems(problems: Iterable[Problem]) -> str:
     lines = [str(p) for p in items]
     lines.append(f"{len(items)} problem{'s' if len(items) != 1 else ''} found")
     return "\n".join(lines)
+
+
+class VisibilityError(BusdocsError):
+    """A public page asked for an internal value."""

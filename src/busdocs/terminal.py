@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from busdocs.models.launch import Launch
-from busdocs.readiness import GateStatus, effective, gate_status, overall_progress, section_progress
+from busdocs.data.models.launch import Launch
+from busdocs.content.readiness import GateStatus, effective, gate_status, overall_progress, section_progress
 
 
 def console() -> Console:

@@ -1,0 +1,312 @@
+"""The variables and macros pages use, independent of MkDocs.
+
+`busdocs.mkdocs.macros.define_env` registers them with mkdocs-macros for the sites; `busdocs runbook`
+renders a runbook for the terminal with the very same functions, without MkDocs. Every macro is a
+method of `Macros`; its docstring is the authoring reference.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from busdocs.content import dashboard
+from busdocs.content import helpcenter
+from busdocs.content import news
+from busdocs.content import ops_reference
+from busdocs.content import values
+from busdocs.content import runbooks
+from busdocs.data.loader import DataSet
+from busdocs.errors import BusdocsError
+
+
+class MacroError(BusdocsError):
+    """A macro was asked for something it must not or cannot give; names the page."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What a macro knows of the page it renders."""
+
+    src_uri: str
+    """The page's path in the site's sources (`students/buy-a-pass.md`, `runbooks/alarms/x.md`)."""
+    audience: str
+    """`internal` for pages from `runbooks/`, `public` otherwise."""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    """The page's front matter."""
+    url: str = ""
+    """The page's URL in the site (`training/`, or `training.html` in the offline bundle)."""
+
+
+OUTSIDE_PAGE = PageInfo("mkdocs.yml", "public")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """What a macro knows of the site being built."""
+
+    downloads: str | None = None
+    """Whose files this site carries under `downloads/`: `public` (the help center: the public
+    handbooks), `internal` (the ops site: the internal handbooks and the offline bundle), or None
+    (the offline bundle, which cannot contain itself, and the terminal). Files a site does not
+    carry are linked where they live, at the `site_url` of their site."""
+
+
+NO_SITE = SiteInfo()
+"""Outside a site build (`busdocs runbook` in a terminal): every download is linked by its full URL."""
+
+
+class Macros:
+    """Every macro available to pages, bound to one build's data.
+
+    Args:
+        data: The validated data of `data/`.
+        environment: The environment values render for (`BUSDOCS_ENV`, default `production`).
+        today: The date used for overdue items, scheduled news and release states.
+        page: Returns the page being rendered.
+        news_pieces: The news pieces of the build (for `news_list`).
+        serving: True under `mkdocs serve` (drafts are listed, marked).
+        site: The site being built (which downloads it carries).
+    """
+
+    def __init__(self, data: DataSet, environment: str, today: date, page: Callable[[], PageInfo],
+                 news_pieces: list[news.Piece] | None = None, serving: bool = False,
+                 site: SiteInfo = NO_SITE) -> None:
+        self.data = data
+        self.site = site
+        self.environment = environment
+        self.today = today
+        self._page = page
+        self._news = news_pieces if news_pieces is not None else []
+        self._serving = serving
+
+    # -------------------------------------------------------------- plumbing
+
+    def variables(self) -> dict[str, Any]:
+        """Variables pages read directly: `site`, `passes`, `today`, `build_env`."""
+        return {"site": self.data.site, "passes": self.data.passes, "today": self.today,
+                "build_env": self.environment}
+
+    def macros(self) -> dict[str, Callable[..., Any]]:
+        """Every macro by name, each wrapped so an error names the page."""
+        names = [n for n in dir(type(self)) if not n.startswith("_") and n not in ("variables", "macros")]
+        return {name: self._guard(getattr(self, name)) for name in names if callable(getattr(self, name))}
+
+    def _guard(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except BusdocsError as exc:
+                raise MacroError(f"{self._page().src_uri}: {func.__name__}: {exc}") from None
+
+        wrapper.__name__ = func.__name__
+        wrapper.__doc__ = func.__doc__
+        return wrapper
+
+    def _internal_only(self, what: str) -> None:
+        if self._page().audience != "internal":
+            raise values.VisibilityError(f"{what} is internal and this page is public")
+
+    # -------------------------------------------------------------- environments
+
+    def env_value(self, name: str, environment: str | None = None) -> str:
+        """The value of backend variable `name` in `environment` (default: this build's).
+
+        A public page asking for an internal variable fails the build; a secret shows as its
+        Secrets Manager reference, never a value.
+
+        Example:
+            `{{ env_value("API_BASE_URL") }}` → `https://api.university-bus-tracker.com`
+        """
+        return values.variable_value(self.data, environment or self.environment, name, self._page().audience)
+
+    def env_table(self, environment: str | None = None) -> str:
+        """A Markdown table of an environment's variables; public pages see only the public ones."""
+        return values.variables_table(self.data, environment or self.environment, self._page().audience)
+
+    # -------------------------------------------------------------- passes and support
+
+    def money(self, amount: int) -> str:
+        """An amount in the university's currency: `{{ money(18000) }}` → `PKR 18,000`."""
+        return values.money(self.data, amount)
+
+    def pass_table(self) -> str:
+        """The table of pass types with prices, validity and who can buy them."""
+        return values.passes_table(self.data)
+
+    def pass_type(self, pass_id: str) -> Any:
+        """One pass type by id: `{{ pass_type("semester").price }}` → `18000`."""
+        found = next((t for t in self.data.passes.types if t.id == pass_id), None)
+        if found is None:
+            known = ", ".join(t.id for t in self.data.passes.types)
+            raise values.LookupFailed(f"no pass type {pass_id!r} in data/passes.yml (known: {known})")
+        return found
+
+    def channel(self, channel_id: str) -> Any:
+        """One support channel by id: `{{ channel("phone").address }}` → `+92 51 9085 4400`."""
+        found = next((c for c in self.data.site.support.channels if c.id == channel_id), None)
+        if found is None:
+            known = ", ".join(c.id for c in self.data.site.support.channels)
+            raise values.LookupFailed(f"no support channel {channel_id!r} in data/site.yml (known: {known})")
+        return found
+
+    # -------------------------------------------------------------- help center listings
+
+    def faq(self, audience: str | None = None) -> str:
+        """The FAQ from `data/faq.yml`, all audiences or one; each answer links to its full page."""
+        return helpcenter.faq_markdown(self.data.faq, self._page().src_uri, audience)
+
+    def known_issues(self, fixed: bool = False) -> str:
+        """Open known issues (or, with `fixed=True`, the fixed ones) from `data/known_issues.yml`."""
+        return helpcenter.known_issues_markdown(self.data.known_issues, self.data.releases, fixed)
+
+    def release_notes(self, product: str | None = None) -> str:
+        """Release notes from `data/releases.yml`, newest first, for one product or all."""
+        return helpcenter.releases_markdown(self.data.releases, self.today, product)
+
+    def training_plan(self, plan_id: str) -> str:
+        """A training plan from `data/training.yml`: sessions, objectives, exercises, sign-off."""
+        plan = next((p for p in self.data.training.plans if p.id == plan_id), None)
+        if plan is None:
+            known = ", ".join(p.id for p in self.data.training.plans)
+            raise values.LookupFailed(f"no training plan {plan_id!r} in data/training.yml (known: {known})")
+        return helpcenter.training_plan_markdown(plan)
+
+    def videos(self, audience: str | None = None) -> str:
+        """The video tutorials index: plain links, so no third-party player loads with the page."""
+        return helpcenter.videos_markdown(self.data.training, audience)
+
+    def news_list(self) -> str:
+        """Published news pieces, newest first (drafts too, marked, under `mkdocs serve`)."""
+        return news.listing_markdown(self._news, self.today, self._page().src_uri, self._serving)
+
+    def handbook_links(self) -> str:
+        """A list of the PDF handbooks of this page's audience, with audience, version and date.
+
+        Public pages list the public handbooks; pages of `runbooks/` list the internal ones. A site
+        links the handbooks it carries (`busdocs pdf` writes them to its `downloads/` after the
+        build) by a relative link, and every other one on the site that carries it: the ops site's
+        copy of the Training page links the public handbooks on the help center, and the offline
+        bundle links every handbook online.
+        """
+        from html import escape
+
+        page = self._page()
+        books = [h for h in self.data.handbooks.handbooks if h.site == page.audience]
+        items = []
+        for h in books:
+            href = self._download(h.site, f"downloads/{h.id}.pdf")
+            where = "" if "://" not in href else f", {urlsplit(href).hostname}"
+            items.append(f'<li><a href="{escape(href)}" type="application/pdf">{escape(h.title)} (PDF{where})</a>: '
+                         f"{escape(h.subtitle)}. For {escape(h.audience)}. Version {escape(h.version)}, "
+                         f"{h.date.day} {h.date:%B %Y}.</li>")
+        return "<ul class=\"busdocs-handbooks\">\n" + "\n".join(items) + "\n</ul>"
+
+    def offline_bundle_link(self) -> str:
+        """A link to the zipped offline bundle of the ops site (`busdocs build` puts it in the ops
+        site's `downloads/`); in the bundle itself, a link to the newest copy online."""
+        from html import escape
+
+        from busdocs.sites import OFFLINE_ZIP
+
+        self._internal_only("the offline bundle")
+        href = self._download("internal", OFFLINE_ZIP)
+        link = f'<a href="{escape(href)}" type="application/zip">{escape(posixpath.basename(OFFLINE_ZIP))}</a>'
+        if self.site.downloads != "internal":  # the bundle cannot contain itself
+            link += " (on the ops site)"
+        return link
+
+    def _download(self, site: str, path: str) -> str:
+        """The href of a file of `site`'s `downloads/` from this page: relative on the site that
+        carries it, the full URL anywhere else."""
+        if self.site.downloads == site:
+            url = self._page().url
+            folder = url.rstrip("/") if url.endswith("/") else posixpath.dirname(url)
+            return posixpath.relpath(path, folder or ".")
+        from busdocs.sites import base_url
+
+        return base_url(self.data.root, site) + path
+
+    # -------------------------------------------------------------- launch readiness (internal)
+
+    def launch_gates(self) -> str:
+        """GO / NO-GO banners, one per gate of `data/launch.yml`, with what blocks each."""
+        self._internal_only("the launch dashboard")
+        return dashboard.gates_markdown(self.data.launch, self.today)
+
+    def launch_progress(self) -> str:
+        """Overall and per-section progress bars of the launch checklists."""
+        self._internal_only("the launch dashboard")
+        return dashboard.progress_markdown(self.data.launch)
+
+    def launch_overdue(self) -> str:
+        """Open launch items past their due date."""
+        self._internal_only("the launch dashboard")
+        return dashboard.overdue_markdown(self.data.launch, self.today)
+
+    def launch_owners(self) -> str:
+        """Open launch items grouped by owner."""
+        self._internal_only("the launch dashboard")
+        return dashboard.owners_markdown(self.data.launch, self.today)
+
+    def launch_metrics(self) -> str:
+        """The success metrics with their targets (`< 200 ms`, `> 99.5 %`)."""
+        self._internal_only("the launch dashboard")
+        return dashboard.metrics_markdown(self.data.launch)
+
+    # -------------------------------------------------------------- operations (internal)
+
+    def infrastructure_reference(self) -> str:
+        """Every production AWS resource from `data/infrastructure.yml`."""
+        self._internal_only("the infrastructure reference")
+        return ops_reference.infrastructure_markdown(self.data.infrastructure)
+
+    def monitoring_reference(self, link_runbooks: bool = False, base: str = "") -> str:
+        """Severities, alarms, dashboards and alert routes from `data/monitoring.yml`."""
+        self._internal_only("the monitoring reference")
+        return ops_reference.monitoring_markdown(self.data.monitoring, link_runbooks, base)
+
+    def alarm(self, name: str) -> Any:
+        """One alarm from `data/monitoring.yml`: `{{ alarm("rds-high-cpu").threshold }}` → `80`."""
+        self._internal_only("alarm data")
+        found = self.data.monitoring.alarm(name)
+        if found is None:
+            raise values.LookupFailed(f"no alarm {name!r} in data/monitoring.yml")
+        return found
+
+    def infra(self) -> Any:
+        """The production resources of `data/infrastructure.yml`: `{{ infra().database.identifier }}`."""
+        self._internal_only("infrastructure data")
+        return self.data.infrastructure
+
+    def oncall(self) -> Any:
+        """Teams, rotations and escalation policies of `data/oncall.yml`."""
+        self._internal_only("on-call data")
+        return self.data.oncall
+
+    def alarm_facts(self) -> str:
+        """The current runbook's alarms as CloudWatch defines them, and who is paged when."""
+        self._internal_only("alarm data")
+        meta = self._page().meta
+        return ops_reference.alarm_facts_markdown(self.data.monitoring, self.data.oncall, meta.get("alarms") or [],
+                                              meta.get("escalation"))
+
+    def alarm_index(self) -> str:
+        """Every alarm, most severe first, with its runbook link, severity, service and review state."""
+        self._internal_only("alarm data")
+        books, _ = runbooks.load_runbooks(self.data.root)
+        return ops_reference.alarm_index_markdown(self.data.monitoring, books, self.today)
+
+    def severity_table(self) -> str:
+        """The SEV1–SEV3 matrix from `data/monitoring.yml`."""
+        self._internal_only("the severity matrix")
+        return ops_reference.severity_markdown(self.data.monitoring)
+
+    def oncall_tables(self) -> str:
+        """Rotations, escalation policies, teams and people from `data/oncall.yml`."""
+        self._internal_only("on-call data")
+        return ops_reference.oncall_markdown(self.data.oncall)

@@ -1,0 +1,55 @@
+"""JSON Schemas for `data/*.yml`, generated from the models, for editor completion and checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from busdocs.data.loader import DATA_FILES, DataFile
+from busdocs.errors import Problem
+
+
+def schema_text(spec: DataFile) -> str:
+    """The JSON Schema of one data file, as committed under `data/schemas/`."""
+    schema = spec.model.model_json_schema()
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$id": spec.schema_filename, **schema}
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def stale_schemas(root: Path) -> list[Problem]:
+    """Committed schemas that differ from the models, and data files that do not reference theirs."""
+    problems = []
+    for spec in DATA_FILES:
+        schema_path = Path("data") / "schemas" / spec.schema_filename
+        current = root / schema_path
+        if not current.exists() or _text(current) != schema_text(spec):
+            problems.append(Problem(schema_path, None, "",
+                                    "out of date with the models; run 'busdocs schema --write'"))
+        data_path = root / "data" / spec.filename
+        if data_path.exists():
+            first = _text(data_path).removeprefix("\ufeff").splitlines()[:1]  # bad bytes: load_data says
+            expected = f"# yaml-language-server: $schema=schemas/{spec.schema_filename}"
+            if first != [expected]:
+                problems.append(Problem(Path("data") / spec.filename, 1, "",
+                                        f"first line should be '{expected}' (editor completion)"))
+    return problems
+
+
+def _text(path: Path) -> str:
+    """A file's text for comparison; bytes that are not UTF-8 are reported by the loader, not here."""
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def write_schemas(root: Path) -> list[Path]:
+    """Write every schema under `root/data/schemas`; returns the files that changed."""
+    changed = []
+    folder = root / "data" / "schemas"
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec in DATA_FILES:
+        path = folder / spec.schema_filename
+        text = schema_text(spec)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed

@@ -1,0 +1,644 @@
+"""The busdocs MkDocs plugin: wires MkDocs events to the package's functions.
+
+- `on_config`: load and validate `data/` once per build (before mkdocs-macros renders a page),
+  pick the environment, add the internal navigation.
+- `on_files`: mount `guides/` (both sites) and `runbooks/` (internal site only), with edit
+  links that point at the real files.
+- `on_post_build`: the leak guard of the public site, and the build record deploy relies on.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+import logging
+
+import busdocs
+from busdocs import sites
+from busdocs.mkdocs.config import BusdocsConfig
+from busdocs import buildrecord
+from busdocs.mkdocs import gitdates
+from busdocs.content import helpcenter
+from busdocs.mkdocs import navhtml
+from busdocs.content import news
+from busdocs.content import openapi
+from busdocs.mkdocs import parallel
+from busdocs.content import values
+from busdocs.mkdocs import rendercache
+from busdocs.mkdocs import seams
+from busdocs.data import secrets
+from busdocs.checks import data_file_paths
+from busdocs.mkdocs.minify import strip_indentation
+from busdocs.data.loader import DataSet, load_data
+from busdocs.errors import BusdocsError, ProblemsError
+from busdocs.mkdocs.leakguard import scan_output
+from busdocs.mkdocs.navfiles import expand_nav
+from busdocs.data.visibility import internal_values, public_view
+
+log = get_plugin_logger(__name__)
+
+ENV_VARIABLE = "BUSDOCS_ENV"
+TODAY_VARIABLE = "BUSDOCS_TODAY"
+
+
+class BusdocsPlugin(BasePlugin[BusdocsConfig]):
+    """Mounts the extra source folders, loads the data and guards the public build."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.data: DataSet | None = None
+        self.root = Path.cwd()
+        self.environment = "production"
+        self.today = date.today()
+        self._internal_outputs: set[str] = set()
+        self._site_dir: Path | None = None
+        self._dates: dict[str, object] = {}
+        self.serving = False
+        self.dirty = False
+        self.news: list[news.Piece] = []
+        self._api_pages: list[openapi.TagPage] = []
+        self._cache: rendercache.RenderCache | None = None
+        self._config_key = self._files_key = self._macros_key = ""
+        self._nav_key: str | None = None
+        self._nav: Any = None
+        self._pages: list[Any] = []
+        self.sources: dict[str, str] = {}
+        """Where each page of the site comes from: `src_uri` → path in the repository."""
+        self._markdown_ahead = parallel.Prefetch(self._merge)
+        self._theme_ahead = parallel.Prefetch(self._merge)
+
+    # ------------------------------------------------------------------ config
+
+    @event_priority(50)  # before mkdocs-macros copies config.extra and calls define_env
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.root = Path(config.config_file_path).parent.resolve()
+        self._site_dir = Path(config.site_dir)
+        try:
+            self.data = self._load_data()
+        except ProblemsError as exc:
+            raise PluginError(f"data/ has problems:\n{exc}") from None
+        self._scan_for_secrets(config)
+        wanted = os.environ.get(ENV_VARIABLE) or self.data.environments.default
+        if self.data.environments.get(wanted) is None:
+            known = ", ".join(e.name for e in self.data.environments.environments)
+            raise PluginError(f"{ENV_VARIABLE}={wanted!r} names no environment in data/environments.yml "
+                              f"(known: {known})")
+        self.environment = wanted
+        self.today = _today()
+        if self.config.audience == "internal" and self.config.nav:
+            public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
+            config.nav = [*self.config.nav, *public_nav]
+        self._api_pages = self._openapi_pages() if self.config.api_pages else []
+        if config.nav and self._api_pages:
+            config.nav = _add_api_pages(config.nav, self.config.api_pages, self._api_pages)
+        if config.nav:
+            folders = [("", Path(config.docs_dir)), ("", self.root / self.config.guides_dir)]
+            if self.config.audience == "internal":
+                folders.insert(0, ("runbooks/", self.root / self.config.runbooks_dir))
+            try:
+                config.nav = expand_nav(config.nav, folders)
+            except ProblemsError as exc:
+                raise PluginError(f"navigation has problems:\n{exc}") from None
+        self._cache = None
+        if self.config.render_cache:
+            name = f"{self.config.audience}-{rendercache.digest(config.config_file_path)[:12]}.pickle"
+            self._cache = rendercache.RenderCache.load(self.root / ".cache" / "render" / name,
+                                                       keep_in_memory=self.serving)
+            self._config_key = rendercache.digest(rendercache.inputs_key(
+                config_files=sites.config_chain(Path(config.config_file_path)),
+                code=[Path(busdocs.__file__).parent, self.root / "macros",
+                      *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])],
+                folders=[Path(config.docs_dir), self.root / self.config.guides_dir,
+                         *([self.root / self.config.runbooks_dir] if self.config.audience == "internal" else [])],
+                other=[self.config.audience, self.environment, self.today, self.serving,
+                       sorted((k, v) for k, v in os.environ.items() if k.startswith("BUSDOCS_"))]),
+                _stable(config.markdown_extensions), _stable(config.mdx_configs), _stable(dict(config.theme)),
+                _stable(config.extra), config.site_url, config.site_name, config.use_directory_urls, config.edit_uri)
+            self._notices(self._cache.notices)
+        return config
+
+    def _notices(self, notices: list[str]) -> None:
+        """Things the author should know that are not problems (a cache ignored or not saved)."""
+        for notice in notices:
+            log.info(notice)
+        notices.clear()
+
+    # ------------------------------------------------------------------ files
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self._dates = gitdates.last_commit_dates(self.root)
+        docs_rel = _relative(Path(config.docs_dir), self.root)
+        for file in files:
+            if file.generated_by is None and file.abs_src_path:
+                file.edit_uri = f"{docs_rel}/{file.src_uri}"
+                self.sources[file.src_uri] = file.edit_uri
+        self._mount(files, config, self.root / self.config.guides_dir, prefix="")
+        self._classify_news(files)
+        for api_page in self._api_pages:
+            files.append(File.generated(config, api_page.src_uri, content=api_page.markdown))
+            self.sources[api_page.src_uri] = str(openapi.SPEC)
+        if self.config.release_feed and self.data is not None:
+            feed = helpcenter.atom_feed(self.data.releases, self.today, config.site_url or "/", "releases/",
+                                        f"{config.site_name}: release notes")
+            files.append(File.generated(config, self.config.release_feed, content=feed))
+        if self.config.audience == "internal":
+            runbooks = self.root / self.config.runbooks_dir
+            self._mount(files, config, runbooks, prefix="runbooks/")
+            if self.config.home:
+                self._replace_home(files, config, self.root / self.config.home)
+        self._files_key = rendercache.digest(sorted((f.src_uri, f.url, f.inclusion.value) for f in files))
+        if self._cache is not None:
+            self._macros_key = rendercache.digest(
+                self._config_key, self._files_key, rendercache.tree_digest(
+                    self.root / "data", self.root / self.config.runbooks_dir, Path(config.config_file_path).parent
+                    / "macros"), Path(config.config_file_path).read_text(encoding="utf-8"),
+                [(p.src_uri, _stable(p.meta.model_dump())) for p in self.news])
+        return files
+
+    def _load_data(self) -> DataSet:
+        """The data this site's pages may see, loaded again only when a file of `data/` changed
+        (serve rebuilds often). The public site gets its public view: the full data set is never
+        held where its pages can reach it (`config.plugins.busdocs.data`, the macros)."""
+        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted((self.root / "data").glob("*.y*ml")))
+        if self.serving and self.data is not None and getattr(self, "_data_stamp", None) == stamp:
+            return self.data
+        self._data_stamp = stamp
+        data = load_data(self.root)
+        return data if self.config.audience == "internal" else public_view(data)
+
+    def _scan_for_secrets(self, config: MkDocsConfig) -> None:
+        """Every source this site can publish, through the one secret scanner (`busdocs.secrets`);
+        `data/*.yml` was scanned by the loader. The public site does not read `runbooks/`."""
+        folders = [Path(config.docs_dir), self.root / self.config.guides_dir, self.root / "data"]
+        if getattr(config.theme, "custom_dir", None):
+            folders.append(Path(config.theme.custom_dir))
+        if self.config.audience == "internal":
+            folders.append(self.root / self.config.runbooks_dir)
+        found = secrets.scan_sources(self.root, folders, skip=data_file_paths(),
+                                     cache=self.root / ".cache" / "secrets.json")
+        if found:
+            raise PluginError("secret scanner: these lines look like credentials:\n"
+                              + "\n".join(f"  {problem}" for problem in found))
+
+    def _openapi_pages(self) -> list[openapi.TagPage]:
+        loaded = openapi.load_spec(self.root)
+        if loaded.data is None:
+            raise PluginError(f"{openapi.SPEC}: " + "; ".join(str(p) for p in loaded.problems))
+        assert self.data is not None
+        base = values.variable_value(self.data, self.environment, "API_BASE_URL", "public")
+        return openapi.tag_pages(loaded.data, base, self.config.api_pages.strip("/"))
+
+    def _classify_news(self, files: Files) -> None:
+        """News pieces are outside the nav; unpublished ones are drafts (shown only by serve)."""
+        self.news.clear()  # the same list object the macros hold
+        problems: list = []
+        prefix = self.config.news_dir.strip("/") + "/"
+        for file in files.documentation_pages():
+            if not file.src_uri.startswith(prefix) or file.src_uri == prefix + "index.md":
+                continue
+            piece, found = news.read_piece(Path(file.abs_src_path), file.src_uri,
+                                           Path(self.sources.get(file.src_uri, file.src_uri)))
+            problems += found
+            if piece is not None:
+                self.news.append(piece)
+                file.inclusion = (InclusionLevel.NOT_IN_NAV if piece.published(self.today)
+                                  else InclusionLevel.DRAFT)
+        if problems:
+            raise PluginError("news pieces have problems:\n" + "\n".join(map(str, problems)))
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+        self.dirty = dirty
+
+    def _mount(self, files: Files, config: MkDocsConfig, folder: Path, prefix: str) -> None:
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            src_uri = prefix + path.relative_to(folder).as_posix()
+            if self.config.home and path.resolve() == (self.root / self.config.home).resolve():
+                continue
+            if files.get_file_from_path(src_uri) is not None:
+                raise PluginError(f"{_relative(path, self.root)} would be published at {src_uri!r}, "
+                                  f"which {config.docs_dir} already has")
+            file = File.generated(config, src_uri, abs_src_path=str(path))
+            file.edit_uri = self.sources[src_uri] = _relative(path, self.root)
+            files.append(file)
+
+    def _replace_home(self, files: Files, config: MkDocsConfig, home: Path) -> None:
+        if not home.is_file():
+            raise PluginError(f"plugins.busdocs.home: {_relative(home, self.root)} does not exist")
+        old = files.get_file_from_path("index.md")
+        if old is not None:
+            files.remove(old)
+        file = File.generated(config, "index.md", abs_src_path=str(home))
+        file.edit_uri = self.sources["index.md"] = _relative(home, self.root)
+        files.append(file)
+
+    # ------------------------------------------------------------------ pages
+
+    def audience_of(self, abs_src_path: str | None) -> str:
+        """`internal` for a page whose source lives in `runbooks/`, else `public`."""
+        if abs_src_path and Path(abs_src_path).resolve().is_relative_to(self.root / self.config.runbooks_dir):
+            return "internal"
+        return "public"
+
+    def _page_dates_and_banners(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        source = self.sources.get(page.file.src_uri)
+        if source and "revision_date" not in page.meta:
+            when = gitdates.last_updated(source, self.root, self._dates)  # type: ignore[arg-type]
+            page.meta["revision_date"] = gitdates.format_date(when)
+        if source and source.startswith(f"{self.config.runbooks_dir}/alarms/") and "alarms" in page.meta:
+            markdown = runbook_page(page.meta, markdown, self.today)
+        if (self._cache is not None and "render_macros" not in page.meta
+                and not rendercache.JINJA_INCLUDES.search(markdown)):
+            key = rendercache.digest(self._macros_key, page.file.src_uri, page.url, markdown, _stable(page.meta))
+            page._busdocs_macros_key = key
+            rendered = self._cache.macros.get(key)
+            if rendered is not None:  # mkdocs-macros skips a page whose front matter says so
+                self._cache.used.add(key)
+                page.meta["render_macros"] = False
+                page._busdocs_macros_hit = True
+                return rendered
+        return markdown
+
+    @event_priority(-1)  # right after mkdocs-macros (0), before any plugin that changes the Markdown further
+    def _store_macros_output(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """The macros layer holds what macros made of the page, nothing more: later plugins (Material's
+        tags turns its listing directive into placeholders) must see their input again on a hit."""
+        if self._cache is None:
+            return markdown
+        macros_key = getattr(page, "_busdocs_macros_key", None)
+        if getattr(page, "_busdocs_macros_hit", False):
+            page.meta.pop("render_macros", None)
+        elif macros_key is not None:
+            self._cache.put("macros", macros_key, markdown)
+            self._cache.used.add(macros_key)
+        return markdown
+
+    @event_priority(-100)  # after every plugin's Markdown changes: the key is the Markdown as it will be converted
+    def _reuse_rendered(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        if self._cache is None:
+            return markdown
+        if rendercache.RENDER_SIDE_EFFECTS.search(markdown):
+            return markdown
+        key = rendercache.digest(self._config_key, self._files_key, page.file.src_uri, markdown)
+        page._busdocs_render_key = key
+        hit = self._cache.pages.get(key)
+        if hit is not None:
+            self._cache.used.add(key)
+            self._cache.hits += 1
+
+            def restore(config: MkDocsConfig, files: Files, _page: Any = page, _hit: Any = hit) -> None:
+                seams.restore_rendered_page(_page, _hit, files)
+                if (autorefs := config.plugins.get("autorefs")) is not None:
+                    for identifier, anchor, title, primary in _hit.registered:
+                        autorefs.register_anchor(_page, identifier, anchor, title=title, primary=primary)
+
+            page.render = restore
+        else:
+            self._cache.misses += 1
+            self._record_anchors(page, config)
+        return markdown
+
+    def _record_anchors(self, page: Any, config: MkDocsConfig) -> None:
+        """Note the anchors autorefs registers while `page` converts (a cache hit replays them)."""
+        if (autorefs := config.plugins.get("autorefs")) is not None:
+            page._busdocs_registered = seams.record_autorefs_anchors(autorefs, page)
+
+    on_page_markdown = CombinedEvent(_page_dates_and_banners, _store_macros_output, _reuse_rendered)
+
+    @event_priority(100)  # before other plugins change the content: store what Markdown produced
+    def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        key = getattr(page, "_busdocs_render_key", None)
+        registered = getattr(page, "_busdocs_registered", None)
+        if registered is not None and (autorefs := config.plugins.get("autorefs")) is not None:
+            seams.stop_recording(autorefs)
+        if self._cache is not None and key is not None and key not in self._cache.pages:
+            self._cache.put("pages", key, seams.rendered_page(page, html, registered or []))
+        if key is not None and self._cache is not None:
+            self._cache.used.add(key)
+        return html
+
+    def _theme_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._markdown_ahead.close()
+        if self.config.fast_nav:
+            env.globals["busdocs_nav_items"] = navhtml.NavItems()
+        if self._cache is None:
+            return env
+        original = env.get_template
+        plugin = self
+
+        class CachedTemplate:
+            def __init__(self, template: Any) -> None:
+                self.template = template
+
+            def __getattr__(self, name: str) -> Any:  # everything else is the real template's
+                return getattr(self.template, name)
+
+            def render(self, context: dict[str, Any]) -> str:
+                page = context.get("page")
+                try:
+                    others = rendercache.stable({k: v for k, v in context.items() if k not in COVERED_CONTEXT})
+                except rendercache.Unkeyable:  # something in the context the key cannot follow
+                    return strip_indentation(self.template.render(context))
+                if page is None:  # 404.html: depends on the configuration and navigation only
+                    key = rendercache.digest(plugin._config_key, plugin._nav_signature(), self.template.name, others)
+                else:
+                    key = rendercache.digest(plugin._output_key(page, self.template.name), others)
+                cached = plugin._cache.outputs.get(key)
+                plugin._cache.used.add(key)
+                if cached is None:
+                    cached = plugin._cache.put("outputs", key, strip_indentation(self.template.render(context)))
+                return cached
+
+        def get_template(name: Any, *args: Any, **kwargs: Any) -> Any:
+            template = original(name, *args, **kwargs)
+            return CachedTemplate(template) if name in ("main.html", "404.html") else template
+
+        env.get_template = get_template
+        # Compiled theme templates are kept too (Material's are large; compiling them costs 0.2 s).
+        import jinja2
+
+        folder = self.root / ".cache" / "jinja"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        except OSError:  # the render cache says so once when it cannot save either
+            pass
+        self._nav_key = None
+        return env
+
+    @event_priority(-200)  # after every plugin (mkdocstrings: -100) has set up the environment workers copy
+    def _render_theme_ahead(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        workers = self._workers(len(doc_files))
+        if workers > 1:
+            def render(file: File) -> list[parallel.Entry]:
+                # The worker writes the page too, as MkDocs does: the build waits for the worker to
+                # finish a page before it writes the same bytes again, so no file has two writers.
+                self._cache.journal = []
+                seams.build_page(file.page, config, doc_files, self._nav, env, excluded=file.inclusion.is_excluded())
+                return self._cache.fresh()
+
+            self._theme_ahead.start(doc_files, _src_uri, render, workers)
+        return env
+
+    on_env = CombinedEvent(_theme_env, _render_theme_ahead)
+
+    def _workers(self, pages: int) -> int:
+        """How many processes render ahead: none under serve (its rebuilds mostly hit the cache) or
+        for a dirty build (which skips pages on purpose)."""
+        if self._cache is None or self.serving or self.dirty:
+            return 1
+        return parallel.worker_count(self.config.workers, pages)
+
+    def _merge(self, entries: Any) -> None:
+        assert self._cache is not None
+        for layer, key, value in entries:
+            getattr(self._cache, layer)[key] = value
+
+    @event_priority(100)
+    def on_pre_page(self, page: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._markdown_ahead.arrive(page.file.src_uri)
+        return page
+
+    def _cache_search_entries(self, index: Any) -> None:
+        """Reuse the search entries of pages whose rendered content did not change."""
+        cache = self._cache
+        assert cache is not None
+        entries_of = seams.search_entries
+
+        def add_entry_from_context(original: Any, page: Any) -> None:
+            key = rendercache.digest("search", page.url, page.title, page.content,
+                                     rendercache.toc_tokens(page.toc), _stable(page.meta))
+            cache.used.add(key)
+            entries = cache.search.get(key)
+            if entries is None:
+                before = len(entries_of(index))
+                original(page)
+                cache.put("search", key, entries_of(index)[before:])
+            else:
+                entries_of(index).extend(entries)
+
+        seams.wrap_search_index(index, add_entry_from_context)
+
+    def _nav_signature(self) -> str:
+        if self._nav_key is None:  # every title is known once all pages are rendered
+            self._nav_key = rendercache.digest([(p.title, p.url, p.file.src_uri) for p in self._pages],
+                                               _nav_shape(self._nav.items))
+        return self._nav_key
+
+    def _output_key(self, page: Any, template: str) -> str:
+        def link(other: Any) -> Any:
+            return (other.title, other.url) if other is not None else None
+
+        return rendercache.digest(self._config_key, self._nav_signature(), template, page.file.src_uri, page.url,
+                                  page.title, page.content, rendercache.toc_tokens(page.toc), _stable(page.meta),
+                                  page.edit_url, page.canonical_url, link(page.previous_page), link(page.next_page))
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
+        # With the render cache on, pages are stored (and served) already stripped.
+        return output if self._cache is not None else strip_indentation(output)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        # 404.html, like the pages (the render cache stores it stripped too).
+        if self._cache is None and template_name.endswith(".html"):
+            return strip_indentation(output_content)
+        return output_content
+
+    @event_priority(100)  # before search indexes the page: its entries may come from a worker
+    def on_page_context(self, context: dict[str, Any], *, page: Any, config: MkDocsConfig,
+                        nav: Any) -> dict[str, Any]:
+        self._theme_ahead.arrive(page.file.src_uri)
+        if self.audience_of(page.file.abs_src_path) == "internal":
+            self._internal_outputs.add(page.file.dest_uri)
+        return context
+
+    # ------------------------------------------------------------------ build
+
+    @event_priority(-100)  # the navigation as every plugin left it
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # Page objects, in navigation order then the rest; titles are known after the build.
+        self._nav = nav
+        in_nav = {page.file.src_uri for page in nav.pages}
+        self._pages = [*nav.pages, *(f.page for f in files.documentation_pages()
+                                     if f.page is not None and f.src_uri not in in_nav)]
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        workers = self._workers(len(doc_files))
+        if workers > 1:
+            from mkdocs.structure.pages import Page
+
+            def render(file: File) -> list[parallel.Entry]:
+                if rendercache.RENDER_SIDE_EFFECTS.search(file.content_string):
+                    return []  # never cached: the build renders it
+                if file.page is None:  # a page outside the navigation, as MkDocs' own loop makes it
+                    Page(None, file, config)
+                self._cache.journal = []
+                seams.populate_page(file.page, config, files)
+                return self._cache.fresh()
+
+            self._markdown_ahead.start(doc_files, _src_uri, render, workers)
+        return nav
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self._warnings = rendercache.WarningCounter()
+        logging.getLogger("mkdocs").addHandler(self._warnings)
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        index = getattr(search, "search_index", None)
+        if self._cache is not None and index is not None and hasattr(index, "entries"):
+            self._cache_search_entries(index)
+        self._internal_outputs = set()
+        buildrecord.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
+
+    def stop_workers(self) -> None:
+        """End any worker still rendering ahead (a build that failed, or was stopped)."""
+        self._markdown_ahead.close()
+        self._theme_ahead.close()
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self.stop_workers()  # no worker writes once the output is checked
+        site_dir = Path(config.site_dir)
+        # Under `mkdocs serve` nothing is published; the guard runs on every real build.
+        if self.config.audience == "public" and self.config.leak_guard and not self.serving:
+            try:  # every internal value: from the full data, read again, never kept on the plugin
+                needles = internal_values(load_data(self.root))
+            except ProblemsError as exc:
+                raise PluginError(f"data/ has problems:\n{exc}") from None
+            leaks = scan_output(site_dir, needles, self._internal_outputs)
+            if leaks:
+                listing = "\n".join(f"  {leak}" for leak in leaks[:50])
+                more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
+                raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
+        logging.getLogger("mkdocs").removeHandler(self._warnings)
+        if self._cache is not None and self._warnings.count == 0 and not self.serving:
+            self._cache.save()  # only a warning-free build may be reused; serve keeps it in memory
+            self._notices(self._cache.notices)
+        elif self._cache is not None and self._warnings.count:
+            rendercache.forget(self._cache)  # pages that warned must render (and warn) again
+        buildrecord.write_marker(site_dir, self.config.audience, "complete", self.environment,
+                               pages=[page_record(p) for p in getattr(self, "_pages", [])
+                                      if p.file.inclusion.is_included()])
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self.stop_workers()
+        logging.getLogger("mkdocs").removeHandler(getattr(self, "_warnings", logging.NullHandler()))
+        # The record says "failed" so nothing deploys a half-written site.
+        if self._site_dir is not None:
+            buildrecord.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
+                                   detail=str(error)[:500])
+
+
+def _src_uri(file: File) -> str:
+    return file.src_uri
+
+
+COVERED_CONTEXT = frozenset({"page", "nav", "pages", "config", "build_date_utc"})
+"""Template context entries the output key covers otherwise: the page by its own fields, the
+navigation by its signature, the pages by the files key, the configuration by the inputs key.
+`build_date_utc` differs in every build; no template of this project's theme uses it."""
+
+
+def _stable(value: Any) -> Any:
+    """A representation that is the same in every process (no object addresses)."""
+    if isinstance(value, dict):
+        return sorted((str(k), _stable(v)) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_stable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if callable(value):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}"
+    if isinstance(value, str | int | float | bool | type(None) | date):
+        return value
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+def _nav_shape(items: Any) -> list[Any]:
+    """Titles, URLs and nesting of the navigation (a new page or a renamed section changes it)."""
+    return [(getattr(i, "title", None), getattr(i, "url", None), _nav_shape(getattr(i, "children", None) or []))
+            for i in items]
+
+
+def page_record(page: Any) -> dict[str, object]:
+    """A page as the build record lists it: source, URL, title and the nav sections above it."""
+    sections = []
+    parent = page.parent
+    while parent is not None:
+        sections.insert(0, parent.title)
+        parent = parent.parent
+    return {"src": page.file.src_uri, "url": page.url, "title": page.title or "", "sections": sections}
+
+
+def runbook_page(meta: dict[str, Any], markdown: str, today: date) -> str:
+    """Alarm names become tags ranked high in search; a runbook past its review date says so."""
+    alarms = [str(a) for a in meta.get("alarms", [])]
+    meta["tags"] = list(dict.fromkeys([*alarms, *meta.get("tags", [])]))
+    meta.setdefault("search", {"boost": 10})
+    reviewed, interval = meta.get("last_reviewed"), meta.get("review_interval_days")
+    if isinstance(reviewed, date) and isinstance(interval, int):
+        due = reviewed + timedelta(days=interval)
+        if today > due:
+            banner = (f'!!! warning "Review overdue"\n\n    This runbook was last reviewed on {reviewed.isoformat()} '
+                      f"and was due for review on {due.isoformat()}. Follow it, but double-check commands and "
+                      "thresholds against the data, and tell the owner team.\n\n")
+            lines = markdown.split("\n")
+            heading = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
+            lines.insert(heading + 1, "\n" + banner)
+            markdown = "\n".join(lines)
+    return markdown
+
+
+def _today() -> date:
+    text = os.environ.get(TODAY_VARIABLE)
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PluginError(f"{TODAY_VARIABLE}={text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _add_api_pages(nav: list[Any], folder: str, pages: list[openapi.TagPage]) -> list[Any]:
+    """Append the generated API pages to the nav section that holds `<folder>/index.md`."""
+    index = f"{folder.strip('/')}/index.md"
+
+    def walk(entries: list[Any]) -> list[Any]:
+        out = []
+        for entry in entries:
+            if isinstance(entry, dict) and len(entry) == 1:
+                ((title, value),) = entry.items()
+                if value == index:
+                    entry = {title: [index, *({p.tag: p.src_uri} for p in pages)]}
+                elif isinstance(value, list):
+                    entry = {title: walk(value) if index not in value else
+                             [*value, *({p.tag: p.src_uri} for p in pages)]}
+            out.append(entry)
+        return out
+
+    return walk(list(nav))
+
+
+def _is_home_entry(entry: Any) -> bool:
+    return entry == "index.md" or (isinstance(entry, dict) and list(entry.values()) == ["index.md"])
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+__all__ = ["BusdocsConfig", "BusdocsPlugin", "BusdocsError"]

@@ -1,0 +1,95 @@
+"""Every private name of MkDocs, Material, the search plugin and autorefs that busdocs relies on.
+
+The render cache and the workers need a few things the plugin API does not offer. Each use is
+here, once, with why; `tests/test_seams.py` pins the behaviour each one relies on, so an upgrade
+that changes it fails a test instead of a site. Material is pinned to the minor version whose
+navigation markup `busdocs.navhtml` reproduces (`tests/test_navhtml.py` compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from busdocs.mkdocs.rendercache import Rendered, build_toc, toc_tokens
+
+
+def populate_page(page: Any, config: Any, files: Any) -> None:
+    """Read and convert one page exactly as MkDocs' own page loop does, plugin events included.
+
+    `mkdocs.commands.build._populate_page`: a worker renders a page ahead of the build with the
+    very function the build uses, so the two cannot differ.
+    """
+    from mkdocs.commands.build import _populate_page
+
+    _populate_page(page, config, files, False)
+
+
+def build_page(page: Any, config: Any, doc_files: Sequence[Any], nav: Any, env: Any, *, excluded: bool) -> None:
+    """Render one page through the theme and write it, as MkDocs' own second page loop does.
+
+    `mkdocs.commands.build._build_page`, for the same reason as `populate_page`.
+    """
+    from mkdocs.commands.build import _build_page
+
+    _build_page(page, config, doc_files, nav, env, False, excluded=excluded)
+
+
+def rendered_page(page: Any, html: str, registered: list[tuple[str, str | None, str | None, bool]]) -> Rendered:
+    """What Markdown made of a page, for the render cache.
+
+    MkDocs keeps three results of `Page.render` in attributes without a public setter:
+    `_title_from_render` (the first heading, the page title when nav and front matter give none),
+    `present_anchor_ids` and `links_to_anchors` (what anchor validation reads after the build).
+    """
+    return Rendered(html, toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or ()),
+                    {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()}, registered)
+
+
+def restore_rendered_page(page: Any, hit: Rendered, files: Any) -> None:
+    """Put a cached render back on a page, as if `Page.render` had just run (see `rendered_page`)."""
+    page.content = hit.content
+    page.toc = build_toc(hit.toc)
+    page._title_from_render = hit.title
+    page.present_anchor_ids = set(hit.anchors)
+    page.links_to_anchors = {f: links for src, links in hit.links.items()
+                             if (f := files.get_file_from_path(src)) is not None}
+
+
+def wrap_search_index(index: Any, add: Callable[[Callable[[Any], None], Any], None]) -> None:
+    """Route the search plugin's `SearchIndex.add_entry_from_context(page)` through `add(original, page)`.
+
+    The search plugin (MkDocs' and Material's) indexes each page in `on_page_context` through this
+    method and appends dicts to `index.entries`; the render cache reuses a page's entries.
+    """
+    original = index.add_entry_from_context
+    index.add_entry_from_context = lambda page: add(original, page)
+
+
+def search_entries(index: Any) -> list[Any]:
+    """The search plugin's list of index entries (`SearchIndex.entries`), in page order."""
+    return index.entries
+
+
+def record_autorefs_anchors(autorefs: Any, page: Any) -> list[tuple[str, str | None, str | None, bool]]:
+    """Note every anchor autorefs registers for `page` while it converts, until `stop_recording`.
+
+    autorefs' Markdown tree processors call `plugin.register_anchor(...)` on the plugin instance
+    (a public method); an attribute of the same name on the instance takes those calls first.
+    """
+    recorded: list[tuple[str, str | None, str | None, bool]] = []
+    register = type(autorefs).register_anchor
+
+    def recording(anchor_page: Any, identifier: str, anchor: str | None = None, *, title: str | None = None,
+                  primary: bool = True) -> None:
+        if anchor_page is page:
+            recorded.append((identifier, anchor, title, primary))
+        register(autorefs, anchor_page, identifier, anchor, title=title, primary=primary)
+
+    autorefs.register_anchor = recording
+    return recorded
+
+
+def stop_recording(autorefs: Any) -> None:
+    """Undo `record_autorefs_anchors`."""
+    vars(autorefs).pop("register_anchor", None)
