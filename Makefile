@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING := 1   # silence the MkDocs 2.0 banner
 SERVE_PORT ?= 8000
 SERVE_INTERNAL_PORT ?= 8001
 
-.PHONY: setup setup-test site check test serve serve-internal bench clean
+.PHONY: setup setup-test site check test test-fast serve serve-internal bench clean
 
 setup: .venv/.busdocs-ready  ## Debian packages for building (git, pango, harfbuzz-subset) and .venv
 
@@ -29,8 +29,14 @@ site: setup  ## build site/public, site/internal (+ offline bundle) and the PDF 
 check: setup  ## validate data, front matter and cross references
 	$(BUSDOCS) check
 
+# One test process per core; a test file stays in one process (its shared builds are made once).
+PYTEST_PARALLEL := -n auto --dist loadfile
+
 test: setup-test  ## the whole test suite
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
+
+test-fast: setup  ## everything but the browser, the bench and the tests that build sites of their own
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not bench and not slow"
 
 serve: setup  ## public help center with live reload on http://127.0.0.1:$(SERVE_PORT) (default 8000)
 	.venv/bin/mkdocs serve -f mkdocs.yml --livereload -a 127.0.0.1:$(SERVE_PORT)

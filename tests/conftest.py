@@ -29,13 +29,31 @@ def project_copy(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
+class BuiltSites(dict):
+    """`{site: folder}`, and what the build printed (`log`) and the copy it was built from (`project`)."""
+
+    log: str
+    project: Path
+
+
 @pytest.fixture(scope="session")
-def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
     """Every output of `busdocs build --site all` (the first half of `make site`), built strictly
-    once per test session: `public`, `internal` (with the zipped offline bundle) and `offline`."""
-    out = tmp_path_factory.mktemp("site")
-    assert main(["--root", str(ROOT), "build", "--site", "all", "--out", str(out)]) == 0
-    return {s: out / s for s in ("public", "internal", "offline")}
+    once per test session (per test process) from a copy of the project with a cache of its own,
+    so it is a cold build whatever `.cache/` the working tree holds: `public`, `internal` (with the
+    zipped offline bundle) and `offline`. Read-only: a test that changes a site copies it first."""
+    import contextlib
+    import io
+
+    base = tmp_path_factory.mktemp("shared")
+    project = copy_project(base / "project")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
+    assert code == 0, err.getvalue()
+    sites_ = BuiltSites({s: base / "site" / s for s in ("public", "internal", "offline")})
+    sites_.log, sites_.project = err.getvalue(), project
+    return sites_
 
 
 @pytest.fixture

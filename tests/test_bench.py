@@ -14,6 +14,8 @@ import pytest
 from busdocs.bench.runner import free_port, run_bench
 from busdocs.bench.corpus import generate, layout
 
+pytestmark = pytest.mark.bench
+
 
 def test_a_big_corpus_groups_its_sections_and_every_link_resolves(tmp_path: Path) -> None:
     assert all(p.startswith("section-") for p in layout(500))

@@ -27,6 +27,8 @@ from busdocs.mkdocs.build import build_site
 from tests.conftest import copy_project
 from tests.test_rendercache import files_of
 
+pytestmark = pytest.mark.slow
+
 PROBE = """---
 title: Probe
 tags: [buses]
@@ -156,6 +158,8 @@ class Row:
     change: Callable[[Path, pytest.MonkeyPatch], None]
     code: bool = False
     """True where the change is to code a process imports once (busdocs, macros/)."""
+    lasting: bool = True
+    """False where the change lasts only for its row (an environment variable, a patched package)."""
 
 
 ROWS = [
@@ -174,14 +178,14 @@ ROWS = [
         '<div class="md-copyright">Transport Office, University campus</div>\n', encoding="utf-8")),
     Row("docs/assets file", lambda p, m: (p / "docs/assets/stylesheets/busdocs.css").write_text(
         (p / "docs/assets/stylesheets/busdocs.css").read_text(encoding="utf-8") + "\n.md-footer { opacity: .9 }\n")),
-    Row("package version", lambda p, m: fake_newer_pygments(m)),
+    Row("package version", lambda p, m: fake_newer_pygments(m), lasting=False),
     Row("busdocs code", lambda p, m: replace(p, "src/busdocs/mkdocs/minify.py", '    return "".join(parts)',
                                              '    return "".join(parts).replace("</body>", "<!-- v2 --></body>")'),
         code=True),
     Row("macros/", lambda p, m: (p / "macros/__init__.py").write_text(
         (p / "macros/__init__.py").read_text(encoding="utf-8") + MACROS_CHANGE, encoding="utf-8"), code=True),
-    Row("BUSDOCS_ENV", lambda p, m: m.setenv("BUSDOCS_ENV", "staging")),
-    Row("BUSDOCS_TODAY", lambda p, m: m.setenv("BUSDOCS_TODAY", "2031-01-01")),
+    Row("BUSDOCS_ENV", lambda p, m: m.setenv("BUSDOCS_ENV", "staging"), lasting=False),
+    Row("BUSDOCS_TODAY", lambda p, m: m.setenv("BUSDOCS_TODAY", "2031-01-01"), lasting=False),
     Row("git dates", lambda p, m: recommit_with_new_date(p)),
     Row("another plugin's template context", lambda p, m: (p / "docs/index.md").write_text(
         (p / "docs/index.md").read_text(encoding="utf-8") + "\n## Topics\n\n<!-- material/tags -->\n")),
@@ -190,16 +194,26 @@ ROWS = [
 ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: Path, row: Row,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    before = build(small, tmp_path / "before", subprocess_code=row.code)  # warm (or warms the cache)
+    # The site before the change: the last row's, when it still stands, else a (warm) build now.
+    before = LAST_SITE.pop("in-process", None) if not row.code else None
+    if before is None:
+        before = build(small, tmp_path / "before", subprocess_code=row.code)
     row.change(small, monkeypatch)
     warm = build(small, tmp_path / "warm", subprocess_code=row.code)
     cold = cold_build(small, tmp_path / "cold", subprocess_code=row.code)
     assert cold != before, f"{row.name}: the change changed nothing, so this row proves nothing"
     assert_same(warm, cold, row.name)
+    if row.lasting and not row.code:
+        LAST_SITE["in-process"] = cold
+    elif not row.code:  # an in-process row whose change ends with it: the next row builds its own
+        LAST_SITE.clear()
+
+
+LAST_SITE: dict[str, dict[str, bytes]] = {}
+"""The site as the last row of the table left it (built in this process), for the next row."""
 
 
 def cache_file(project: Path) -> Path:
@@ -208,7 +222,6 @@ def cache_file(project: Path) -> Path:
     return found[0]
 
 
-@pytest.mark.slow
 def test_autorefs_resolves_a_heading_of_a_page_served_from_the_cache(small: Path, tmp_path: Path) -> None:
     build(small, tmp_path / "warm", subprocess_code=False)
     # Only this page changes: the probe page is a cache hit, and its heading must still be known.
@@ -219,7 +232,6 @@ def test_autorefs_resolves_a_heading_of_a_page_served_from_the_cache(small: Path
     assert_same(site, cold_build(small, tmp_path / "cold", subprocess_code=False), "autorefs")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["cut short", "another busdocs", "a class that moved"])
 def test_a_cache_that_cannot_be_read_is_ignored_with_a_notice(small: Path, tmp_path: Path, damage: str) -> None:
     build(small, tmp_path / "warm", subprocess_code=False)
@@ -235,7 +247,6 @@ def test_a_cache_that_cannot_be_read_is_ignored_with_a_notice(small: Path, tmp_p
     assert_same(files_of(result.out_dir), cold_build(small, tmp_path / "cold", subprocess_code=False), damage)
 
 
-@pytest.mark.slow
 def test_a_cache_folder_that_cannot_be_written_costs_only_time(small: Path, tmp_path: Path) -> None:
     build(small, tmp_path / "warm", subprocess_code=False)
     shutil.rmtree(small / ".cache")
@@ -249,7 +260,6 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_time(small: Path, tmp_
     assert_same(files_of(result.out_dir), cold_build(small, tmp_path / "cold", subprocess_code=False), "unwritable cache")
 
 
-@pytest.mark.slow
 def test_two_builds_at_once_on_one_cache_both_give_the_cold_site(small: Path, tmp_path: Path) -> None:
     replace(small, "docs/bench/probe.md", "# Probe\n", "# Probe\n\nTwo builds at once.\n")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(small / "src")}  # as `build` does for code

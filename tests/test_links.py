@@ -31,6 +31,8 @@ from busdocs.mkdocs.build import OFFLINE_ZIP
 from busdocs.data.loader import load_data
 from busdocs.pdf.renderer import handbook_file
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 LINKCHECKER = Path(sys.executable).with_name("linkchecker")
 SITES = ("public", "internal", "offline")

@@ -9,6 +9,8 @@ import pytest
 
 from busdocs.mkdocs.build import build_site
 
+pytestmark = pytest.mark.slow
+
 
 def normalized(html: str) -> str:
     """The page with whitespace between tags dropped (the only way the two writers may differ)."""

@@ -12,6 +12,8 @@ from busdocs.mkdocs import parallel
 from busdocs.mkdocs.build import BuildFailed, build_site
 from tests.test_rendercache import files_of
 
+pytestmark = pytest.mark.slow
+
 
 def set_options(project: Path, options: dict[str, object]) -> None:
     """Set options of the busdocs plugin in `mkdocs.yml`, replacing any earlier value."""

@@ -27,6 +27,8 @@ from busdocs.data.loader import load_data
 from busdocs.errors import BusdocsError
 from busdocs.data.models.handbooks import Handbook
 
+pytestmark = pytest.mark.slow
+
 # ---------------------------------------------------------------- fixtures
 
 

@@ -127,16 +127,15 @@ def test_runbook_lookup_needs_no_mkdocs() -> None:
     assert result.returncode == 0 and result.stdout.strip().endswith("CLEAN"), result.stdout[-300:]
 
 
-def test_offline_bundle_is_internal_only(tmp_path: Path, capsys) -> None:
-    assert main(["--root", str(ROOT), "build", "--out", str(tmp_path)]) == 0
-    archive = tmp_path / "internal" / "downloads" / "bus-tracker-ops-offline.zip"
+def test_offline_bundle_is_internal_only(built_sites: dict[str, Path]) -> None:
+    archive = built_sites["internal"] / "downloads" / "bus-tracker-ops-offline.zip"
     with zipfile.ZipFile(archive) as z:
         names = set(z.namelist())
     assert "bus-tracker-ops/index.html" in names
     assert "bus-tracker-ops/runbooks/alarms/high-api-error-rate.html" in names
-    home = (tmp_path / "offline" / "runbooks" / "alarms" / "index.html").read_text()
+    home = (built_sites["offline"] / "runbooks" / "alarms" / "index.html").read_text()
     assert 'href="high-api-error-rate.html"' in home
-    assert not list((tmp_path / "public").rglob("*.zip"))
+    assert not list(built_sites["public"].rglob("*.zip"))
 
 
 def test_nothing_of_the_runbooks_reaches_the_public_site(built_sites: dict[str, Path]) -> None:

@@ -114,10 +114,64 @@ def render_handbooks(root: Path, site_root: Path, only: str | None = None,
             known = ", ".join(h.id for h in handbooks)
             raise BusdocsError(f"no handbook {only!r} in data/handbooks.yml; known handbooks: {known}")
         handbooks = chosen
-    renderer = _Renderer(root, site_root, cache, progress)
-    results = [renderer.handbook(h) for h in handbooks]
+    results = _render_all(root, site_root, cache, progress, handbooks)
     guard_public_site(site_root / "public", data)
     return results
+
+
+def _render_all(root: Path, site_root: Path, cache: Path, progress: Progress | None,
+                handbooks: list[Handbook]) -> list[HandbookResult]:
+    """Every handbook, one process per core: WeasyPrint lays out on one core, so two handbooks at
+    once take about the time of the longer one. Processes are started fresh (`spawn`: nothing of
+    this process, its threads or its locks, is copied into them); progress comes back through a
+    queue, and an error in a process is raised here as it would be in one process."""
+    here = _Renderer(root, site_root, cache, progress)
+    done = {h.id: here.handbook(h, from_cache_only=True) for h in handbooks}  # unchanged ones: a copy
+    missing = [h for h in handbooks if done[h.id] is None]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = min(cores, len(missing))
+    if workers < 2:
+        done.update({h.id: here.handbook(h) for h in missing})
+        return [done[h.id] for h in handbooks]  # type: ignore[misc]
+    import multiprocessing
+    import queue as queues
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("spawn")
+    events = context.Queue()
+
+    def drain() -> None:
+        while True:
+            try:
+                event = events.get_nowait()
+            except queues.Empty:
+                return
+            if progress is not None:
+                progress(*event)
+
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(root, site_root, cache, events)) as pool:
+        futures = {h.id: pool.submit(_render_in_worker, h) for h in missing}
+        pending = set(futures.values())
+        while pending:
+            _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            drain()
+        done.update({hid: future.result() for hid, future in futures.items()})  # the first error, raised here
+    drain()
+    return [done[h.id] for h in handbooks]  # type: ignore[misc]
+
+
+_WORKER: _Renderer | None = None
+
+
+def _start_worker(root: Path, site_root: Path, cache: Path, events: Any) -> None:
+    global _WORKER
+    _WORKER = _Renderer(root, site_root, cache, lambda *event: events.put(event))
+
+
+def _render_in_worker(handbook: Handbook) -> HandbookResult | None:
+    assert _WORKER is not None
+    return _WORKER.handbook(handbook)
 
 
 def guard_public_site(public_dir: Path, data: Any) -> None:
@@ -168,7 +222,9 @@ class _Renderer:
 
     # -------------------------------------------------------- one handbook
 
-    def handbook(self, handbook: Handbook) -> HandbookResult:
+    def handbook(self, handbook: Handbook, *, from_cache_only: bool = False) -> HandbookResult | None:
+        """Render `handbook` (or copy it from the cache when nothing it is made of changed); with
+        `from_cache_only`, None instead of rendering."""
         started = time.perf_counter()
         site_dir = self.site_root / handbook.site
         target = handbook_file(self.site_root, handbook)
@@ -177,16 +233,19 @@ class _Renderer:
             (self.site_root / "public" / "downloads" / f"{handbook.id}.pdf").unlink(missing_ok=True)
         chapters = self.collect(handbook, site_dir)
         key = self.cache_key(handbook, chapters)
-        self._report(handbook.id, 1, f"collect: {len(chapters)} pages of the {handbook.site} site")
 
         cached_pdf = self.cache / f"{handbook.id}.pdf"
         cached_key = self.cache / f"{handbook.id}.sha256"
         stored = _read(cached_key)
         if cached_pdf.is_file() and stored is not None and stored[0] == key:
+            self._report(handbook.id, 1, f"collect: {len(chapters)} pages of the {handbook.site} site")
             _copy_atomic(cached_pdf, target)
             pages = stored[1]
             self._report(handbook.id, len(STEPS), f"write: unchanged, {pages} pages copied from the cache")
             return HandbookResult(handbook.id, target, pages, time.perf_counter() - started, True)
+        if from_cache_only:
+            return None
+        self._report(handbook.id, 1, f"collect: {len(chapters)} pages of the {handbook.site} site")
 
         document, sections = build_document(handbook, chapters, self.base_url(handbook.site), site_dir)
         self._report(handbook.id, 2, f"transform: {len(chapters)} chapters, {sections} sections")
