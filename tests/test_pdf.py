@@ -48,8 +48,11 @@ def handbooks(root: Path) -> dict[str, Handbook]:
 @pytest.fixture(scope="module")
 def rendered(root: Path, built_sites: dict[str, Path],
              tmp_path_factory: pytest.TempPathFactory) -> Rendered:
-    """Every handbook rendered once into the session's built sites, with a fresh cache."""
-    site_root = built_sites["public"].parent
+    """Every handbook rendered once, with a fresh cache, into a copy of the session's built sites
+    (hard links: busdocs replaces files, never writes into them; the shared build stays as built)."""
+    site_root = tmp_path_factory.mktemp("pdf-site")
+    for site in ("public", "internal"):
+        shutil.copytree(built_sites[site], site_root / site, copy_function=link_or_copy)
     cache = tmp_path_factory.mktemp("pdf-cache")
     calls: list[tuple[str, int, int, str]] = []
     results = pdf.render_handbooks(root, site_root, progress=lambda *args: calls.append(args),
