@@ -15,6 +15,7 @@ from moto.server import ThreadedMotoServer
 from busdocs import buildrecord
 from busdocs.cli import main
 from busdocs.data.loader import load_data
+from busdocs.data.models.deploy import HeaderRule
 from busdocs.deploy.plan import collapse, headers_for, is_fingerprinted, plan_sync, scan_site, urls_for_keys
 from busdocs.deploy.aws import DeployError, deploy, rollback
 
@@ -44,7 +45,7 @@ TARGET = next(t for t in CONFIG.targets if t.name == "help-production")
     ],
 )
 def test_headers_by_rule(key: str, cache: str, ctype: str) -> None:
-    assert headers_for(key, CONFIG.headers, CONFIG.content_types) == (cache, ctype)
+    assert headers_for(key, CONFIG.headers, CONFIG.content_types, "public") == (cache, ctype)
 
 
 @pytest.mark.parametrize(
@@ -81,18 +82,25 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-def new_target(s3, cloudfront, bucket: str):  # noqa: ANN201
-    """A versioned bucket and a distribution in moto, and the help-production target pointed at them."""
+PRIVATE = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+
+
+def new_target(s3, cloudfront, bucket: str, target=TARGET, web_acl: str = "",  # noqa: ANN001, ANN201
+               public_access_block: dict | None = PRIVATE):
+    """A private versioned bucket and a distribution (with `web_acl`) in moto, and `target` (by default
+    help-production) pointed at them."""
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if public_access_block is not None:
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=public_access_block)
     dist = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": bucket, "Comment": "test", "Enabled": True,
+        "CallerReference": bucket, "Comment": "test", "Enabled": True, "WebACLId": web_acl,
         "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": f"{bucket}.s3.amazonaws.com",
                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
         "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
                                  "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
-    return TARGET.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
+    return target.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
 
 
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,10 +110,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
-def aws_context(endpoint: str, bucket: str) -> dict[str, object]:
+def aws_context(endpoint: str, bucket: str, **target_options: object) -> dict[str, object]:
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     cloudfront = boto3.client("cloudfront", endpoint_url=endpoint, region_name="us-east-1")
-    target = new_target(s3, cloudfront, bucket)
+    target = new_target(s3, cloudfront, bucket, **target_options)
     return {"s3": s3, "cloudfront": cloudfront, "bucket": bucket, "target": target, "endpoint": endpoint,
             "distribution_id": target.distribution_id}
 
@@ -177,7 +185,7 @@ def test_first_deploy_then_unchanged_redeploy_does_nothing(aws, tmp_path: Path) 
     site = make_site(tmp_path / "site")
     first, lines = run(aws, site)
     assert len(first.uploaded) == 9 and first.deleted == [] and first.invalidated_paths == []
-    assert "plan: 9 new" in lines[0]
+    assert lines[0].startswith("access checked: distribution") and "plan: 9 new" in lines[1]
     state = bucket_state(aws)
     assert state["assets/javascripts/bundle.a5f9d56c.min.js"][1] == "public, max-age=31536000, immutable"
     assert state["index.html"][1] == "public, max-age=0, must-revalidate"
@@ -231,8 +239,8 @@ def test_grace_period_expires(aws, tmp_path: Path) -> None:
 
 def test_header_change_is_a_copy_without_bytes(aws, tmp_path: Path) -> None:
     run(aws, make_site(tmp_path / "v1"))
-    changed = CONFIG.model_copy(update={"headers": [CONFIG.headers[0].model_copy(
-        update={"glob": "**/*.html", "fingerprinted": False, "cache_control": "public, max-age=60"}), *CONFIG.headers]})
+    pages = HeaderRule(glob="**/*.html", cache_control="public, max-age=60")
+    changed = CONFIG.model_copy(update={"headers": [pages, *CONFIG.headers]})
     calls: list[str] = []
     aws["s3"].meta.events.register("provide-client-params.s3.*", lambda params, **kw: calls.append(
         kw["event_name"].split(".")[-1]) if not params.get("Key", "").startswith(".busdocs/") else None)
@@ -361,7 +369,7 @@ def test_cli_json_output_and_unchanged_redeploy(aws, tmp_path: Path, capsys) -> 
 
 
 def test_real_build_scans_with_fingerprinted_material_assets(built_sites: dict[str, Path]) -> None:
-    local = scan_site(built_sites["public"], CONFIG)
+    local = scan_site(built_sites["public"], CONFIG, "public")
     immutable = [k for k, f in local.items() if "immutable" in f.cache_control]
     assert any(k.startswith("assets/javascripts/bundle.") for k in immutable)
     assert all(is_fingerprinted(k) for k in immutable)
