@@ -727,3 +727,214 @@ def test_which_locks_may_be_broken(info: dict, breakable: str | None) -> None:
 
     why = lock_breakable(info, T0, "here")
     assert (why is None) if breakable is None else (breakable in why)
+
+
+# ------------------------------------------------------------------ access preflight (issue 17)
+#
+# moto 5.2 keeps a distribution's WebACLId and origin domain names, the bucket's public access block
+# and its policy: the checks below run against those over HTTP. It drops OriginAccessControlId,
+# FunctionAssociations and ResponseHeadersPolicyId from distribution configs (so deploy does not rely
+# on them), and accepts a public bucket policy even with BlockPublicPolicy on (AWS refuses that
+# PUT), which lets a test show the policy check on its own.
+
+OPS = next(t for t in CONFIG.targets if t.name == "ops-production")
+STAFF_ACL = ("arn:aws:wafv2:us-east-1:111122223333:global/webacl/busdocs-ops-test-staff-only/"
+             "4f1d2c3b-9a8e-4c7d-b6a5-0e1f2a3b4c5d")
+OTHER_ACL = "arn:aws:wafv2:us-east-1:111122223333:global/webacl/help-rate-limit/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+PUBLIC_READ = {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+               "Resource": "arn:aws:s3:::b/*"}
+CLOUDFRONT_READ = {"Sid": "CloudFrontReadsThroughOriginAccessControl", "Effect": "Allow",
+                   "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::b/*",
+                   "Condition": {"StringEquals": {
+                       "AWS:SourceArn": "arn:aws:cloudfront::111122223333:distribution/EDIST"}}}
+DENY_HTTP = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": "arn:aws:s3:::b/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+def policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def with_condition(statement: dict, condition: dict | None) -> dict:
+    return {k: v for k, v in statement.items() if k != "Condition"} | ({"Condition": condition} if condition else {})
+
+
+@pytest.mark.parametrize(
+    ("audience", "changes", "fragments"),
+    [
+        ("internal", {}, []),
+        ("public", {"web_acl": ""}, []),
+        ("public", {"web_acl": OTHER_ACL}, []),                  # a public ACL (rate limit) is fine
+        ("internal", {"web_acl": ""}, ["has no web ACL: the ops site would be open to the internet. Deploy "
+                                       "infra/hosting.yaml with SiteAudience=internal"]),
+        ("internal", {"web_acl": OTHER_ACL}, ["'" + OTHER_ACL + "', which is not a staff-only ACL"]),
+        ("internal", {"web_acl": "473e64fd-f30b-4765-81a0-62ad96dd167a"}, ["not a staff-only ACL"]),  # WAF Classic
+        ("public", {"web_acl": STAFF_ACL}, ["staff-only web ACL 'busdocs-ops-test-staff-only' attached: students "
+                                            "and drivers off the university network would get 403"]),
+        ("internal", {"origins": ("b.s3-website-us-east-1.amazonaws.com",)}, ["does not serve s3://b"]),
+        ("internal", {"origins": ("other.s3.us-east-1.amazonaws.com",)}, ["does not serve s3://b"]),
+        ("internal", {"origins": ("b.s3.us-east-1.amazonaws.com",)}, []),
+        ("internal", {"public_access_block": None}, ["has no public access block"]),
+        ("public", {"public_access_block": {**PRIVATE, "RestrictPublicBuckets": False}},
+         ["RestrictPublicBuckets is off"]),
+        ("internal", {"public_access_block": {**PRIVATE, "BlockPublicAcls": False, "IgnorePublicAcls": False}},
+         ["BlockPublicAcls, IgnorePublicAcls are off"]),
+        ("internal", {"policy": policy(CLOUDFRONT_READ, DENY_HTTP)}, []),
+        ("internal", {"policy": policy(PUBLIC_READ)}, ["statement PublicRead grants s3:GetObject to everyone"]),
+        ("public", {"policy": policy(with_condition(PUBLIC_READ, {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}))},
+         ["to everyone"]),
+        ("internal", {"policy": policy({**PUBLIC_READ, "Principal": {"AWS": ["*"]}})}, ["to everyone"]),
+        ("internal", {"policy": policy(with_condition(PUBLIC_READ, CLOUDFRONT_READ["Condition"]))}, []),
+        ("internal", {"policy": policy(with_condition(CLOUDFRONT_READ, None))},
+         ["distributions other than EDIST"]),
+        ("internal", {"policy": policy(with_condition(CLOUDFRONT_READ, {"ArnLike": {
+            "aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*"}}))}, ["other than EDIST"]),
+        ("internal", {"policy": policy({**CLOUDFRONT_READ, "Principal": "*", "Sid": None} | {"NotPrincipal": {
+            "AWS": "arn:aws:iam::111122223333:root"}})}, ["NotPrincipal"]),
+        ("internal", {"policy": "{not json"}, ["is not JSON"]),
+        ("internal", {"web_acl": "", "public_access_block": None, "policy": policy(PUBLIC_READ)},
+         ["no web ACL", "no public access block", "to everyone"]),      # every reason at once
+    ],
+)
+def test_access_preflight_decisions(audience: str, changes: dict, fragments: list[str]) -> None:
+    from busdocs.deploy.plan import AccessState, check_access
+
+    state = AccessState(**({"distribution_id": "EDIST", "bucket": "b", "web_acl": STAFF_ACL if audience == "internal"
+                            else "", "origins": ("b.s3.amazonaws.com",), "public_access_block": PRIVATE,
+                            "policy": None} | changes))
+    problems = check_access(state, audience)
+    assert len(problems) == len(fragments), problems
+    for problem, fragment in zip(problems, fragments, strict=True):
+        assert fragment in problem
+
+
+@pytest.mark.parametrize(
+    ("key", "audience", "cache"),
+    [
+        ("downloads/oncall-handbook.pdf", "internal", "private, no-store"),
+        ("downloads/bus-tracker-ops-offline.zip", "internal", "private, no-store"),
+        ("downloads/student-guide.pdf", "public", "public, max-age=3600, must-revalidate"),
+        ("runbooks/downloads/index.html", "internal", "public, max-age=0, must-revalidate"),  # anchored at the root
+        ("index.html", "internal", "public, max-age=0, must-revalidate"),
+    ],
+)
+def test_ops_downloads_are_private(key: str, audience: str, cache: str) -> None:
+    assert headers_for(key, CONFIG.headers, CONFIG.content_types, audience)[0] == cache
+
+
+def test_stack_parameters_come_from_data() -> None:
+    from busdocs.deploy.plan import stack_parameters
+
+    ops = {p["ParameterKey"]: p["ParameterValue"] for p in stack_parameters(OPS, CONFIG)}
+    assert ops["SiteAudience"] == "internal" and ops["SiteName"] == "busdocs-ops-prod"
+    assert ops["StaffIpv4Ranges"].split(",") == [r.cidr for r in CONFIG.access.staff_ranges]
+    assert ops["RateLimit"] == str(CONFIG.access.rate_limit.requests)
+    assert ops["DomainName"] == "ops.university-bus-tracker.com"
+    help_center = {p["ParameterKey"]: p["ParameterValue"] for p in stack_parameters(TARGET, CONFIG)}
+    assert help_center["SiteAudience"] == "public" and help_center["StaffIpv4Ranges"] == ""
+
+
+@pytest.fixture
+def ops_aws(moto_endpoint: str, monkeypatch, request):  # noqa: ANN001, ANN201
+    """Like `aws`, for the ops-production target; `request.param` are options of `new_target`."""
+    aws_env(monkeypatch)
+    bucket = f"o-{request.node.name.lower().replace('_', '-').replace('[', '-')[:40]}-{id(request) % 9999}"
+    return aws_context(moto_endpoint, bucket.strip("-]"), target=OPS, **getattr(request, "param", {}))
+
+
+def everything_in(aws) -> list[str]:
+    """Every key in the bucket, deploy state included (a refused run leaves no lock, no pending record)."""
+    return [i["Key"] for i in aws["s3"].list_objects_v2(Bucket=aws["bucket"]).get("Contents", [])]
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": ""}], indirect=True)
+def test_internal_build_to_a_distribution_without_the_guard_is_refused(ops_aws, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "ops", audience="internal")
+    with pytest.raises(DeployError, match="has no web ACL: the ops site would be open to the internet") as refused:
+        run(ops_aws, site)
+    assert "nothing was uploaded" in str(refused.value)
+    assert everything_in(ops_aws) == [] and invalidations(ops_aws) == []
+    with pytest.raises(DeployError, match="has no web ACL"):  # a dry run says so too
+        run(ops_aws, site, dry_run=True)
+    with pytest.raises(DeployError, match="has no web ACL"):  # and so does a rollback
+        rollback(ops_aws["target"], CONFIG, ops_aws["s3"], ops_aws["cloudfront"], say=lambda _: None)
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": STAFF_ACL}], indirect=True)
+def test_internal_build_behind_the_staff_only_acl_deploys_with_private_downloads(ops_aws, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "ops", {"downloads/oncall-handbook.pdf": "%PDF-1.7",
+                                        "runbooks/index.html": "<h1>R</h1>"}, audience="internal")
+    result, lines = run(ops_aws, site)
+    assert len(result.uploaded) == 11
+    assert lines[0].startswith("access checked:") and "busdocs-ops-test-staff-only" in lines[0]
+    state = bucket_state(ops_aws)
+    assert state["downloads/oncall-handbook.pdf"][1] == "private, no-store"
+    assert state["runbooks/index.html"][1] == "public, max-age=0, must-revalidate"
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": OTHER_ACL}], indirect=True)
+def test_internal_build_behind_some_other_acl_is_refused(ops_aws, tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match="not a staff-only ACL"):
+        run(ops_aws, make_site(tmp_path / "ops", audience="internal"))
+    assert everything_in(ops_aws) == []
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": STAFF_ACL}], indirect=True)
+def test_a_public_bucket_policy_is_refused(ops_aws, tmp_path: Path) -> None:
+    bucket = ops_aws["bucket"]
+    public_read = {**PUBLIC_READ, "Resource": f"arn:aws:s3:::{bucket}/*"}
+    ops_aws["s3"].put_bucket_policy(Bucket=bucket, Policy=policy(public_read))
+    with pytest.raises(DeployError, match="statement PublicRead grants s3:GetObject to everyone"):
+        run(ops_aws, make_site(tmp_path / "ops", audience="internal"))
+    assert everything_in(ops_aws) == []
+    grant = with_condition(CLOUDFRONT_READ, {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::111122223333:"
+                                                               f"distribution/{ops_aws['distribution_id']}"}})
+    ops_aws["s3"].put_bucket_policy(Bucket=bucket, Policy=policy({**grant, "Resource": f"arn:aws:s3:::{bucket}/*"}))
+    result, _ = run(ops_aws, make_site(tmp_path / "ops2", audience="internal"))  # only its distribution: fine
+    assert len(result.uploaded) == 9
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": STAFF_ACL, "public_access_block": None}], indirect=True)
+def test_a_bucket_without_public_access_block_is_refused(ops_aws, tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match="has no public access block"):
+        run(ops_aws, make_site(tmp_path / "ops", audience="internal"))
+    assert everything_in(ops_aws) == []
+
+
+def test_public_target_with_the_staff_only_acl_is_refused(moto_endpoint: str, monkeypatch, tmp_path: Path) -> None:
+    aws_env(monkeypatch)
+    aws = aws_context(moto_endpoint, "t-help-behind-staff-acl", web_acl=STAFF_ACL)
+    with pytest.raises(DeployError, match="staff-only web ACL 'busdocs-ops-test-staff-only' attached: students"):
+        run(aws, make_site(tmp_path / "help"))
+    assert everything_in(aws) == []
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": ""}], indirect=True)
+def test_cli_refuses_the_unguarded_ops_site_with_exit_1_and_no_traceback(ops_aws, tmp_path: Path, capsys) -> None:
+    argv = ["--root", str(ROOT), "deploy", "--target", "ops-production", "--site-dir",
+            str(make_site(tmp_path / "ops", audience="internal")), "--endpoint-url", ops_aws["endpoint"],
+            "--bucket", ops_aws["bucket"], "--distribution-id", ops_aws["distribution_id"]]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"distribution {ops_aws['distribution_id']} has no web ACL" in err
+    assert everything_in(ops_aws) == []
+
+
+def test_cli_a_distribution_that_does_not_exist_is_a_clear_refusal(aws, tmp_path: Path, capsys) -> None:
+    argv = ["--root", str(ROOT), "deploy", "--target", "help-production", "--site-dir",
+            str(make_site(tmp_path / "site")), "--endpoint-url", aws["endpoint"], "--bucket", aws["bucket"],
+            "--distribution-id", "E0NOSUCHDIST00"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "CloudFront distribution E0NOSUCHDIST00 does not exist" in err and "Traceback" not in err
+    assert everything_in(aws) == []
+
+
+def test_cli_prints_stack_parameters_and_warns_about_unverified_ranges(capsys) -> None:
+    assert main(["--root", str(ROOT), "deploy", "--target", "ops-staging", "--stack-parameters"]) == 0
+    out, err = capsys.readouterr()
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads(out)}
+    assert params["SiteName"] == "busdocs-ops-staging" and params["SiteAudience"] == "internal"
+    unverified = [r.cidr for r in CONFIG.access.staff_ranges if not r.verified]
+    assert ("not verified" in err) == bool(unverified) and all(cidr in err for cidr in unverified)
