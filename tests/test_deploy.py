@@ -788,6 +788,8 @@ def with_condition(statement: dict, condition: dict | None) -> dict:
         ("internal", {"policy": policy(with_condition(PUBLIC_READ, CLOUDFRONT_READ["Condition"]))}, []),
         ("internal", {"policy": policy(with_condition(CLOUDFRONT_READ, None))},
          ["distributions other than EDIST"]),
+        ("internal", {"policy": policy(with_condition({**CLOUDFRONT_READ, "Principal": {"Service": [
+            "cloudfront.amazonaws.com"]}}, None))}, ["other than EDIST"]),
         ("internal", {"policy": policy(with_condition(CLOUDFRONT_READ, {"ArnLike": {
             "aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*"}}))}, ["other than EDIST"]),
         ("internal", {"policy": policy({**CLOUDFRONT_READ, "Principal": "*", "Sid": None} | {"NotPrincipal": {

@@ -385,7 +385,8 @@ def _is_cloudfront(principal: object) -> bool:
     if not isinstance(principal, dict):
         return False
     service = principal.get("Service")
-    return service == "cloudfront.amazonaws.com" or (isinstance(service, list) and "cloudfront.amazonaws.com" in service)
+    services = service if isinstance(service, list) else [service]
+    return "cloudfront.amazonaws.com" in services
 
 
 def _source_arns(condition: object) -> list[str]:
