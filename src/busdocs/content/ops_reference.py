@@ -236,8 +236,8 @@ def access_markdown(deploy: Deploy, oc: OnCall) -> str:
               f"At most **{access.rate_limit.requests:,} requests per {window_words}** from one source address "
               "(a WAF rate-based rule, evaluated before the ranges, so it also applies on the VPN). Everyone on "
               "the VPN shares its egress address, so the limit is sized for the whole rota during an incident; "
-              "when it trips, every VPN user gets *403* until the count falls below it again. Use the offline "
-              "bundle meanwhile."]
+              "when it trips, every VPN user gets *403* until the count falls below it again. Meanwhile "
+              "`busdocs runbook ALARM` in a checkout prints any runbook without the site."]
     internal = [t for t in deploy.targets if t.site == "internal"]
     parts += ["## Where it is enforced",
               table(["Target", "Address", "Bucket", "Distribution", "Web ACL"],
