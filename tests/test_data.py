@@ -82,6 +82,16 @@ CASES = [
     ("oncall.yml", "    lead: ayesha\n", "    lead: nobody\n", "teams[0].lead", "unknown person 'nobody'"),
     ("deploy.yml", "  .css: text/css; charset=utf-8\n", "  .css: text/css\n", "content_types..css",
      "needs '; charset=utf-8'"),
+    ("deploy.yml", "    approver: kamran\n", "    approver: kamil\n", "access.request_access.approver",
+     "no person 'kamil' in data/oncall.yml"),
+    ("deploy.yml", "    team: platform\n", "    team: devops\n", "access.request_access.team",
+     "no team 'devops' in data/oncall.yml"),
+    ("deploy.yml", "    - cidr: 198.51.100.0/27\n", "    - cidr: 203.0.113.0/24\n", "access.staff_ranges[1].cidr",
+     "duplicate range '203.0.113.0/24'"),
+    ("deploy.yml", "    - cidr: 198.51.100.0/27\n", "    - cidr: 198.51.100.0/33\n", "access.staff_ranges[1].cidr",
+     "does not have the expected form"),
+    ("deploy.yml", "    verified: false\n", "    verified: maybe\n", "access.staff_ranges[0].verified",
+     "valid boolean"),
 ]
 
 

@@ -15,6 +15,7 @@ from moto.server import ThreadedMotoServer
 from busdocs import buildrecord
 from busdocs.cli import main
 from busdocs.data.loader import load_data
+from busdocs.data.models.deploy import HeaderRule
 from busdocs.deploy.plan import collapse, headers_for, is_fingerprinted, plan_sync, scan_site, urls_for_keys
 from busdocs.deploy.aws import DeployError, deploy, rollback
 
@@ -44,7 +45,7 @@ TARGET = next(t for t in CONFIG.targets if t.name == "help-production")
     ],
 )
 def test_headers_by_rule(key: str, cache: str, ctype: str) -> None:
-    assert headers_for(key, CONFIG.headers, CONFIG.content_types) == (cache, ctype)
+    assert headers_for(key, CONFIG.headers, CONFIG.content_types, "public") == (cache, ctype)
 
 
 @pytest.mark.parametrize(
@@ -81,18 +82,25 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-def new_target(s3, cloudfront, bucket: str):  # noqa: ANN201
-    """A versioned bucket and a distribution in moto, and the help-production target pointed at them."""
+PRIVATE = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+
+
+def new_target(s3, cloudfront, bucket: str, target=TARGET, web_acl: str = "",  # noqa: ANN001, ANN201
+               public_access_block: dict | None = PRIVATE):
+    """A private versioned bucket and a distribution (with `web_acl`) in moto, and `target` (by default
+    help-production) pointed at them."""
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if public_access_block is not None:
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=public_access_block)
     dist = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": bucket, "Comment": "test", "Enabled": True,
+        "CallerReference": bucket, "Comment": "test", "Enabled": True, "WebACLId": web_acl,
         "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": f"{bucket}.s3.amazonaws.com",
                                               "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
         "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
                                  "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
-    return TARGET.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
+    return target.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
 
 
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,10 +110,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
-def aws_context(endpoint: str, bucket: str) -> dict[str, object]:
+def aws_context(endpoint: str, bucket: str, **target_options: object) -> dict[str, object]:
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     cloudfront = boto3.client("cloudfront", endpoint_url=endpoint, region_name="us-east-1")
-    target = new_target(s3, cloudfront, bucket)
+    target = new_target(s3, cloudfront, bucket, **target_options)
     return {"s3": s3, "cloudfront": cloudfront, "bucket": bucket, "target": target, "endpoint": endpoint,
             "distribution_id": target.distribution_id}
 
@@ -177,7 +185,7 @@ def test_first_deploy_then_unchanged_redeploy_does_nothing(aws, tmp_path: Path) 
     site = make_site(tmp_path / "site")
     first, lines = run(aws, site)
     assert len(first.uploaded) == 9 and first.deleted == [] and first.invalidated_paths == []
-    assert "plan: 9 new" in lines[0]
+    assert lines[0].startswith("access checked: distribution") and "plan: 9 new" in lines[1]
     state = bucket_state(aws)
     assert state["assets/javascripts/bundle.a5f9d56c.min.js"][1] == "public, max-age=31536000, immutable"
     assert state["index.html"][1] == "public, max-age=0, must-revalidate"
@@ -231,8 +239,8 @@ def test_grace_period_expires(aws, tmp_path: Path) -> None:
 
 def test_header_change_is_a_copy_without_bytes(aws, tmp_path: Path) -> None:
     run(aws, make_site(tmp_path / "v1"))
-    changed = CONFIG.model_copy(update={"headers": [CONFIG.headers[0].model_copy(
-        update={"glob": "**/*.html", "fingerprinted": False, "cache_control": "public, max-age=60"}), *CONFIG.headers]})
+    pages = HeaderRule(glob="**/*.html", cache_control="public, max-age=60")
+    changed = CONFIG.model_copy(update={"headers": [pages, *CONFIG.headers]})
     calls: list[str] = []
     aws["s3"].meta.events.register("provide-client-params.s3.*", lambda params, **kw: calls.append(
         kw["event_name"].split(".")[-1]) if not params.get("Key", "").startswith(".busdocs/") else None)
@@ -361,7 +369,7 @@ def test_cli_json_output_and_unchanged_redeploy(aws, tmp_path: Path, capsys) -> 
 
 
 def test_real_build_scans_with_fingerprinted_material_assets(built_sites: dict[str, Path]) -> None:
-    local = scan_site(built_sites["public"], CONFIG)
+    local = scan_site(built_sites["public"], CONFIG, "public")
     immutable = [k for k, f in local.items() if "immutable" in f.cache_control]
     assert any(k.startswith("assets/javascripts/bundle.") for k in immutable)
     assert all(is_fingerprinted(k) for k in immutable)
@@ -719,3 +727,216 @@ def test_which_locks_may_be_broken(info: dict, breakable: str | None) -> None:
 
     why = lock_breakable(info, T0, "here")
     assert (why is None) if breakable is None else (breakable in why)
+
+
+# ------------------------------------------------------------------ access preflight (issue 17)
+#
+# moto 5.2 keeps a distribution's WebACLId and origin domain names, the bucket's public access block
+# and its policy: the checks below run against those over HTTP. It drops OriginAccessControlId,
+# FunctionAssociations and ResponseHeadersPolicyId from distribution configs (so deploy does not rely
+# on them), and accepts a public bucket policy even with BlockPublicPolicy on (AWS refuses that
+# PUT), which lets a test show the policy check on its own.
+
+OPS = next(t for t in CONFIG.targets if t.name == "ops-production")
+STAFF_ACL = ("arn:aws:wafv2:us-east-1:111122223333:global/webacl/busdocs-ops-test-staff-only/"
+             "4f1d2c3b-9a8e-4c7d-b6a5-0e1f2a3b4c5d")
+OTHER_ACL = "arn:aws:wafv2:us-east-1:111122223333:global/webacl/help-rate-limit/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+PUBLIC_READ = {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+               "Resource": "arn:aws:s3:::b/*"}
+CLOUDFRONT_READ = {"Sid": "CloudFrontReadsThroughOriginAccessControl", "Effect": "Allow",
+                   "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::b/*",
+                   "Condition": {"StringEquals": {
+                       "AWS:SourceArn": "arn:aws:cloudfront::111122223333:distribution/EDIST"}}}
+DENY_HTTP = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": "arn:aws:s3:::b/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+def policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def with_condition(statement: dict, condition: dict | None) -> dict:
+    return {k: v for k, v in statement.items() if k != "Condition"} | ({"Condition": condition} if condition else {})
+
+
+@pytest.mark.parametrize(
+    ("audience", "changes", "fragments"),
+    [
+        ("internal", {}, []),
+        ("public", {"web_acl": ""}, []),
+        ("public", {"web_acl": OTHER_ACL}, []),                  # a public ACL (rate limit) is fine
+        ("internal", {"web_acl": ""}, ["has no web ACL: the ops site would be open to the internet. Deploy "
+                                       "infra/hosting.yaml with SiteAudience=internal"]),
+        ("internal", {"web_acl": OTHER_ACL}, ["'" + OTHER_ACL + "', which is not a staff-only ACL"]),
+        ("internal", {"web_acl": "473e64fd-f30b-4765-81a0-62ad96dd167a"}, ["not a staff-only ACL"]),  # WAF Classic
+        ("public", {"web_acl": STAFF_ACL}, ["staff-only web ACL 'busdocs-ops-test-staff-only' attached: students "
+                                            "and drivers off the university network would get 403"]),
+        ("internal", {"origins": ("b.s3-website-us-east-1.amazonaws.com",)}, ["does not serve s3://b"]),
+        ("internal", {"origins": ("other.s3.us-east-1.amazonaws.com",)}, ["does not serve s3://b"]),
+        ("internal", {"origins": ("b.s3.us-east-1.amazonaws.com",)}, []),
+        ("internal", {"public_access_block": None}, ["has no public access block"]),
+        ("public", {"public_access_block": {**PRIVATE, "RestrictPublicBuckets": False}},
+         ["RestrictPublicBuckets is off"]),
+        ("internal", {"public_access_block": {**PRIVATE, "BlockPublicAcls": False, "IgnorePublicAcls": False}},
+         ["BlockPublicAcls, IgnorePublicAcls are off"]),
+        ("internal", {"policy": policy(CLOUDFRONT_READ, DENY_HTTP)}, []),
+        ("internal", {"policy": policy(PUBLIC_READ)}, ["statement PublicRead grants s3:GetObject to everyone"]),
+        ("public", {"policy": policy(with_condition(PUBLIC_READ, {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}))},
+         ["to everyone"]),
+        ("internal", {"policy": policy({**PUBLIC_READ, "Principal": {"AWS": ["*"]}})}, ["to everyone"]),
+        ("internal", {"policy": policy(with_condition(PUBLIC_READ, CLOUDFRONT_READ["Condition"]))}, []),
+        ("internal", {"policy": policy(with_condition(CLOUDFRONT_READ, None))},
+         ["distributions other than EDIST"]),
+        ("internal", {"policy": policy(with_condition({**CLOUDFRONT_READ, "Principal": {"Service": [
+            "cloudfront.amazonaws.com"]}}, None))}, ["other than EDIST"]),
+        ("internal", {"policy": policy(with_condition(CLOUDFRONT_READ, {"ArnLike": {
+            "aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/*"}}))}, ["other than EDIST"]),
+        ("internal", {"policy": policy({**CLOUDFRONT_READ, "Principal": "*", "Sid": None} | {"NotPrincipal": {
+            "AWS": "arn:aws:iam::111122223333:root"}})}, ["NotPrincipal"]),
+        ("internal", {"policy": "{not json"}, ["is not JSON"]),
+        ("internal", {"web_acl": "", "public_access_block": None, "policy": policy(PUBLIC_READ)},
+         ["no web ACL", "no public access block", "to everyone"]),      # every reason at once
+    ],
+)
+def test_access_preflight_decisions(audience: str, changes: dict, fragments: list[str]) -> None:
+    from busdocs.deploy.plan import AccessState, check_access
+
+    state = AccessState(**({"distribution_id": "EDIST", "bucket": "b", "web_acl": STAFF_ACL if audience == "internal"
+                            else "", "origins": ("b.s3.amazonaws.com",), "public_access_block": PRIVATE,
+                            "policy": None} | changes))
+    problems = check_access(state, audience)
+    assert len(problems) == len(fragments), problems
+    for problem, fragment in zip(problems, fragments, strict=True):
+        assert fragment in problem
+
+
+@pytest.mark.parametrize(
+    ("key", "audience", "cache"),
+    [
+        ("downloads/oncall-handbook.pdf", "internal", "private, no-store"),
+        ("downloads/bus-tracker-ops-offline.zip", "internal", "private, no-store"),
+        ("downloads/student-guide.pdf", "public", "public, max-age=3600, must-revalidate"),
+        ("runbooks/downloads/index.html", "internal", "public, max-age=0, must-revalidate"),  # anchored at the root
+        ("index.html", "internal", "public, max-age=0, must-revalidate"),
+    ],
+)
+def test_ops_downloads_are_private(key: str, audience: str, cache: str) -> None:
+    assert headers_for(key, CONFIG.headers, CONFIG.content_types, audience)[0] == cache
+
+
+def test_stack_parameters_come_from_data() -> None:
+    from busdocs.deploy.plan import stack_parameters
+
+    ops = {p["ParameterKey"]: p["ParameterValue"] for p in stack_parameters(OPS, CONFIG)}
+    assert ops["SiteAudience"] == "internal" and ops["SiteName"] == "busdocs-ops-prod"
+    assert ops["StaffIpv4Ranges"].split(",") == [r.cidr for r in CONFIG.access.staff_ranges]
+    assert ops["RateLimit"] == str(CONFIG.access.rate_limit.requests)
+    assert ops["DomainName"] == "ops.university-bus-tracker.com"
+    help_center = {p["ParameterKey"]: p["ParameterValue"] for p in stack_parameters(TARGET, CONFIG)}
+    assert help_center["SiteAudience"] == "public" and help_center["StaffIpv4Ranges"] == ""
+
+
+@pytest.fixture
+def ops_aws(moto_endpoint: str, monkeypatch, request):  # noqa: ANN001, ANN201
+    """Like `aws`, for the ops-production target; `request.param` are options of `new_target`."""
+    aws_env(monkeypatch)
+    bucket = f"o-{request.node.name.lower().replace('_', '-').replace('[', '-')[:40]}-{id(request) % 9999}"
+    return aws_context(moto_endpoint, bucket.strip("-]"), target=OPS, **getattr(request, "param", {}))
+
+
+def everything_in(aws) -> list[str]:
+    """Every key in the bucket, deploy state included (a refused run leaves no lock, no pending record)."""
+    return [i["Key"] for i in aws["s3"].list_objects_v2(Bucket=aws["bucket"]).get("Contents", [])]
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": ""}], indirect=True)
+def test_internal_build_to_a_distribution_without_the_guard_is_refused(ops_aws, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "ops", audience="internal")
+    with pytest.raises(DeployError, match="has no web ACL: the ops site would be open to the internet") as refused:
+        run(ops_aws, site)
+    assert "nothing was uploaded" in str(refused.value)
+    assert everything_in(ops_aws) == [] and invalidations(ops_aws) == []
+    with pytest.raises(DeployError, match="has no web ACL"):  # a dry run says so too
+        run(ops_aws, site, dry_run=True)
+    with pytest.raises(DeployError, match="has no web ACL"):  # and so does a rollback
+        rollback(ops_aws["target"], CONFIG, ops_aws["s3"], ops_aws["cloudfront"], say=lambda _: None)
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": STAFF_ACL}], indirect=True)
+def test_internal_build_behind_the_staff_only_acl_deploys_with_private_downloads(ops_aws, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "ops", {"downloads/oncall-handbook.pdf": "%PDF-1.7",
+                                        "runbooks/index.html": "<h1>R</h1>"}, audience="internal")
+    result, lines = run(ops_aws, site)
+    assert len(result.uploaded) == 11
+    assert lines[0].startswith("access checked:") and "busdocs-ops-test-staff-only" in lines[0]
+    state = bucket_state(ops_aws)
+    assert state["downloads/oncall-handbook.pdf"][1] == "private, no-store"
+    assert state["runbooks/index.html"][1] == "public, max-age=0, must-revalidate"
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": OTHER_ACL}], indirect=True)
+def test_internal_build_behind_some_other_acl_is_refused(ops_aws, tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match="not a staff-only ACL"):
+        run(ops_aws, make_site(tmp_path / "ops", audience="internal"))
+    assert everything_in(ops_aws) == []
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": STAFF_ACL}], indirect=True)
+def test_a_public_bucket_policy_is_refused(ops_aws, tmp_path: Path) -> None:
+    bucket = ops_aws["bucket"]
+    public_read = {**PUBLIC_READ, "Resource": f"arn:aws:s3:::{bucket}/*"}
+    ops_aws["s3"].put_bucket_policy(Bucket=bucket, Policy=policy(public_read))
+    with pytest.raises(DeployError, match="statement PublicRead grants s3:GetObject to everyone"):
+        run(ops_aws, make_site(tmp_path / "ops", audience="internal"))
+    assert everything_in(ops_aws) == []
+    grant = with_condition(CLOUDFRONT_READ, {"StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::111122223333:"
+                                                               f"distribution/{ops_aws['distribution_id']}"}})
+    ops_aws["s3"].put_bucket_policy(Bucket=bucket, Policy=policy({**grant, "Resource": f"arn:aws:s3:::{bucket}/*"}))
+    result, _ = run(ops_aws, make_site(tmp_path / "ops2", audience="internal"))  # only its distribution: fine
+    assert len(result.uploaded) == 9
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": STAFF_ACL, "public_access_block": None}], indirect=True)
+def test_a_bucket_without_public_access_block_is_refused(ops_aws, tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match="has no public access block"):
+        run(ops_aws, make_site(tmp_path / "ops", audience="internal"))
+    assert everything_in(ops_aws) == []
+
+
+def test_public_target_with_the_staff_only_acl_is_refused(moto_endpoint: str, monkeypatch, tmp_path: Path) -> None:
+    aws_env(monkeypatch)
+    aws = aws_context(moto_endpoint, "t-help-behind-staff-acl", web_acl=STAFF_ACL)
+    with pytest.raises(DeployError, match="staff-only web ACL 'busdocs-ops-test-staff-only' attached: students"):
+        run(aws, make_site(tmp_path / "help"))
+    assert everything_in(aws) == []
+
+
+@pytest.mark.parametrize("ops_aws", [{"web_acl": ""}], indirect=True)
+def test_cli_refuses_the_unguarded_ops_site_with_exit_1_and_no_traceback(ops_aws, tmp_path: Path, capsys) -> None:
+    argv = ["--root", str(ROOT), "deploy", "--target", "ops-production", "--site-dir",
+            str(make_site(tmp_path / "ops", audience="internal")), "--endpoint-url", ops_aws["endpoint"],
+            "--bucket", ops_aws["bucket"], "--distribution-id", ops_aws["distribution_id"]]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"distribution {ops_aws['distribution_id']} has no web ACL" in err
+    assert everything_in(ops_aws) == []
+
+
+def test_cli_a_distribution_that_does_not_exist_is_a_clear_refusal(aws, tmp_path: Path, capsys) -> None:
+    argv = ["--root", str(ROOT), "deploy", "--target", "help-production", "--site-dir",
+            str(make_site(tmp_path / "site")), "--endpoint-url", aws["endpoint"], "--bucket", aws["bucket"],
+            "--distribution-id", "E0NOSUCHDIST00"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "CloudFront distribution E0NOSUCHDIST00 does not exist" in err and "Traceback" not in err
+    assert everything_in(aws) == []
+
+
+def test_cli_prints_stack_parameters_and_warns_about_unverified_ranges(capsys) -> None:
+    assert main(["--root", str(ROOT), "deploy", "--target", "ops-staging", "--stack-parameters"]) == 0
+    out, err = capsys.readouterr()
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads(out)}
+    assert params["SiteName"] == "busdocs-ops-staging" and params["SiteAudience"] == "internal"
+    unverified = [r.cidr for r in CONFIG.access.staff_ranges if not r.verified]
+    assert ("not verified" in err) == bool(unverified) and all(cidr in err for cidr in unverified)

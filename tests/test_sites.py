@@ -75,3 +75,33 @@ def test_builds_record_audience_and_completion(built_sites: dict[str, Path]) -> 
         assert record["audience"] == {"offline": "internal"}.get(name, name)
         assert record["state"] == "complete"
         assert record["environment"] == "production"
+
+
+def test_ops_site_is_not_for_crawlers_and_the_help_center_is(built_sites: dict[str, Path]) -> None:
+    robots = (built_sites["internal"] / "robots.txt").read_text(encoding="utf-8")
+    rules = [line.strip() for line in robots.splitlines() if line.strip() and not line.startswith("#")]
+    assert rules == ["User-agent: *", "Disallow: /"]  # and no Sitemap: line to submit
+    assert not (built_sites["public"] / "robots.txt").exists()
+
+
+def test_how_this_site_is_protected_comes_from_the_data(built_sites: dict[str, Path]) -> None:
+    from busdocs.data.loader import load_data
+
+    data = load_data(Path(__file__).resolve().parent.parent)
+    access = data.deploy.access
+    body = article(built_sites["internal"], "runbooks/reference/access/")
+    assert heading_text(body.h1) == "How this site is protected"
+    rows = {tr.select("td")[0].get_text(strip=True): tr.get_text(" ", strip=True)
+            for tr in body.select("table")[0].select("tbody tr")}
+    assert set(rows) == {r.cidr for r in access.staff_ranges}
+    for r in access.staff_ranges:
+        assert ("unverified" in rows[r.cidr]) == (not r.verified)
+    text = body.get_text(" ", strip=True)
+    assert f"{access.rate_limit.requests:,} requests per" in text
+    assert "busdocs-ops-prod-staff-only" in text and "private, no-store" in text
+    approver = next(p for p in data.oncall.people if p.id == access.request_access.approver)
+    assert approver.name in text
+    nav = [a.get_text(strip=True) for a in page(built_sites["internal"], "runbooks/reference/access/")
+           .select("nav.md-nav a")]
+    assert "How this site is protected" in nav
+    assert not (built_sites["public"] / "runbooks").exists()

@@ -170,6 +170,15 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("bucket", args.bucket), ("distribution_id", args.distribution_id)) if v}
     if overrides:
         target = target.model_copy(update=overrides)
+    if args.stack_parameters:
+        from busdocs.deploy.plan import stack_parameters
+
+        print(json.dumps(stack_parameters(target, config), indent=2))
+        unverified = [r.cidr for r in config.access.staff_ranges if not r.verified]
+        if target.site == "internal" and unverified:
+            _err(f"warning: staff ranges not verified against the university network: {', '.join(unverified)} "
+                 "(data/deploy.yml access.staff_ranges); staff outside them will get 403")
+        return 0
     site_dir = Path(args.site_dir) if args.site_dir else root / "site" / target.site
     s3, cloudfront = make_clients(target, args.endpoint_url)
     say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
@@ -322,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="break another run's lock on the bucket if it has expired or its process is gone from this "
                         "host (a live lock is never broken)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--stack-parameters", action="store_true",
+                   help="print the infra/hosting.yaml parameters of the target's stack (staff ranges and rate limit "
+                        "from data/deploy.yml) as JSON for 'aws cloudformation create-stack --parameters', and exit")
     p.add_argument("--endpoint-url", help="S3/CloudFront endpoint (S3-compatible stores, tests)")
     p.add_argument("--bucket", help="override the target's bucket, for tests and S3-compatible stores; a bucket "
                    "of another audience's target is refused")

@@ -306,6 +306,13 @@ class Macros:
         self._internal_only("the severity matrix")
         return ops_reference.severity_markdown(self.data.monitoring)
 
+    def site_access(self) -> str:
+        """How the ops site is closed to the public, from `access` in `data/deploy.yml`: the staff
+        ranges (unverified ones marked), the rate limit, the internal targets and their web ACL, what
+        `busdocs deploy` checks before publishing, and whom to ask for access (`data/oncall.yml`)."""
+        self._internal_only("the ops site's access rules")
+        return ops_reference.access_markdown(self.data.deploy, self.data.oncall)
+
     def oncall_tables(self) -> str:
         """Rotations, escalation policies, teams and people from `data/oncall.yml`."""
         self._internal_only("on-call data")

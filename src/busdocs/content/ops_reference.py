@@ -1,9 +1,12 @@
-"""Internal reference pages rendered from `data/infrastructure.yml` and `data/monitoring.yml`."""
+"""Internal reference pages rendered from `data/infrastructure.yml`, `data/monitoring.yml`,
+`data/oncall.yml` and the `access` of `data/deploy.yml`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from busdocs.content.values import LookupFailed
+from busdocs.data.models.deploy import Deploy
 from busdocs.data.models.infrastructure import Infrastructure
 from busdocs.data.models.monitoring import Alarm, Monitoring
 from busdocs.data.models.oncall import OnCall
@@ -197,4 +200,74 @@ def oncall_markdown(oc: OnCall) -> str:
         "### People",
         table(["Name", "Role", "Work phone", "E-mail"], [(p.name, p.role, p.phone, p.email) for p in oc.people]),
     ]
+    return "\n\n".join(parts)
+
+
+def access_markdown(deploy: Deploy, oc: OnCall) -> str:
+    """Who can reach the ops site, from `data/deploy.yml` `access`: the staff ranges (unverified ones
+    marked), the rate limit, the internal targets and their web ACL, what `busdocs deploy` checks
+    before it publishes, and whom to ask for access."""
+    from busdocs.deploy.plan import PUBLIC_ACCESS_BLOCK, STAFF_ACL_SUFFIX
+
+    access = deploy.access
+    ask = access.request_access
+    team = next((t for t in oc.teams if t.id == ask.team), None)
+    approver = next((p for p in oc.people if p.id == ask.approver), None)
+    if team is None or approver is None:
+        raise LookupFailed(f"data/deploy.yml access.request_access names {ask.team!r} / {ask.approver!r}, "
+                          "which data/oncall.yml does not have")
+    lead = next((p for p in oc.people if p.id == team.lead), None)
+    unverified = [r for r in access.staff_ranges if not r.verified]
+    window = access.rate_limit.window_seconds
+    window_words = f"{window // 60} minutes" if window % 60 == 0 and window > 60 else f"{window} seconds"
+    parts = ["## Allowed ranges",
+             "CloudFront answers the ops site only to requests from these IPv4 ranges; every other address, "
+             "IPv6 included, gets *403 Forbidden* from the web ACL before CloudFront reads the bucket."]
+    if unverified:
+        parts.append('!!! warning "Not verified against the university network"\n\n'
+                     f"    {len(unverified)} of {len(access.staff_ranges)} ranges are stand-ins nobody has "
+                     "confirmed with IT Services yet: "
+                     + ", ".join(f"`{r.cidr}`" for r in unverified)
+                     + ". Until they are replaced, staff on the real VPN may be refused.")
+    parts.append(table(["Range", "What it is", "Verified", "Source"],
+                       [(f"`{r.cidr}`", r.name, "yes" if r.verified else "**no — unverified**", r.source)
+                        for r in access.staff_ranges]))
+    parts += ["## Rate limit",
+              f"At most **{access.rate_limit.requests:,} requests per {window_words}** from one source address "
+              "(a WAF rate-based rule, evaluated before the ranges, so it also applies on the VPN). Everyone on "
+              "the VPN shares its egress address, so the limit is sized for the whole rota during an incident; "
+              "when it trips, every VPN user gets *403* until the count falls below it again. Meanwhile "
+              "`busdocs runbook ALARM` in a checkout prints any runbook without the site."]
+    internal = [t for t in deploy.targets if t.site == "internal"]
+    parts += ["## Where it is enforced",
+              table(["Target", "Address", "Bucket", "Distribution", "Web ACL"],
+                    [(t.name, t.base_url, f"`{t.bucket}`", f"`{t.distribution_id}`",
+                      f"`{t.bucket}{STAFF_ACL_SUFFIX}`") for t in internal]),
+              "The web ACL, its IP set and the rate rule are created by `infra/hosting.yaml` for every stack with "
+              "`SiteAudience=internal`; the template refuses such a stack without staff ranges, and "
+              f"`busdocs deploy --target {internal[0].name if internal else 'NAME'} --stack-parameters` prints its "
+              "parameters from `data/deploy.yml`. CloudFront adds `X-Robots-Tag: noindex` to every answer and "
+              "`robots.txt` disallows everything."]
+    blocks = ", ".join(f"`{b}`" for b in PUBLIC_ACCESS_BLOCK)
+    parts += ["## What deploy checks before publishing",
+              "`busdocs deploy` reads the target's distribution and bucket first and uploads nothing, takes no "
+              "lock and exits 1 with every reason when one of these fails:",
+              f"1. **Ops site:** the distribution's web ACL is a staff-only ACL of the template (a WAFv2 ACL whose "
+              f"name ends in `{STAFF_ACL_SUFFIX}`). No ACL, or any other ACL, is refused.\n"
+              f"2. **Help center:** the distribution has *no* staff-only ACL (it would lock students and drivers "
+              "out).\n"
+              "3. The distribution serves the target's bucket from its S3 REST endpoint (not the website "
+              "endpoint, which origin access control cannot protect).\n"
+              f"4. The bucket blocks public access: {blocks} all on.\n"
+              "5. The bucket policy lets nobody else read it: no `Allow` to `Principal: \"*\"` and no CloudFront "
+              "grant without an `AWS:SourceArn` condition naming this distribution, so neither the S3 URL nor "
+              "another distribution can get round the web ACL.",
+              "Objects only the ops site carries get their own `Cache-Control` (header rules with `site: internal` "
+              "in `data/deploy.yml`), so no browser or proxy keeps a copy:",
+              "\n".join(f"- `{rule.glob}`: `{rule.cache_control}`" for rule in deploy.headers
+                        if rule.site == "internal") or "- none"]
+    parts += ["## Getting access",
+              f"{ask.how}",
+              f"Team: **{team.name}** ({team.slack}, lead {lead.name if lead else team.lead}). "
+              f"Approver: **{approver.name}**, {approver.role} ({approver.email})."]
     return "\n\n".join(parts)

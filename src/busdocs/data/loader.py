@@ -349,6 +349,18 @@ def _deploy_targets(data: DataSet) -> Iterator[Problem]:
                            "the last header rule must match everything ('**')")
 
 
+@check
+def _deploy_access(data: DataSet) -> Iterator[Problem]:
+    access = data.deploy.access
+    yield from unique(data, "deploy", keyed(("access", "staff_ranges"), "cidr", access.staff_ranges), "range")
+    if access.request_access.team not in {t.id for t in data.oncall.teams}:
+        yield data.problem("deploy", ("access", "request_access", "team"),
+                           f"no team {access.request_access.team!r} in data/oncall.yml")
+    if access.request_access.approver not in {p.id for p in data.oncall.people}:
+        yield data.problem("deploy", ("access", "request_access", "approver"),
+                           f"no person {access.request_access.approver!r} in data/oncall.yml")
+
+
 def page_exists(root: Path, target: str) -> bool:
     """Whether a repository page (`guides/x.md#anchor`) exists; the anchor is checked by the build."""
     return (root / target.split("#", 1)[0]).is_file()

@@ -1,7 +1,9 @@
 """Apply a deploy plan to S3 and CloudFront with boto3: the only module that talks to AWS.
 
-Order: the pending record (the paths this run will invalidate), uploads (assets → data files →
-pages → root pages), a read-back of the bucket, the release record and the manifest written from
+First the access preflight (read-only): the target's distribution and bucket must let only the
+site's audience read it (`busdocs.deploy.plan.check_access`), or nothing happens. Then the pending
+record (the paths this run will invalidate), uploads (assets → data files → pages → root pages),
+a read-back of the bucket, the release record and the manifest written from
 it, then deletes (only when every upload succeeded), then the CloudFront invalidation, then the
 pending record is cleared. A crash at any point leaves the bucket serving a consistent site, and
 the next run converges: it invalidates whatever the crashed run may have changed.
@@ -23,8 +25,9 @@ from typing import Any
 
 from busdocs import buildrecord
 from busdocs.deploy import plan as deploy_plan
-from busdocs.deploy.plan import (STATE_PREFIX, Delete, LocalFile, Plan, RemoteObject, Upload, check_delete_limits, collapse,
-                            is_fingerprinted, plan_sync, scan_site, summary_lines, upload_stage, urls_for_keys)
+from busdocs.deploy.plan import (STATE_PREFIX, AccessState, Delete, LocalFile, Plan, RemoteObject, Upload, check_access,
+                                 check_delete_limits, collapse, is_fingerprinted, plan_sync, scan_site, summary_lines,
+                                 upload_stage, urls_for_keys)
 from busdocs.errors import BusdocsError
 from busdocs.data.models.deploy import Deploy, Target
 
@@ -87,6 +90,61 @@ def check_build(site_dir: Path, target: Target) -> None:
     if record.get("audience") != target.site:
         raise DeployError(f"{site_dir} is a {record.get('audience')} build and target {target.name!r} takes "
                           f"{target.site} builds only")
+
+
+# ------------------------------------------------------------------ access preflight
+
+
+def read_access(s3: Any, cloudfront: Any, target: Target) -> AccessState:
+    """Read what decides who can read the site: the distribution's web ACL and origins, the bucket's
+    public access block and policy. Read-only; a missing block or policy is recorded as missing.
+
+    Raises:
+        DeployError: The distribution does not exist, or these credentials may not read it or the bucket.
+    """
+    from botocore.exceptions import ClientError
+
+    def refused(exc: ClientError, what: str) -> DeployError:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("NoSuchDistribution", "NoSuchBucket"):
+            return DeployError(f"refused: {what} does not exist (target {target.name!r}); nothing was sent")
+        return DeployError(f"refused: could not read {what} to check who can reach the site ({code or exc}); the "
+                           "deploy role needs cloudfront:GetDistributionConfig, s3:GetBucketPublicAccessBlock and "
+                           "s3:GetBucketPolicy; nothing was sent")
+
+    try:
+        config = cloudfront.get_distribution_config(Id=target.distribution_id)["DistributionConfig"]
+    except ClientError as exc:
+        raise refused(exc, f"CloudFront distribution {target.distribution_id}") from None
+    try:
+        block = s3.get_public_access_block(Bucket=target.bucket)["PublicAccessBlockConfiguration"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchPublicAccessBlockConfiguration":
+            raise refused(exc, f"the public access block of s3://{target.bucket}") from None
+        block = None
+    try:
+        policy = s3.get_bucket_policy(Bucket=target.bucket)["Policy"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchBucketPolicy":
+            raise refused(exc, f"the policy of s3://{target.bucket}") from None
+        policy = None
+    origins = tuple(o.get("DomainName", "") for o in config.get("Origins", {}).get("Items", []) or [])
+    return AccessState(target.distribution_id, target.bucket, config.get("WebACLId") or "", origins, block, policy)
+
+
+def check_access_guard(s3: Any, cloudfront: Any, target: Target, say: Say) -> None:
+    """Refuse to publish a `target.site` build where the wrong people could read it (before any change).
+
+    Raises:
+        DeployError: Every reason at once, each saying what is missing.
+    """
+    state = read_access(s3, cloudfront, target)
+    problems = check_access(state, target.site)
+    if problems:
+        raise DeployError(f"refused: target {target.name!r} ({target.site} site) is not safe to publish to; nothing "
+                          "was uploaded:\n" + "\n".join(f"  - {p}" for p in problems))
+    acl = f"web ACL {deploy_plan.web_acl_name(state.web_acl) or state.web_acl}" if state.web_acl else "no web ACL"
+    say(f"access checked: distribution {target.distribution_id} has {acl}; s3://{target.bucket} is private")
 
 
 # ------------------------------------------------------------------ remote state
@@ -358,14 +416,17 @@ def deploy(site_dir: Path, target: Target, config: Deploy, s3: Any, cloudfront: 
         break_lock: Break a lock that has expired or whose process is gone from this host.
 
     Raises:
-        DeployError: The build is not deployable here, another run holds the lock, the deletes exceed
-            the limits, or the invalidation failed (it is retried by the next run).
+        DeployError: The build is not deployable here, the target's access guard is missing (or, on a
+            public target, a staff-only one is attached), its bucket is readable other than through
+            the distribution, another run holds the lock, the deletes exceed the limits, or the
+            invalidation failed (it is retried by the next run).
     """
     check_build(site_dir, target)
     check_destination(target, config, target.site)  # check_build made sure the build is of target.site
+    check_access_guard(s3, cloudfront, target, say)
     now = now or datetime.now(UTC)
     clock = _clock(now)
-    local = scan_site(site_dir, config)
+    local = scan_site(site_dir, config, target.site)
     if dry_run:
         _note_lock(s3, target.bucket, say)
         return _deploy(local, target, config, s3, cloudfront, None, now, progress, say)
@@ -505,6 +566,7 @@ def rollback(target: Target, config: Deploy, s3: Any, cloudfront: Any, *, dry_ru
              now: datetime | None = None, say: Say = print, break_lock: bool = False) -> Result:
     """Restore the release before the current one, from the bucket's object versions (under the lock)."""
     check_destination(target, config, target.site)
+    check_access_guard(s3, cloudfront, target, say)
     now = now or datetime.now(UTC)
     clock = _clock(now)
     if dry_run:

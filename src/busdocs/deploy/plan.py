@@ -8,6 +8,7 @@ releases are kept for a grace period; invalidations cover only changed stable UR
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,10 +90,14 @@ def is_fingerprinted(key: str) -> bool:
     return bool(FINGERPRINT.search(key))
 
 
-def headers_for(key: str, rules: list[HeaderRule], content_types: Mapping[str, str]) -> tuple[str, str]:
-    """(Cache-Control, Content-Type) of a key: the first matching rule, the type by extension."""
+def headers_for(key: str, rules: list[HeaderRule], content_types: Mapping[str, str],
+                audience: str) -> tuple[str, str]:
+    """(Cache-Control, Content-Type) of a key of an `audience` build: the first matching rule (of
+    those for every audience or for this one), the type by extension."""
     cache = "public, max-age=300"
     for rule in rules:
+        if rule.site not in (None, audience):
+            continue
         if globs.matches(rule.glob, key) and (not rule.fingerprinted or is_fingerprinted(key)):
             cache = rule.cache_control
             break
@@ -100,15 +105,15 @@ def headers_for(key: str, rules: list[HeaderRule], content_types: Mapping[str, s
     return cache, content_types.get(suffix, "application/octet-stream")
 
 
-def scan_site(site_dir: Path, config: Deploy) -> dict[str, LocalFile]:
-    """Every file of the built site with its hashes and headers (dotfiles left out)."""
+def scan_site(site_dir: Path, config: Deploy, audience: str) -> dict[str, LocalFile]:
+    """Every file of the built site (an `audience` build) with its hashes and headers (dotfiles left out)."""
     files = {}
     for path in sorted(site_dir.rglob("*")):
         rel = path.relative_to(site_dir).as_posix()
         if not path.is_file() or any(part.startswith(".") for part in rel.split("/")):
             continue
         data = path.read_bytes()
-        cache, ctype = headers_for(rel, config.headers, config.content_types)
+        cache, ctype = headers_for(rel, config.headers, config.content_types, audience)
         files[rel] = LocalFile(rel, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data),
                                cache, ctype, path)
     return files
@@ -251,3 +256,167 @@ def summary_lines(plan: Plan, limit: int = 40) -> list[str]:
     for p in plan.invalidations:
         lines.append(f"  invalidate  {p}")
     return lines
+
+
+# ------------------------------------------------------------------ access preflight
+
+STAFF_ACL_SUFFIX = "-staff-only"
+"""The staff-only web ACL of an internal stack of `infra/hosting.yaml` is named `<SiteName>-staff-only`;
+deploy recognises it by that name in the distribution's `WebACLId` (a WAFv2 ARN)."""
+PUBLIC_ACCESS_BLOCK = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+WEB_ACL_ARN = re.compile(r"^arn:aws:wafv2:us-east-1:\d{12}:global/webacl/(?P<name>[A-Za-z0-9_-]+)/[0-9a-f-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class AccessState:
+    """What the target's distribution and bucket say about who can read the site (read by deploy)."""
+
+    distribution_id: str
+    bucket: str
+    web_acl: str
+    """The distribution's `WebACLId`: a WAFv2 ARN, a WAF Classic id, or "" for none."""
+    origins: tuple[str, ...]
+    """Domain names of the distribution's origins."""
+    public_access_block: Mapping[str, bool] | None
+    """The bucket's public access block, None when it has none."""
+    policy: str | None
+    """The bucket policy (JSON text), None when it has none."""
+
+
+def web_acl_name(web_acl: str) -> str | None:
+    """The name in a WAFv2 web ACL ARN of scope CLOUDFRONT; None for anything else."""
+    found = WEB_ACL_ARN.match(web_acl)
+    return found.group("name") if found else None
+
+
+def is_staff_only(web_acl: str) -> bool:
+    """The ACL is a staff-only web ACL of `infra/hosting.yaml` (allows only the staff ranges)."""
+    name = web_acl_name(web_acl)
+    return name is not None and name.endswith(STAFF_ACL_SUFFIX)
+
+
+def check_access(state: AccessState, audience: str) -> list[str]:
+    """Why `state` may not serve an `audience` build, one reason per problem; empty when it may.
+
+    The internal site needs the staff-only web ACL on its distribution; the public site must not have
+    it (students and drivers off campus would get 403). Either bucket must be private (all four
+    public access blocks) and its policy may let only this distribution read it, so the S3 URL
+    cannot bypass CloudFront and its web ACL.
+    """
+    problems = []
+    dist = f"distribution {state.distribution_id}"
+    if audience == "internal" and not state.web_acl:
+        problems.append(f"{dist} has no web ACL: the ops site would be open to the internet. Deploy "
+                        "infra/hosting.yaml with SiteAudience=internal (it creates and attaches the "
+                        f"'<SiteName>{STAFF_ACL_SUFFIX}' web ACL from data/deploy.yml access.staff_ranges)")
+    elif audience == "internal" and not is_staff_only(state.web_acl):
+        problems.append(f"{dist} has web ACL {state.web_acl!r}, which is not a staff-only ACL of "
+                        f"infra/hosting.yaml (a WAFv2 ARN named '<SiteName>{STAFF_ACL_SUFFIX}'): nothing says "
+                        "it admits only data/deploy.yml access.staff_ranges")
+    elif audience == "public" and is_staff_only(state.web_acl):
+        problems.append(f"{dist} has the staff-only web ACL {web_acl_name(state.web_acl)!r} attached: students "
+                        "and drivers off the university network would get 403 from the help center. "
+                        "Deploy its stack with SiteAudience=public")
+    if not any(_serves_bucket(origin, state.bucket) for origin in state.origins):
+        problems.append(f"{dist} does not serve s3://{state.bucket} from its S3 REST endpoint (origins: "
+                        f"{', '.join(state.origins) or 'none'}): the checks would hold for a distribution that "
+                        "does not serve what this deploy uploads")
+    if state.public_access_block is None:
+        problems.append(f"s3://{state.bucket} has no public access block: turn on all four "
+                        f"({', '.join(PUBLIC_ACCESS_BLOCK)}), as infra/hosting.yaml does")
+    else:
+        off = [name for name in PUBLIC_ACCESS_BLOCK if state.public_access_block.get(name) is not True]
+        if off:
+            problems.append(f"s3://{state.bucket} does not block public access: {', '.join(off)} "
+                            f"{'is' if len(off) == 1 else 'are'} off (infra/hosting.yaml turns on all four)")
+    problems += _policy_problems(state)
+    return problems
+
+
+def _serves_bucket(origin: str, bucket: str) -> bool:
+    """`bucket.s3.amazonaws.com` or `bucket.s3.<region>.amazonaws.com`: not the website endpoint,
+    which origin access control cannot protect."""
+    return origin.startswith(f"{bucket}.s3.") and origin.endswith(".amazonaws.com")
+
+
+def _policy_problems(state: AccessState) -> list[str]:
+    """Statements of the bucket policy that let anyone but this distribution read the bucket."""
+    if state.policy is None:
+        return []
+    where = f"s3://{state.bucket}'s bucket policy"
+    try:
+        policy = json.loads(state.policy)
+    except ValueError:
+        return [f"{where} is not JSON"]
+    statements = policy.get("Statement", []) if isinstance(policy, dict) else []
+    if isinstance(statements, dict):
+        statements = [statements]
+    problems = []
+    mine = f":distribution/{state.distribution_id}"
+    for n, statement in enumerate(statements):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        name = f"statement {statement.get('Sid') or n}"
+        limited = _source_arns(statement.get("Condition"))
+        if "NotPrincipal" in statement:
+            problems.append(f"{where}: {name} allows everyone except a list (NotPrincipal): anyone could read "
+                            "the site at its S3 URL, past CloudFront and its web ACL")
+        elif _is_public(statement.get("Principal")) and not (limited and all(a.endswith(mine) for a in limited)):
+            problems.append(f"{where}: {name} grants {_actions(statement)} to everyone (Principal \"*\") without an "
+                            f"AWS:SourceArn condition naming {state.distribution_id}: anyone could read the site at "
+                            "its S3 URL, past CloudFront and its web ACL")
+        elif _is_cloudfront(statement.get("Principal")) and not (limited and all(a.endswith(mine) for a in limited)):
+            problems.append(f"{where}: {name} lets CloudFront read the bucket for distributions other than "
+                            f"{state.distribution_id} (its AWS:SourceArn condition must name only that one): "
+                            "another distribution, without the web ACL, could serve it")
+    return problems
+
+
+def _is_public(principal: object) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        aws = principal.get("AWS")
+        return aws == "*" or (isinstance(aws, list) and "*" in aws)
+    return False
+
+
+def _is_cloudfront(principal: object) -> bool:
+    if not isinstance(principal, dict):
+        return False
+    service = principal.get("Service")
+    services = service if isinstance(service, list) else [service]
+    return "cloudfront.amazonaws.com" in services
+
+
+def _source_arns(condition: object) -> list[str]:
+    """The values of every `aws:SourceArn` condition of a statement (keys are case-insensitive)."""
+    found: list[str] = []
+    if not isinstance(condition, dict):
+        return found
+    for operator, tests in condition.items():
+        if not isinstance(tests, dict) or not str(operator).startswith(("StringEquals", "ArnEquals", "StringLike",
+                                                                        "ArnLike")):
+            continue
+        for key, value in tests.items():
+            if str(key).lower() == "aws:sourcearn":
+                found += [str(v) for v in (value if isinstance(value, list) else [value])]
+    return found
+
+
+def _actions(statement: dict) -> str:
+    actions = statement.get("Action", "?")
+    return ", ".join(actions) if isinstance(actions, list) else str(actions)
+
+
+def stack_parameters(target: Target, config: Deploy) -> list[dict[str, str]]:
+    """The parameters of `infra/hosting.yaml` for `target`'s stack, from `data/deploy.yml`, as
+    `aws cloudformation create-stack --parameters file://…` reads them (CertificateArn is not data:
+    pass it yourself). Public stacks get no staff ranges (the template's rules refuse them)."""
+    access = config.access
+    host = target.base_url.split("://", 1)[1].rstrip("/")
+    ranges = ",".join(r.cidr for r in access.staff_ranges) if target.site == "internal" else ""
+    values = {"SiteName": target.bucket, "DomainName": host, "SiteAudience": target.site,
+              "StaffIpv4Ranges": ranges, "RateLimit": str(access.rate_limit.requests),
+              "RateLimitWindowSeconds": str(access.rate_limit.window_seconds)}
+    return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]

@@ -3,7 +3,7 @@
 - `on_config`: load and validate `data/` once per build (before mkdocs-macros renders a page),
   pick the environment, add the internal navigation.
 - `on_files`: mount `guides/` (both sites) and `runbooks/` (internal site only), with edit
-  links that point at the real files.
+  links that point at the real files; the internal site gets a `robots.txt` that disallows all.
 - `on_post_build`: the leak guard of the public site, and the build record deploy relies on.
 """
 
@@ -42,6 +42,11 @@ from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.mkdocs.leakguard import scan_output
 from busdocs.mkdocs.navfiles import expand_nav
 from busdocs.data.visibility import internal_values, public_view
+
+INTERNAL_ROBOTS_TXT = ("# The ops site is for university staff only: nothing here is to be indexed.\n"
+                       "User-agent: *\nDisallow: /\n")
+"""The internal site's robots.txt: everything disallowed and no `Sitemap:` line (the sitemap MkDocs
+writes is not submitted anywhere; CloudFront also sends `X-Robots-Tag: noindex`, infra/hosting.yaml)."""
 
 log = get_plugin_logger(__name__)
 
@@ -153,6 +158,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self.config.audience == "internal":
             runbooks = self.root / self.config.runbooks_dir
             self._mount(files, config, runbooks, prefix="runbooks/")
+            if files.get_file_from_path("robots.txt") is None:
+                files.append(File.generated(config, "robots.txt", content=INTERNAL_ROBOTS_TXT))
             if self.config.home:
                 self._replace_home(files, config, self.root / self.config.home)
         self._files_key = rendercache.digest(sorted((f.src_uri, f.url, f.inclusion.value) for f in files))
