@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,33 +28,27 @@ class Leak:
         return f"{self.file}: {self.reason}"
 
 
-def trie_regex(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One regular expression matching any of `words`, built as a trie (no backtracking across words)."""
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    if not trie:
-        return None
+class Needles:
+    """Every needle found in a text in one pass (Aho-Corasick, pyahocorasick): a regular
+    expression of hundreds of alternatives costs seconds on a large site."""
 
-    def pattern(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
+    def __init__(self, words: Iterable[str]) -> None:
+        import hashlib
 
-    import sys
+        import ahocorasick
 
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 10000))  # a long needle is a deep trie
-    try:
-        return re.compile(pattern(trie))
-    finally:
-        sys.setrecursionlimit(limit)
+        self.automaton = ahocorasick.Automaton()
+        digest = hashlib.sha256()
+        for word in sorted(set(words)):
+            self.automaton.add_word(word, word)
+            digest.update(word.encode() + b"\0")
+        self.key = digest.hexdigest()
+        self.empty = len(self.automaton) == 0
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def findall(self, text: str) -> list[str]:
+        return [] if self.empty else [word for _, word in self.automaton.iter(text)]
 
 
 def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
@@ -114,7 +107,7 @@ def _outline_titles(items: object) -> Iterator[str]:
 
 
 def scan_output(site_dir: Path, needles: Iterable[str] | Mapping[str, str],
-                internal_sources: Iterable[str] = ()) -> list[Leak]:
+                internal_sources: Iterable[str] = (), cache: Path | None = None) -> list[Leak]:
     """Leaks in a built site.
 
     Args:
@@ -122,6 +115,8 @@ def scan_output(site_dir: Path, needles: Iterable[str] | Mapping[str, str],
         needles: Strings that must not occur in any output (internal values and hosts); a mapping
             gives for each where it comes from, which the report names instead of the value.
         internal_sources: Output files (relative to `site_dir`) that were built from internal sources.
+        cache: A file keeping what was found in each output, by the output's bytes and the needles
+            (a rebuild scans only what changed; every output is still checked, on every build).
 
     Returns:
         Every leak found; empty when the site is clean. A file that cannot be read (a damaged
@@ -130,22 +125,87 @@ def scan_output(site_dir: Path, needles: Iterable[str] | Mapping[str, str],
     leaks = [Leak(path, "built from an internal source (runbooks/)") for path in sorted(internal_sources)]
     origins = dict(needles) if isinstance(needles, Mapping) else {n: "" for n in needles}
     origins = {" ".join(n.split()): o for n, o in origins.items() if n and n.strip()}
-    regex = trie_regex(origins)
-    if regex is None:
+    regex = Needles(origins)
+    if regex.empty:
         return leaks
+    seen = _ScanCache(cache, regex.key)
     for path in sorted(site_dir.rglob("*")):
         if not path.is_file():
             continue
         relative = path.relative_to(site_dir).as_posix()
-        for where, text in _texts(relative, path.read_bytes()):
-            if text == "\0unreadable":
+        data = path.read_bytes()
+        found_in = seen.get(relative, data)
+        if found_in is None:
+            found_in = []
+            for where, text in _texts(relative, data):
+                if text == "\0unreadable":
+                    found_in.append((where, None))
+                    continue
+                # Whitespace collapsed, as in the needles: a value wrapped over two lines is still found.
+                found_in += [(where, n) for n in sorted(set(regex.findall(" ".join(f"{where}\n{text}".split()))))]
+            seen.put(relative, data, found_in)
+        for where, needle in found_in:
+            if needle is None:
                 leaks.append(Leak(where, "cannot be read to check it for internal content"))
                 continue
-            # Whitespace collapsed, as in the needles: a value wrapped over two lines is still found.
-            found = sorted(set(regex.findall(" ".join(f"{where}\n{text}".split()))))
-            for needle in found:
-                # Name the value by where it comes from, or by its first characters: the log must
-                # not leak it either.
-                shown = origins.get(needle) or (needle[:12] + "…" if len(needle) > 12 else needle)
-                leaks.append(Leak(where, f"contains an internal value ({shown})"))
+            # Name the value by where it comes from, or by its first characters: the log must
+            # not leak it either.
+            shown = origins.get(needle) or (needle[:12] + "…" if len(needle) > 12 else needle)
+            leaks.append(Leak(where, f"contains an internal value ({shown})"))
+    seen.save()
     return leaks
+
+
+class _ScanCache:
+    """What each output held, by its path and bytes and the needles' pattern; kept in a JSON file."""
+
+    def __init__(self, path: Path | None, pattern: str) -> None:
+        import hashlib
+        import json
+
+        self.path = path
+        self.key = hashlib.sha256(pattern.encode()).hexdigest()
+        self.old: dict[str, list[list[str | None]]] = {}
+        self.new: dict[str, list[list[str | None]]] = {}
+        if path is not None:
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                if stored.get("needles") == self.key and isinstance(stored.get("files"), dict):
+                    self.old = stored["files"]
+            except (OSError, ValueError, AttributeError):
+                pass
+
+    @staticmethod
+    def _id(relative: str, data: bytes) -> str:
+        import hashlib
+
+        return relative + "\0" + hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+    def get(self, relative: str, data: bytes) -> list[tuple[str, str | None]] | None:
+        if self.path is None:
+            return None
+        found = self.old.get(self._id(relative, data))
+        if found is None:
+            return None
+        self.new[self._id(relative, data)] = found
+        return [(where, needle) for where, needle in found]
+
+    def put(self, relative: str, data: bytes, found: list[tuple[str, str | None]]) -> None:
+        if self.path is not None:
+            self.new[self._id(relative, data)] = [[where, needle] for where, needle in found]
+
+    def save(self) -> None:
+        import json
+        import os
+        import tempfile
+
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=".leakguard-", dir=self.path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"needles": self.key, "files": self.new}, out)
+            os.replace(name, self.path)
+        except OSError:
+            pass  # the scan itself was done; a cache that cannot be written costs only time

@@ -524,7 +524,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 needles = internal_values(load_data(self.root))
             except ProblemsError as exc:
                 raise PluginError(f"data/ has problems:\n{exc}") from None
-            leaks = scan_output(site_dir, needles, self._internal_outputs)
+            kept = (self.root / ".cache" / "leakguard" / f"{Path(config.config_file_path).stem}.json"
+                    if self._cache is not None else None)  # what each unchanged output held
+            leaks = scan_output(site_dir, needles, self._internal_outputs, cache=kept)
             if leaks:
                 listing = "\n".join(f"  {leak}" for leak in leaks[:50])
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
