@@ -147,3 +147,108 @@ def test_nothing_of_the_runbooks_reaches_the_public_site(built_sites: dict[str, 
     for book in load_runbooks(ROOT)[0]:
         assert f"alarms/{book.name}" not in index
     assert page(public, "").select_one('a[href*="runbooks"]') is None
+
+
+# ---------------------------------------------------------------- one environment per page
+
+ENVIRONMENTS = [e.name for e in load_data(ROOT).environments.environments]
+
+
+def _env_pages() -> list[str]:
+    from busdocs.content.lookup import environment_pages
+
+    return [p.as_posix() for p in environment_pages(ROOT)]
+
+
+def test_the_matrix_covers_every_runbook_procedure_and_environment() -> None:
+    pages = _env_pages()
+    books = {f"runbooks/alarms/{b.name}.md" for b in load_runbooks(ROOT)[0]}
+    assert books <= set(pages)
+    assert {"runbooks/procedures/secrets-rotation.md", "runbooks/incident-response.md", "runbooks/oncall.md"} <= set(pages)
+    assert set(ENVIRONMENTS) == {"production", "staging"} == set(load_data(ROOT).infrastructure.environments)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("relative", _env_pages())
+def test_every_page_rendered_for_an_environment_shows_none_of_another(relative: str, environment: str) -> None:
+    """The same renderer as `busdocs runbook` (and the same macros as the site), per environment."""
+    from datetime import date
+
+    from busdocs.content import environment_values
+    from busdocs.content.lookup import render_page
+
+    data = load_data(ROOT)
+    text = render_page(ROOT, Path(relative), data, environment, date(2026, 11, 25))
+    assert "{{ infra()" not in text and "{{ env_value" not in text and "{{ secret(" not in text
+    foreign = environment_values.find_foreign(text, data, environment)
+    assert foreign == [], foreign
+
+
+def test_foreign_identifiers_are_real_identifiers_of_the_other_environment() -> None:
+    from busdocs.content import environment_values
+
+    data = load_data(ROOT)
+    prod = environment_values.foreign_identifiers(data, "staging")
+    for value in ("bus-tracker-prod-db", "prod/db/password", "bastion.prod.university-bus-tracker.internal",
+                  "bus-tracker-prod-backend", "Bus-Tracker-Production", "app/bus-tracker-prod-alb/5f1c2d3e4a6b7c8d",
+                  "api.university-bus-tracker.com", "deploy-production"):
+        assert value in prod, value
+    staging = environment_values.foreign_identifiers(data, "production")
+    assert "bus-tracker-staging-db" in staging and "staging/db/password" in staging
+    # shared by design, so no one's: the status page, the log group names, the region
+    assert "status.university-bus-tracker.com" not in prod and "us-east-1" not in prod
+    hits = environment_values.find_foreign("ssh -J ec2-user@bastion.prod.university-bus-tracker.internal x\n"
+                                           "see https://api.university-bus-tracker.com/health", data, "staging")
+    assert {"bastion.prod.university-bus-tracker.internal", "api.university-bus-tracker.com"} <= {h[0] for h in hits}
+    assert environment_values.find_foreign("https://api.staging.university-bus-tracker.com/health", data,
+                                           "staging") == []
+
+
+def test_runbook_for_staging_prints_staging_values_only(capsys) -> None:
+    assert main(["--root", str(ROOT), "runbook", "database-connection-errors", "--raw", "--env", "staging"]) == 0
+    staging = capsys.readouterr().out
+    for value in ("bus-tracker-staging-db", "staging/db/password", "bastion.staging.university-bus-tracker.internal",
+                  "bus-tracker-staging-backend", "Bus-Tracker-Staging-Database", "deploy-staging"):
+        assert value in staging, value
+    for value in ("bus-tracker-prod-db", "prod/db/password", "bastion.prod.", "bus-tracker-prod-backend",
+                  "deploy-production"):
+        assert value not in staging, value
+    assert main(["--root", str(ROOT), "runbook", "database-connection-errors", "--raw"]) == 0
+    production = capsys.readouterr().out
+    assert "bus-tracker-prod-db" in production and "staging" not in production.replace("staging app", "")
+
+
+@pytest.mark.parametrize(
+    ("page", "old", "new", "fragment"),
+    [
+        (RUNBOOK, "## Summary\n", "## Summary\n\nReplica: {{ infra().database.read_replica }}.\n",
+         "environment staging: infra().database.read_replica is not defined for staging"),
+        (RUNBOOK, "## Summary\n", "## Summary\n\nRead `prod/db/password` first.\n",
+         "environment staging: shows 'prod/db/password' of another environment"),
+        (RUNBOOK, "## Summary\n", '## Summary\n\nStaging is {{ env_value("API_BASE_URL", "staging") }}.\n',
+         "environment production: asks for a value of 'staging'"),
+        (RUNBOOK, "## Summary\n", '## Summary\n\nKey: {{ secret("newrelic/license-key") }}.\n',
+         "environment staging: secret('newrelic/license-key') is not defined for staging"),
+    ],
+    ids=["value-missing-in-one-environment", "literal-of-another-environment", "asks-for-another-environment",
+         "secret-missing-in-one-environment"],
+)
+def test_a_page_that_is_not_right_for_every_environment_fails_the_check(project: Path, capsys, page: str, old: str,
+                                                                      new: str, fragment: str) -> None:
+    edit(project, page, old, new)
+    assert main(["--root", str(project), "check"]) == 1
+    err = capsys.readouterr().err
+    line = (project / page).read_text().split("\n").index(new.split("\n")[2]) + 1
+    assert f"{page}:{line}: {fragment}" in err, err
+    assert "Traceback" not in err
+
+
+def test_an_environment_without_a_value_is_a_data_error(project: Path, capsys) -> None:
+    path = project / "data" / "infrastructure.yml"
+    text = path.read_text()
+    start = text.index("    bastion: { host: bastion.staging")
+    path.write_text(text[:start] + text[text.index("\n", start) + 1:])
+    assert main(["--root", str(project), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "data/infrastructure.yml:" in err and "environments.staging.bastion: required field is missing" in err
+    assert "Traceback" not in err

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import jinja2
 
+from busdocs.content import environment_values
 from busdocs.data.loader import DataSet
 from busdocs.content.macros import Macros, PageInfo
-from busdocs.content.runbooks import Runbook
+from busdocs.content.runbooks import Runbook, split_front_matter
+from busdocs.errors import BusdocsError, Problem
 
 WORD = re.compile(r"[a-z0-9]+")
 
@@ -57,14 +59,103 @@ def closest(runbooks: list[Runbook], query: str, n: int = 3) -> list[str]:
     return close or names[:n]
 
 
-def render_runbook(rb: Runbook, data: DataSet, environment: str, today: date) -> str:
-    """The runbook's Markdown with every macro resolved for `environment`, as the site shows it."""
-    page = PageInfo(f"runbooks/alarms/{rb.name}.md", "internal", rb.meta.model_dump())
+ENVIRONMENT_PAGES = ("runbooks/alarms/*.md", "runbooks/procedures/*.md", "runbooks/incident-response.md",
+                     "runbooks/oncall.md", "runbooks/disaster-recovery.md")
+"""Pages that show one environment's values: rendered for every environment by `busdocs check`
+and the tests, and never allowed to show another environment's identifiers."""
+
+
+def environment_pages(root: Path) -> list[Path]:
+    """The pages of `ENVIRONMENT_PAGES` under `root`, repository-relative."""
+    found: list[Path] = []
+    for pattern in ENVIRONMENT_PAGES:
+        found += sorted(p.relative_to(root) for p in root.glob(pattern))
+    return found
+
+
+_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def render_body(src_uri: str, body: str | jinja2.Template, meta: dict[str, object], data: DataSet,
+                environment: str, today: date) -> str:
+    """A page's Markdown (front matter removed) with every macro resolved for `environment`, exactly
+    as the ops site built with `BUSDOCS_ENV=<environment>` renders it (same macros, strict)."""
+    page = PageInfo(src_uri, "internal", meta)
     macros = Macros(data, environment, today, lambda: page)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
-    env.globals.update(macros.variables())
-    env.globals.update(macros.macros())
-    text = env.from_string(rb.body).render()
+    template = _JINJA.from_string(body) if isinstance(body, str) else body
+    return template.render({**macros.variables(), **macros.macros(), "page": {"meta": meta}})
+
+
+def render_page(root: Path, relative: Path, data: DataSet, environment: str, today: date,
+                terminal: bool = False) -> str:
+    """Any page of `ENVIRONMENT_PAGES` rendered for `environment`, unverified values marked."""
+    from busdocs.data.yamlio import parse_yaml
+
+    text = (root / relative).read_text(encoding="utf-8")
+    front, body, _ = split_front_matter(text)
+    meta = (parse_yaml(front, relative).data if front else None) or {}
+    rendered = render_body(relative.as_posix(), body, dict(meta), data, environment, today)
+    return environment_values.mark_unverified(rendered, data, environment, terminal)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line an error was raised on (Jinja rewrites its tracebacks to template lines)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.lineno
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def environment_problems(root: Path, data: DataSet, today: date) -> list[Problem]:
+    """Render every page of `ENVIRONMENT_PAGES` for every environment. A value the environment does not
+    have, a request for another environment's value, or another environment's identifier in the
+    output is a problem naming the file, the line and the environment."""
+    problems: list[Problem] = []
+    foreign: dict[str, dict[str, str]] = {}
+    for relative in environment_pages(root):
+        text = (root / relative).read_text(encoding="utf-8")
+        front, body, body_line = split_front_matter(text)
+        from busdocs.data.yamlio import parse_yaml
+
+        meta = (parse_yaml(front, relative).data if front else None) or {}
+        if not isinstance(meta, dict) or meta.get("environments") == "all":
+            continue
+        try:
+            template = _JINJA.from_string(body)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(relative, body_line + (exc.lineno or 1) - 1, "template", exc.message or str(exc)))
+            continue
+        for environment in data.infrastructure.environments:
+            field = f"environment {environment}"
+            if environment not in foreign:
+                foreign[environment] = environment_values.foreign_identifiers(data, environment)
+            try:
+                rendered = render_body(relative.as_posix(), template, meta, data, environment, today)
+            except (jinja2.TemplateError, BusdocsError, LookupError, TypeError, AttributeError) as exc:
+                line = _template_line(exc)
+                message = str(exc).split(": ", 2)[-1] if isinstance(exc, BusdocsError) else str(exc)
+                problems.append(Problem(relative, body_line + line - 1 if line else None, field, message))
+                continue
+            for value, origin, line in environment_values.find_foreign(rendered, data, environment,
+                                                                       foreign[environment]):
+                source_line = next((i for i, text_line in enumerate(body.split("\n"), body_line)
+                                    if value in text_line), None)
+                problems.append(Problem(relative, source_line, field,
+                                        f"shows {value!r} of another environment ({origin}); take it from the "
+                                        "data through a macro (infra(), secret(), bucket(), dashboard(), env_value())"))
+    return problems
+
+
+def render_runbook(rb: Runbook, data: DataSet, environment: str, today: date) -> str:
+    """The runbook's Markdown with every macro resolved for `environment`, as the site shows it, and
+    the unverified values it shows marked."""
+    text = render_body(f"runbooks/alarms/{rb.name}.md", rb.body, rb.meta.model_dump(), data, environment, today)
+    text = environment_values.mark_unverified(text, data, environment, terminal=True)
     if rb.review_overdue(today):
         text = (f"> **Review overdue** since {rb.review_due().isoformat()} (last reviewed "
                 f"{rb.meta.last_reviewed.isoformat()}): double-check commands and thresholds.\n\n{text}")

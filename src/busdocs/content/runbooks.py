@@ -10,7 +10,7 @@ service: api
 severity: SEV1
 owner: backend
 escalation: standard
-dashboards: [Bus-Tracker-Production]
+dashboards: [overview]
 last_reviewed: 2026-11-20
 review_interval_days: 90
 ---
@@ -60,7 +60,8 @@ class RunbookMeta(Model):
     """Team id from `data/oncall.yml`."""
     escalation: Slug
     """Escalation policy id from `data/oncall.yml`."""
-    dashboards: list[str] = Field(min_length=1)
+    dashboards: list[Slug] = Field(min_length=1)
+    """Ids of dashboards in `data/monitoring.yml` (their names differ per environment)."""
     last_reviewed: date
     review_interval_days: int = Field(gt=0, le=365)
     description: str | None = None
@@ -178,7 +179,7 @@ def cross_check(runbooks: list[Runbook], data: object) -> list[Problem]:
     severities = {s.id for s in mon.severities}
     teams = {t.id for t in oc.teams}
     policies = {p.id for p in oc.escalation_policies}
-    dashboards = {d.name for d in mon.dashboards}
+    dashboards = {d.id for d in mon.dashboards}
     problems: list[Problem] = []
     covered: set[str] = set()
     for rb in runbooks:
