@@ -252,3 +252,32 @@ def test_an_environment_without_a_value_is_a_data_error(project: Path, capsys) -
     err = capsys.readouterr().err
     assert "data/infrastructure.yml:" in err and "environments.staging.bastion: required field is missing" in err
     assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------- verified or marked
+
+
+def test_unverified_values_are_marked_in_the_terminal_and_only_those(project: Path, capsys) -> None:
+    assert main(["--root", str(ROOT), "runbook", "rds-high-connections", "--raw"]) == 0
+    out = capsys.readouterr().out
+    marker = out[out.index("⚠ unverified"):out.index("## Summary")]
+    assert "`bus-tracker-prod-db` (database)" in marker and "`bus-tracker-prod-backend` (auto_scaling)" in marker
+    # verify the database (with a real-shaped endpoint): it is no longer marked, the rest still is
+    path = project / "data" / "infrastructure.yml"
+    text = path.read_text()
+    at = text.rindex("status: unverified", 0, text.index("identifier: bus-tracker-prod-db"))
+    text = text[:at] + "status: verified" + text[at + len("status: unverified"):]
+    path.write_text(text.replace("endpoint: prod-db.rds.amazonaws.com",
+                                 "endpoint: bus-tracker-prod-db.c8x2k1ab.us-east-1.rds.amazonaws.com"))
+    assert main(["--root", str(project), "runbook", "rds-high-connections", "--raw"]) == 0
+    out = capsys.readouterr().out
+    marker = out[out.index("⚠ unverified"):out.index("## Summary")]
+    assert "bus-tracker-prod-db`" not in marker and "`bus-tracker-prod-backend` (auto_scaling)" in marker
+
+
+def test_unverified_values_are_marked_on_the_ops_site(built_sites: dict[str, Path]) -> None:
+    body = article(built_sites["internal"], "runbooks/alarms/database-connection-errors/")
+    box = next(a for a in body.select(".admonition.warning") if "unverified" in a.get_text())
+    assert "bus-tracker-prod-db" in box.get_text() and "not verified" in box.get_text()
+    reference = article(built_sites["internal"], "runbooks/reference/infrastructure/").get_text(" ")
+    assert "resources are ⚠ unverified" in reference
