@@ -104,19 +104,81 @@ def test_runbook_by_alarm_name_resolves_macros_for_the_environment(capsys) -> No
     assert "https://api.staging.university-bus-tracker.com/health" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("query", "first"), [("rds cpu", "rds-high-cpu"), ("redis memory", "redis-high-memory"),
-                                              ("kuickpay", "kuickpay-webhook-failures"),
-                                              ("certificate", "certificate-expiry")])
-def test_runbook_words_list_ranked_matches(capsys, query: str, first: str) -> None:
-    assert main(["--root", str(ROOT), "runbook", *query.split()]) == 0
+SNS_SUBJECT = 'ALARM: "rds-high-connections" in US East (N. Virginia)'
+SMS = "ALARM: rds-high-connections in production"
+EMAIL = """You are receiving this email because your Amazon CloudWatch Alarm "kuickpay-webhook-failures" in the
+US East (N. Virginia) region has entered the ALARM state, because "Threshold Crossed: 1 datapoint [9.0
+(25/11/26 03:05:00)] was greater than the threshold (5.0)." at "Wednesday 25 November, 2026 03:10:12 UTC".
+
+Alarm Details:
+- Name:                       kuickpay-webhook-failures
+- Description:                KuickPay payment webhooks fail verification or processing. Runbook:
+https://ops.university-bus-tracker.com/runbooks/alarms/kuickpay-webhook-failures/
+- State Change:               OK -> ALARM
+- Reason for State Change:    Threshold Crossed
+- Timestamp:                  Wednesday 25 November, 2026 03:10:12 UTC
+- AWS Account:                ACCOUNT_ID
+"""
+CONSOLE = "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/high-api-error-rate"
+CONSOLE_ENCODED = ("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+                   "#alarmsV2:alarm$252Fredis-low-hit-rate%3FstateValue%3DALARM")
+CONSOLE_PERCENT = ("https://console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+                   "#alarm:alarmFilter=ANY;name=alb%2D5xx%2Derrors")
+
+
+@pytest.mark.parametrize(("query", "opens", "lists"), [
+    ("rds-high-connections", "rds-high-connections", None),
+    (SNS_SUBJECT, "rds-high-connections", None),
+    (SMS, "rds-high-connections", None),
+    (EMAIL, "kuickpay-webhook-failures", None),
+    (CONSOLE, "high-api-error-rate", None),
+    (CONSOLE_ENCODED, "redis-low-hit-rate", None),
+    (CONSOLE_PERCENT, "alb-5xx-errors", None),
+    ("  rds-high-cpu\n", "rds-high-cpu", None),
+    ("hgh-cpu-usag", "high-cpu-usage", None),                 # typo of one name
+    ("rds conections", "rds-high-connections", None),         # typo of one word
+    ("rds cpu", "rds-high-cpu", None),                        # every word in one name
+    ("redis memory", "redis-high-memory", None),
+    ("kuickpay", "kuickpay-webhook-failures", None),
+    ("certificate", "certificate-expiry", None),
+    ("cpu", None, {"rds-high-cpu", "high-cpu-usage"}),       # real ambiguity lists
+    ("high", None, {"high-api-error-rate", "high-cpu-usage", "high-memory-usage"}),
+    ("database", None, {"database-connection-errors", "rds-high-cpu", "rds-high-connections"}),
+    ("rds-high-cpu and high-cpu-usage", None, {"rds-high-cpu", "high-cpu-usage"}),
+    ("zzzz qqq", None, set()),
+], ids=["name", "sns-subject", "sms", "email", "console-url", "console-url-dollar-encoded",
+        "console-url-percent-encoded", "whitespace", "typo-name", "typo-word", "words-in-name", "redis-memory",
+        "kuickpay", "certificate", "ambiguous-cpu", "ambiguous-high", "ambiguous-service", "two-names", "nothing"])
+def test_lookup_from_what_people_paste(query: str, opens: str | None, lists: set[str] | None) -> None:
+    from busdocs.content.lookup import find
+
+    books, _ = load_runbooks(ROOT)
+    found = find(books, load_data(ROOT), query)
+    if opens is not None:
+        assert found.runbook is not None and found.runbook.name == opens, (found.reason, found.candidates)
+    else:
+        assert found.runbook is None
+        assert lists <= {c.name for c in found.candidates}, [c.name for c in found.candidates]
+        assert bool(found.candidates) == bool(lists)
+
+
+def test_runbook_opens_the_pasted_alarm_and_lists_only_real_ambiguity(capsys) -> None:
+    assert main(["--root", str(ROOT), "runbook", SNS_SUBJECT, "--raw"]) == 0
+    out, err = capsys.readouterr()
+    assert out.lstrip().startswith("# rds-high-connections") and "opening rds-high-connections" in err
+    assert main(["--root", str(ROOT), "runbook", "cpu"]) == 0
     lines = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
-    assert lines[0] == first
+    assert set(lines) >= {"rds-high-cpu", "high-cpu-usage"}
+    assert main(["--root", str(ROOT), "runbook", "--list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert sorted(listed) == sorted(a.name for a in load_data(ROOT).monitoring.alarms)
+    assert main(["--root", str(ROOT), "runbook"]) == 2
 
 
 def test_runbook_without_match_exits_1_naming_the_closest(capsys) -> None:
-    assert main(["--root", str(ROOT), "runbook", "hgh-cpu-usag"]) == 1
+    assert main(["--root", str(ROOT), "runbook", "zzzz", "qqq"]) == 1
     err = capsys.readouterr().err
-    assert "nothing matches" in err and "high-cpu-usage" in err
+    assert "nothing matches" in err and "--list" in err
 
 
 def test_runbook_lookup_needs_no_mkdocs() -> None:

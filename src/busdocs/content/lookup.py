@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,6 +51,84 @@ def rank(runbooks: list[Runbook], data: DataSet, query: str) -> list[Match]:
         if score and all(w in name_words or w in head or w in body for w in words):
             matches.append(Match(rb, score))
     return sorted(matches, key=lambda m: (-m.score, m.runbook.name))
+
+
+_ENCODED = re.compile(r"[%$]([0-9A-Fa-f]{2})")
+
+
+def decode(text: str) -> str:
+    """What people paste, decoded: URL escapes (`%2F`), the AWS console's `$`-escapes (`$252F`,
+    `$2F`) and `+` for a space, undone until nothing changes (console links are often encoded twice)."""
+    from urllib.parse import unquote
+
+    for _ in range(4):
+        decoded = unquote(_ENCODED.sub(lambda m: "%" + m.group(1), text)).replace("+", " ")
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _unique(books: Iterable[Runbook]) -> list[Runbook]:
+    """Runbooks in order, each once."""
+    return list({rb.name: rb for rb in books}.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What `find` made of a query: one runbook to open (and why), or candidates to choose from."""
+
+    runbook: Runbook | None
+    reason: str
+    candidates: tuple[Runbook, ...] = ()
+
+
+def find(runbooks: list[Runbook], data: DataSet, query: str) -> Found:
+    """The runbook for what someone pasted or typed, offline and fast.
+
+    1. An exact alarm name anywhere in the text opens that runbook: the alarm name itself, the SNS
+       subject `ALARM: "name" in US East (N. Virginia)`, the SMS, the CloudWatch e-mail body, a
+       console URL (decoded first). Two different alarm names are a real ambiguity.
+    2. A single clear match by name opens it: every word of the query is a word of one alarm's name
+       (`rds cpu`), or the query is a typo of exactly one name (`hgh-cpu-usag`).
+    3. Anything else lists the ranked candidates (`database`); nothing at all is an empty result.
+    """
+    by_alarm = {name: rb for rb in runbooks for name in rb.meta.alarms}
+    text = decode(query).lower()
+    named = [name for name in sorted(by_alarm, key=len, reverse=True)
+             if re.search(rf"(?<![a-z0-9-]){re.escape(name)}(?![a-z0-9-])", text)]
+    books = _unique(by_alarm[n] for n in named)
+    if len(books) == 1:
+        return Found(books[0], f"the alarm name {named[0]!r} is in the query")
+    if len(books) > 1:
+        return Found(None, "the query names several alarms", tuple(books))
+    words = WORD.findall(text)
+    if words:
+        names = {name: set(WORD.findall(name)) for name in by_alarm}
+        vocabulary = sorted({w for ws in names.values() for w in ws})
+
+        def fix(word: str) -> str:  # a typo of a word of some alarm name
+            if word in vocabulary:
+                return word
+            close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+            return close[0] if close else word
+
+        fixed = [fix(w) for w in words]
+        exact = _unique(by_alarm[n] for n, ws in names.items() if set(words) <= ws)
+        services = [rb for rb in runbooks if set(words) <= set(WORD.findall(rb.meta.service))]
+        if len(services) > 1:  # `database`: a service several alarms watch is a real choice
+            matches = rank(runbooks, data, " ".join(words))
+            return Found(None, "several alarms watch this service", tuple(m.runbook for m in matches))
+        if len(exact) == 1:
+            return Found(exact[0], "every word of the query is in its alarm name")
+        typo = _unique(by_alarm[n] for n, ws in names.items() if set(fixed) <= ws)
+        whole = difflib.get_close_matches("-".join(words), list(by_alarm), n=2, cutoff=0.8)
+        if len(typo) == 1 and not exact:
+            return Found(typo[0], f"closest alarm name to {query.strip()!r}")
+        if len(whole) == 1 and not exact:
+            return Found(by_alarm[whole[0]], f"closest alarm name to {query.strip()!r}")
+    matches = rank(runbooks, data, " ".join(WORD.findall(text)))
+    return Found(None, "several runbooks match", tuple(m.runbook for m in matches))
 
 
 def closest(runbooks: list[Runbook], query: str, n: int = 3) -> list[str]:
