@@ -78,8 +78,8 @@ CASES = [
     ("infrastructure.yml", "      security_group: database\n", "      security_group: db\n",
      "environments.production.database.security_group", "unknown security group 'db'"),
     # documentation-only values pass only on a resource marked unverified
-    ("infrastructure.yml", "account: { alias: bus-tracker-prod, id: null, sso_role: OnCallOperator, status: unverified }",
-     'account: { alias: bus-tracker-prod, id: "123456789012", sso_role: OnCallOperator, status: verified }',
+    ("infrastructure.yml", "account: { status: unverified, alias: bus-tracker-prod, id: null,",
+     'account: { status: verified, alias: bus-tracker-prod, id: "123456789012",',
      "environments.production.account.id", "123456789012 is AWS's documentation account id"),
     ("environments.yml", "prod-db.rds.amazonaws.com:5432/bus_tracker\n        visibility: internal\n        status: unverified\n",
      "prod-db.rds.amazonaws.com:5432/bus_tracker\n        visibility: internal\n",

@@ -47,9 +47,11 @@ def edit(project: Path, relative: str, old: str, new: str) -> None:
         (lambda p: edit(p, RUNBOOK, "severity: SEV2", "severity: SEV4"), "severity"),
         (lambda p: edit(p, RUNBOOK, "last_reviewed: 2026-11-20", "last_reviewed: 2026-13-01"), "last_reviewed"),
         (lambda p: edit(p, RUNBOOK, "owner: platform", "owner: nobody"), "owner: no team 'nobody'"),
+        (lambda p: edit(p, RUNBOOK, "{{ first_five_minutes() }}\n", ""),
+         f"{RUNBOOK}:14: first_five_minutes: every alarm runbook starts with the first-five-minutes box"),
     ],
     ids=["unknown-alarm", "alarm-without-runbook", "missing-section", "unknown-severity", "bad-date",
-         "unknown-owner"],
+         "unknown-owner", "no-first-five-minutes-box"],
 )
 def test_bad_runbooks_fail_the_check(project: Path, capsys, change, fragment: str) -> None:
     change(project)
@@ -343,3 +345,79 @@ def test_unverified_values_are_marked_on_the_ops_site(built_sites: dict[str, Pat
     assert "bus-tracker-prod-db" in box.get_text() and "not verified" in box.get_text()
     reference = article(built_sites["internal"], "runbooks/reference/infrastructure/").get_text(" ")
     assert "resources are ⚠ unverified" in reference
+    first = body.select_one(".admonition")
+    assert first is not None and "danger" in first["class"] and "First five minutes" in first.get_text()
+    hrefs = [a["href"] for a in first.select("a")]
+    assert "../../incident-response/#severity" in hrefs
+    assert ("https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1"
+            "#database:id=bus-tracker-prod-db;is-cluster=false") in hrefs
+
+
+# ---------------------------------------------------------------- page shape and deep links
+
+
+@pytest.mark.parametrize(("built", "expected"), [
+    (lambda l: l.cloudwatch_alarm("us-east-1", "high-api-error-rate"),
+     "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/high-api-error-rate"),
+    (lambda l: l.cloudwatch_alarm("us-west-2", "a b/c"),
+     "https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#alarmsV2:alarm/a%20b%2Fc"),
+    (lambda l: l.cloudwatch_dashboard("us-east-1", "Bus-Tracker-Production"),
+     "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/Bus-Tracker-Production"),
+    (lambda l: l.logs_insights("us-east-1", ["/aws/lambda/my-function"], "fields @timestamp, @message\n| sort @timestamp desc"),
+     "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights$3FqueryDetail$3D"
+     "~(end~0~start~-3600~timeType~'RELATIVE~unit~'seconds~editorString~'fields*20*40timestamp*2c*20*40message*0a"
+     "*7c*20sort*20*40timestamp*20desc~source~(~'*2faws*2flambda*2fmy-function))"),
+    (lambda l: l.logs_insights("eu-west-1", ["/a", "/b"], "stats count(*)", seconds=900),
+     "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights$3FqueryDetail$3D"
+     "~(end~0~start~-900~timeType~'RELATIVE~unit~'seconds~editorString~'stats*20count*28*2a*29~source~(~'*2fa~'*2fb))"),
+    (lambda l: l.rds_instance("us-east-1", "bus-tracker-prod-db"),
+     "https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#database:id=bus-tracker-prod-db;is-cluster=false"),
+    (lambda l: l.elasticache_redis("us-east-1", "bus-tracker-prod-redis"),
+     "https://us-east-1.console.aws.amazon.com/elasticache/home?region=us-east-1#/redis/bus-tracker-prod-redis"),
+    (lambda l: l.load_balancer("us-east-1", "bus-tracker-prod-alb"),
+     "https://us-east-1.console.aws.amazon.com/ec2/home?region=us-east-1#LoadBalancers:search=bus-tracker-prod-alb"),
+    (lambda l: l.signed_in("https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#databases:",
+                           "https://margalla.awsapps.com/start", "111122223333", "OnCallOperator"),
+     "https://margalla.awsapps.com/start/#/console?account_id=111122223333&role_name=OnCallOperator&destination="
+     "https%3A%2F%2Fus-east-1.console.aws.amazon.com%2Frds%2Fhome%3Fregion%3Dus-east-1%23databases%3A"),
+    (lambda l: l.signed_in("https://x.console.aws.amazon.com/", "https://margalla.awsapps.com/start", None, "R"),
+     "https://x.console.aws.amazon.com/"),
+], ids=["alarm", "alarm-encoded", "dashboard", "logs-insights", "logs-insights-two-groups", "rds", "elasticache",
+        "alb", "sso-shortcut", "no-account-id"])
+def test_console_link_builders_match_the_consoles_url_shapes(built, expected: str) -> None:
+    from busdocs.content import console_links
+
+    assert built(console_links) == expected
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_alarm_runbook_starts_with_the_first_five_minutes(environment: str) -> None:
+    from datetime import date
+
+    from busdocs.content.lookup import render_runbook
+
+    data = load_data(ROOT)
+    infra = data.infrastructure.environments[environment]
+    for book in load_runbooks(ROOT)[0]:
+        text = render_runbook(book, data, environment, date(2026, 11, 25))
+        box = text[text.index("First five minutes"):text.index("|  |  |")]
+        assert text.index("First five minutes") < text.index("## Summary"), book.name
+        alarm = data.monitoring.alarm(book.name)
+        assert f"{alarm.severity} · {environment} · owner " in box and "last reviewed 2026-11-20" in box
+        assert f"#alarmsV2:alarm/{book.name}" in box and f"region={infra.region}" in box
+        assert infra.cloudwatch.dashboards[alarm.dashboard] in box
+        assert "Recent deploys" in box and f"--workflow {data.environments.get(environment).deploy_workflow}.yml" in box
+        severity = next(s for s in data.monitoring.severities if s.id == alarm.severity)
+        if environment == "staging":
+            assert "Staging pages nobody" in box and "Declare" not in box
+        elif severity.page:
+            assert "PagerDuty" in box and "Declare" in box and "#status-page" in box
+        else:
+            assert "does not page at night" in box and "Do not declare" in box
+
+
+def test_rollback_of_a_deploy_has_one_wording_from_one_source() -> None:
+    for book in load_runbooks(ROOT)[0]:
+        rollback = book.sections["Rollback"]
+        assert "Re-run: rollback" not in rollback and "action: rollback**" not in rollback, book.name
+    assert sum("{{ rollback_deploy() }}" in b.sections["Rollback"] for b in load_runbooks(ROOT)[0]) >= 10

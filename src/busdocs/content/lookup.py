@@ -13,7 +13,7 @@ import jinja2
 
 from busdocs.content import environment_values
 from busdocs.data.loader import DataSet
-from busdocs.content.macros import Macros, PageInfo
+from busdocs.content.macros import Macros, PageInfo, SiteInfo
 from busdocs.content.runbooks import Runbook, split_front_matter
 from busdocs.errors import BusdocsError, Problem
 
@@ -156,11 +156,11 @@ _JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, 
 
 
 def render_body(src_uri: str, body: str | jinja2.Template, meta: dict[str, object], data: DataSet,
-                environment: str, today: date) -> str:
+                environment: str, today: date, terminal: bool = False) -> str:
     """A page's Markdown (front matter removed) with every macro resolved for `environment`, exactly
     as the ops site built with `BUSDOCS_ENV=<environment>` renders it (same macros, strict)."""
     page = PageInfo(src_uri, "internal", meta)
-    macros = Macros(data, environment, today, lambda: page)
+    macros = Macros(data, environment, today, lambda: page, site=SiteInfo(terminal=terminal))
     template = _JINJA.from_string(body) if isinstance(body, str) else body
     return template.render({**macros.variables(), **macros.macros(), "page": {"meta": meta}})
 
@@ -173,7 +173,7 @@ def render_page(root: Path, relative: Path, data: DataSet, environment: str, tod
     text = (root / relative).read_text(encoding="utf-8")
     front, body, _ = split_front_matter(text)
     meta = (parse_yaml(front, relative).data if front else None) or {}
-    rendered = render_body(relative.as_posix(), body, dict(meta), data, environment, today)
+    rendered = render_body(relative.as_posix(), body, dict(meta), data, environment, today, terminal)
     return environment_values.mark_unverified(rendered, data, environment, terminal)
 
 
@@ -215,7 +215,7 @@ def environment_problems(root: Path, data: DataSet, today: date) -> list[Problem
                 foreign[environment] = environment_values.foreign_identifiers(data, environment)
             try:
                 rendered = render_body(relative.as_posix(), template, meta, data, environment, today)
-            except (jinja2.TemplateError, BusdocsError, LookupError, TypeError, AttributeError) as exc:
+            except (jinja2.TemplateError, BusdocsError, LookupError, TypeError, AttributeError, ValueError) as exc:
                 line = _template_line(exc)
                 message = str(exc).split(": ", 2)[-1] if isinstance(exc, BusdocsError) else str(exc)
                 problems.append(Problem(relative, body_line + line - 1 if line else None, field, message))
@@ -233,7 +233,8 @@ def environment_problems(root: Path, data: DataSet, today: date) -> list[Problem
 def render_runbook(rb: Runbook, data: DataSet, environment: str, today: date) -> str:
     """The runbook's Markdown with every macro resolved for `environment`, as the site shows it, and
     the unverified values it shows marked."""
-    text = render_body(f"runbooks/alarms/{rb.name}.md", rb.body, rb.meta.model_dump(), data, environment, today)
+    text = render_body(f"runbooks/alarms/{rb.name}.md", rb.body, rb.meta.model_dump(), data, environment, today,
+                       terminal=True)
     text = environment_values.mark_unverified(text, data, environment, terminal=True)
     if rb.review_overdue(today):
         text = (f"> **Review overdue** since {rb.review_due().isoformat()} (last reviewed "

@@ -50,6 +50,8 @@ OUTSIDE_PAGE = PageInfo("mkdocs.yml", "public")
 class SiteInfo:
     """What a macro knows of the site being built."""
 
+    terminal: bool = False
+    """True for `busdocs runbook`: links are printed as URLs, boxes as quotes."""
     downloads: str | None = None
     """Whose files this site carries under `downloads/`: `public` (the help center: the public
     handbooks), `internal` (the ops site: the internal handbooks and the offline bundle), or None
@@ -385,6 +387,46 @@ class Macros:
         meta = self._page().meta
         return ops_reference.alarm_facts_markdown(self.data.monitoring, self.data.oncall, meta.get("alarms") or [],
                                                   meta.get("escalation"), self._infra())
+
+    def rollback_deploy(self) -> str:
+        """How to roll back a bad backend deploy, in one wording for every runbook: the workflow's
+        rollback while blue still runs, the previous image tag after the promotion."""
+        page = self._page().src_uri
+        procedure = posixpath.relpath("runbooks/procedures/backend-deploy.md", posixpath.dirname(page) or ".")
+        return (f"GitHub Actions → *{self.deploy_workflow()}* → **Run workflow → action: rollback** while blue "
+                "still runs (the 30-minute bake); after the promotion, redeploy the previous image tag as in "
+                f"[Backend deploy and rollback]({procedure}#undo-roll-back).")
+
+    def first_five_minutes(self) -> str:
+        """The box at the top of every alarm runbook, from data: acknowledge, recent deploys, declare
+        or not by the severity matrix, which communication templates, console links for this build's
+        environment, owner and last review. `busdocs check` fails a runbook without it."""
+        from busdocs.content import first_minutes
+
+        self._internal_only("alarm data")
+        page = self._page()
+        names = page.meta.get("alarms") or []
+        alarm = self.data.monitoring.alarm(names[0]) if names else None
+        if alarm is None:
+            raise values.LookupFailed("first_five_minutes() belongs on an alarm runbook (front matter 'alarms')")
+        reviewed = page.meta.get("last_reviewed")
+        if not isinstance(reviewed, date):
+            try:
+                reviewed = date.fromisoformat(str(reviewed))
+            except ValueError:
+                raise values.LookupFailed(f"last_reviewed {reviewed!r} in the front matter is not a date") from None
+        if self.site.terminal:
+            from busdocs.sites import base_url
+
+            docs = base_url(self.data.root, "internal") + "runbooks/"
+        else:
+            docs = "../"
+        return first_minutes.box_markdown(
+            alarm=alarm, environment=self.environment, mon=self.data.monitoring, oc=self.data.oncall,
+            infra=self._infra(), owner=str(page.meta.get("owner", "")), last_reviewed=reviewed,
+            review_interval_days=int(page.meta.get("review_interval_days", 90)), today=self.today,
+            deploy_workflow=values.environment(self.data, self.environment).deploy_workflow,
+            status_page=self.data.site.support.status_page, docs=docs, terminal=self.site.terminal)
 
     def alarm_index(self) -> str:
         """Every alarm, most severe first, with its runbook link, severity, service and review state."""

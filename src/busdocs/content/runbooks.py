@@ -17,6 +17,8 @@ review_interval_days: 90
 
 # High API error rate
 
+{{ first_five_minutes() }}
+
 ## Summary
 ## Impact
 ## Diagnosis
@@ -140,6 +142,13 @@ def parse_runbook(path: Path, shown: Path) -> tuple[Runbook | None, list[Problem
             problems.append(Problem(shown, line + 1 if line else 1, format_path(loc), message))
         return None, problems
     sections = split_sections(body)
+    head = body[:_H2.search(body).start()] if _H2.search(body) else body
+    if "first_five_minutes()" not in head:
+        title = re.search(r"^# ", body, re.M)
+        line = body_line + (body.count("\n", 0, title.start()) if title else 0)
+        problems.append(Problem(shown, line, "first_five_minutes",
+                                "every alarm runbook starts with the first-five-minutes box: put "
+                                "{{ first_five_minutes() }} right below its title, before the first section"))
     titles = [t for t, _, _ in sections]
     for expected in SECTIONS:
         if expected not in titles:

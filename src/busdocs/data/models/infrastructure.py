@@ -39,6 +39,8 @@ class Account(Resource):
     """The account alias, also the AWS CLI profile name (`aws sso login --profile <alias>`)."""
     sso_role: str = "OnCallOperator"
     """IAM Identity Center permission set on-call engineers use."""
+    sso_start_url: str | None = None
+    """The IAM Identity Center portal; console links open through it once the account id is known."""
 
 
 class Bastion(Resource):

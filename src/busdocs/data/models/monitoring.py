@@ -62,6 +62,11 @@ class Severity(Model):
     status_page_minutes: int | None = None
     """Minutes within which the status page is updated; None for no public update."""
     update_every_minutes: int | None = None
+    declare: bool = True
+    """Whether an alarm of this severity is declared an incident at once (an incident channel, an IC)."""
+    templates: list[Slug] = Field(default_factory=list)
+    """Communication templates to use, by their heading's anchor on the incident response page
+    (`status-page`, `in-app-banner`), in order."""
 
 
 class Topic(Model):
