@@ -75,8 +75,18 @@ CASES = [
      "support.channels[2].kind", "'fax' is not one of"),
     ("passes.yml", "  - id: monthly\n", "  - id: semester\n", "types[1].id", "duplicate pass type 'semester'"),
     ("passes.yml", "    price: 4500\n", "    price: -4500\n", "types[1].price", "greater than 0"),
-    ("infrastructure.yml", "  security_group: database\n", "  security_group: db\n", "database.security_group",
-     "unknown security group 'db'"),
+    ("infrastructure.yml", "      security_group: database\n", "      security_group: db\n",
+     "environments.production.database.security_group", "unknown security group 'db'"),
+    # documentation-only values pass only on a resource marked unverified
+    ("infrastructure.yml", "account: { status: unverified, alias: bus-tracker-prod, id: null,",
+     'account: { status: verified, alias: bus-tracker-prod, id: "123456789012",',
+     "environments.production.account.id", "123456789012 is AWS's documentation account id"),
+    ("environments.yml", "prod-db.rds.amazonaws.com:5432/bus_tracker\n        visibility: internal\n        status: unverified\n",
+     "prod-db.rds.amazonaws.com:5432/bus_tracker\n        visibility: internal\n",
+     "environments[0].variables[4].value", "prod-db.rds.amazonaws.com is a placeholder host"),
+    # per-environment references of monitoring.yml resolve in every environment
+    ("monitoring.yml", 'DBInstanceIdentifier: "{database.identifier}"', 'DBInstanceIdentifier: "{database.identifer}"',
+     "alarms[6].dimensions.DBInstanceIdentifier", "{database.identifer} is not a value of production"),
     ("monitoring.yml", "    topic: bus-tracker-critical\n", "    topic: pager\n", "alarms[0].topic",
      "unknown topic 'pager'"),
     ("oncall.yml", "    lead: ayesha\n", "    lead: nobody\n", "teams[0].lead", "unknown person 'nobody'"),
@@ -102,7 +112,7 @@ def test_problem_names_file_line_and_field(tmp_path: Path, name: str, old: str, 
     root = data_copy(tmp_path)
     line = mutate(root, name, old, new)
     problems = problems_of(root)
-    matching = [p for p in problems if p.field == field and fragment in p.message]
+    matching = [p for p in problems if p.field == field and (fragment or "") in p.message]
     assert matching, "\n".join(map(str, problems))
     problem = matching[0]
     assert problem.file == Path("data") / name
@@ -182,3 +192,37 @@ def test_byte_level_problems_name_file_and_line(tmp_path: Path, what: str, inser
     assert matching, "\n".join(map(str, problems))
     assert matching[0].file == Path("data/passes.yml")
     assert matching[0].line == (expected_line or line), matching[0]
+
+
+def test_a_verified_resource_cannot_hold_a_documentation_value(tmp_path: Path) -> None:
+    """The example range of the bastion's VPN rule is accepted while marked unverified, refused once
+    the security group claims to be verified; the same for a verified placeholder host."""
+    root = data_copy(tmp_path)
+    text = (root / "data" / "infrastructure.yml").read_text()
+    bastion = text.index("id: sg-02f8b1d6e9a4c7351")
+    status = text.rindex("status: unverified", 0, bastion)
+    database = text.index("identifier: bus-tracker-prod-db")
+    db_status = text.rindex("status: unverified", 0, database)
+    for at in sorted([status, db_status], reverse=True):
+        text = text[:at] + "status: verified  " + text[at + len("status: unverified"):]
+    (root / "data" / "infrastructure.yml").write_text(text)
+    problems = {p.field: p for p in problems_of(root)}
+    rule = problems["environments.production.security_groups[4].ingress[0].source"]
+    assert "203.0.113.0/24 is in the documentation range 203.0.113.0/24 (RFC 5737)" in rule.message
+    assert rule.line == text[:text.index("source: 203.0.113.0/24")].count("\n") + 1
+    assert "placeholder host" in problems["environments.production.database.endpoint"].message
+    assert "environments.staging.database.endpoint" not in problems  # staging's is still marked
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("192.0.2.10", "192.0.2.0/24"), ("198.51.100.0/24", "198.51.100.0/24"), ("203.0.113.0/28", "203.0.113.0/24"),
+    ("2001:db8::5", "2001:db8::/32"), ("arn:aws:sns:us-east-1:123456789012:x", "documentation account"),
+    ("https://ops.example.net/x", "documentation domain"), ("prod-redis.cache.amazonaws.com", "placeholder host"),
+    ("10.0.1.0/24", None), ("0.0.0.0/0", None), ("bus-tracker-prod-db.c8x2k1.us-east-1.rds.amazonaws.com", None),
+    ("1234567890123", None), ("counterexample.com", None),
+])
+def test_documentation_values_are_recognised(value: str, why: str | None) -> None:
+    from busdocs.data.placeholders import documentation_value
+
+    found = documentation_value(value)
+    assert (found is None) if why is None else (found is not None and why in found), found

@@ -115,8 +115,8 @@ def test_status_report_shape(launch: Launch) -> None:
     assert all(set(s) == {"id", "title", "done", "total"} for s in report["sections"])
     assert set(report["gates"]) == {"production-readiness", "soft-launch", "launch"}
     for gate in report["gates"].values():
-        assert set(gate) == {"ready", "blocking"} and isinstance(gate["ready"], bool)
-        assert gate["ready"] == (gate["blocking"] == [])
+        assert set(gate) == {"ready", "blocking", "unverified"} and isinstance(gate["ready"], bool)
+        assert gate["ready"] == (gate["blocking"] == [] and gate["unverified"] == [])
 
 
 # ------------------------------------------------------------------ bad input
@@ -191,7 +191,7 @@ def test_status_gate_ready_exits_0(project: Path, capsys) -> None:
     assert main(["--root", str(project), "status", "--gate", "launch"]) == 0
     assert "GO" in capsys.readouterr().out
     assert main(["--root", str(project), "status", "--gate", "launch", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["gates"] == {"launch": {"ready": True, "blocking": []}}
+    assert json.loads(capsys.readouterr().out)["gates"] == {"launch": {"ready": True, "blocking": [], "unverified": []}}
 
 
 def test_status_json(capsys) -> None:
@@ -262,3 +262,41 @@ def test_today_must_be_a_date(project: Path, tmp_path: Path, monkeypatch) -> Non
     with pytest.raises(BuildFailed, match="BUSDOCS_TODAY='tomorrow' is not a date"):
         build_site(project, "internal", tmp_path / "internal")
     assert os.environ["BUSDOCS_TODAY"] == "tomorrow"
+
+
+def _all_closed(launch):  # type: ignore[no-untyped-def]
+    return launch.model_copy(update={"sections": [
+        s.model_copy(update={"items": [i.model_copy(update={"status": "waived", "reason": "test"}) for i in s.items]})
+        for s in launch.sections]})
+
+
+def _verified(infra, environment: str):  # type: ignore[no-untyped-def]
+    env = infra.environments[environment]
+    update = {}
+    for name in type(env).model_fields:
+        value = getattr(env, name)
+        if hasattr(value, "status"):
+            update[name] = value.model_copy(update={"status": "verified"})
+        elif isinstance(value, list) and value and hasattr(value[0], "status"):
+            update[name] = [v.model_copy(update={"status": "verified"}) for v in value]
+    return infra.model_copy(update={"environments": {**infra.environments,
+                                                     environment: env.model_copy(update=update)}})
+
+
+def test_production_readiness_waits_for_verified_production_resources(capsys) -> None:
+    data = load_data(ROOT)
+    gate = next(g for g in data.launch.gates if g.id == "production-readiness")
+    assert gate.verified_infrastructure == ["production"]
+    launch = _all_closed(data.launch)
+    status = gate_status(launch, gate, data.infrastructure)
+    assert status.blocking == () and not status.ready
+    assert "production: database" in status.unverified and "production: secrets prod/db/password" in status.unverified
+    assert not [u for u in status.unverified if u.startswith("staging")]
+    assert not gate_status(launch, gate).ready  # without the infrastructure it never passes
+    assert gate_status(launch, gate, _verified(data.infrastructure, "production")).ready
+    assert not gate_status(launch, gate, _verified(data.infrastructure, "staging")).ready
+    soft = next(g for g in data.launch.gates if g.id == "soft-launch")
+    assert gate_status(launch, soft, data.infrastructure).ready  # only gates that ask for it
+    assert main(["--root", str(ROOT), "status", "--gate", "production-readiness", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert "production: database" in report["gates"]["production-readiness"]["unverified"]

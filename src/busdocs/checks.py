@@ -39,6 +39,9 @@ def run_checks(root: Path, today: date | None = None) -> CheckResult:
     result.problems.extend(found)
     if data is not None:
         result.problems.extend(runbooks.cross_check(books, data))
+        from busdocs.content.lookup import environment_problems
+
+        result.problems.extend(environment_problems(root, data, today or date.today()))
     for rb in runbooks.overdue_reviews(books, today or date.today()):
         result.notices.append(f"{rb.path}: review overdue since {rb.review_due().isoformat()} "
                               f"(last reviewed {rb.meta.last_reviewed.isoformat()})")

@@ -68,13 +68,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     from busdocs.data.loader import load_data
     from busdocs.content.readiness import gate_status, status_report
 
-    launch = load_data(_root(args)).launch
+    data = load_data(_root(args))
+    launch, infra = data.launch, data.infrastructure
     gates = {g.id: g for g in launch.gates}
     if args.gate and args.gate not in gates:
         _err(f"busdocs status: no gate {args.gate!r} in data/launch.yml (known: {', '.join(gates)})")
         return 2
     if args.format == "json":
-        report = status_report(launch)
+        report = status_report(launch, infra)
         if args.gate:
             report["gates"] = {args.gate: report["gates"][args.gate]}  # type: ignore[index]
         print(json.dumps(report, indent=2))
@@ -82,10 +83,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         from busdocs.terminal import print_gate, print_status
 
         if args.gate:
-            print_gate(launch, gate_status(launch, gates[args.gate]))
+            print_gate(launch, gate_status(launch, gates[args.gate], infra))
         else:
-            print_status(launch)
-    return 0 if not args.gate or gate_status(launch, gates[args.gate]).ready else 1
+            print_status(launch, infra)
+    return 0 if not args.gate or gate_status(launch, gates[args.gate], infra).ready else 1
 
 
 def cmd_runbook(args: argparse.Namespace) -> int:
@@ -103,10 +104,22 @@ def cmd_runbook(args: argparse.Namespace) -> int:
         _err(f"busdocs runbook: no environment {environment!r} in data/environments.yml")
         return 2
     books, problems = runbooks.load_runbooks(root)
-    by_name = {rb.name: rb for rb in books}
+    if args.list:
+        print(f"every alarm, most severe first (print one with: busdocs runbook NAME):")
+        order = {s.id: i for i, s in enumerate(data.monitoring.severities)}
+        for alarm in sorted(data.monitoring.alarms, key=lambda a: (order.get(a.severity, 9), a.name)):
+            print(f"  {alarm.name:<28} {alarm.severity}  {alarm.summary}")
+        return 0
     query = " ".join(args.query).strip()
-    if query in by_name:
-        text = lookup.render_runbook(by_name[query], data, environment, date.today())
+    if not query:
+        _err("busdocs runbook: give an alarm name, pasted alarm text or search words (or --list)")
+        return 2
+    found = lookup.find(books, data, query)
+    if found.runbook is not None:
+        name = found.runbook.name
+        text = lookup.render_runbook(found.runbook, data, environment, date.today())
+        if name != query:
+            _err(f"busdocs runbook: opening {name} ({found.reason})")
         if args.raw:
             print(text)
         else:
@@ -115,19 +128,18 @@ def cmd_runbook(args: argparse.Namespace) -> int:
             from busdocs.terminal import console
 
             out = console()
-            out.print(f"[bold]{query}[/bold]  ({environment}) — {lookup.runbook_url(lookup.ops_base_url(root), query)}")
+            out.print(f"[bold]{name}[/bold]  ({environment}) — {lookup.runbook_url(lookup.ops_base_url(root), name)}")
             out.print(Markdown(text, code_theme="ansi_dark"))
         return 0
-    matches = lookup.rank(books, data, query)
-    if not matches:
+    if not found.candidates:
         _err(f"busdocs runbook: nothing matches {query!r}; closest runbooks: "
-             + ", ".join(lookup.closest(books, query)))
+             + ", ".join(lookup.closest(books, query)) + " (every alarm: busdocs runbook --list)")
         return 1
     print(f"runbooks matching {query!r}, best first (print one with: busdocs runbook NAME):")
-    for m in matches[:10]:
-        alarm = data.monitoring.alarm(m.runbook.name)
-        summary = alarm.summary if alarm else (m.runbook.meta.description or "")
-        print(f"  {m.runbook.name:<28} {m.runbook.meta.severity}  {summary}")
+    for rb in found.candidates[:10]:
+        alarm = data.monitoring.alarm(rb.name)
+        summary = alarm.summary if alarm else (rb.meta.description or "")
+        print(f"  {rb.name:<28} {rb.meta.severity}  {summary}")
     return 0
 
 
@@ -312,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("runbook", help="print a runbook for the terminal, offline", description=cmd_runbook.__doc__)
-    p.add_argument("query", nargs="+", help="an alarm name (exact) or search words")
+    p.add_argument("query", nargs="*", help="an alarm name, what the alarm sent (SNS subject, SMS, e-mail, "
+                   "console URL: the alarm name in it is found), or search words")
+    p.add_argument("--list", action="store_true", help="list every alarm")
     p.add_argument("--env", help="environment the values are shown for (default: the data's default)")
     p.add_argument("--raw", action="store_true", help="print Markdown instead of formatted text")
     p.set_defaults(func=cmd_runbook)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
@@ -22,7 +24,7 @@ def text_bar(percent: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def print_status(launch: Launch) -> None:
+def print_status(launch: Launch, infra: Any = None) -> None:
     """Section, done/total and a bar for every section, then the gates."""
     out = console()
     table = Table(title="Launch readiness", title_justify="left", expand=False)
@@ -37,8 +39,9 @@ def print_status(launch: Launch) -> None:
     table.add_row("All items", f"{total.done}/{total.total}", f"{text_bar(total.percent)} {total.percent:3d} %")
     out.print(table)
     for gate in launch.gates:
-        st = gate_status(launch, gate)
-        verdict = "GO" if st.ready else f"NO-GO ({len(st.blocking)} open)"
+        st = gate_status(launch, gate, infra)
+        open_ = f"{len(st.blocking)} open" + (f", {len(st.unverified)} unverified resources" if st.unverified else "")
+        verdict = "GO" if st.ready else f"NO-GO ({open_})"
         out.print(f"gate {gate.id}: {verdict}")
 
 
@@ -50,7 +53,13 @@ def print_gate(launch: Launch, status: GateStatus) -> None:
         return
     section_of = {i.id: s for s, i in launch.items()}
     owners = {o.id: o.name for o in launch.owners}
-    out.print(f"gate {status.gate.id}: NO-GO — {len(status.blocking)} items block it")
+    out.print(f"gate {status.gate.id}: NO-GO — {len(status.blocking)} items block it"
+              + (f", and {len(status.unverified)} resources are not verified against the account"
+                 if status.unverified else ""))
+    if status.unverified:
+        out.print("unverified (data/infrastructure.yml, status: unverified): " + ", ".join(status.unverified))
+    if not status.blocking:
+        return
     table = Table(show_header=True, expand=False)
     for column in ("Item", "Status", "Owner", "Due"):
         table.add_column(column, overflow="fold")

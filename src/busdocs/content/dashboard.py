@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import date
 from html import escape
 
@@ -52,26 +54,30 @@ def _table(launch: Launch, entries: list[OpenItem], today: date) -> str:
     return "\n".join(rows)
 
 
-def gates_markdown(launch: Launch, today: date) -> str:
+def gates_markdown(launch: Launch, today: date, infra: Any = None) -> str:
     """One GO / NO-GO banner per gate, listing exactly what blocks it."""
     blocks = []
     sections = {s.id: s for s in launch.sections}
     section_of = {i.id: s for s, i in launch.items()}
     for gate in launch.gates:
-        status = gate_status(launch, gate)
+        status = gate_status(launch, gate, infra)
         total = len(gate_items(launch, gate))
         if status.ready:
             blocks.append(f'!!! success "GO — {gate.title}"\n\n    {gate.description} All {total} items are '
                           "done or waived.\n")
             continue
         entries = [effective(section_of[i.id], i) for i in status.blocking]
-        table = _table(launch, entries, today).replace("\n", "\n    ")
+        table = _table(launch, entries, today).replace("\n", "\n    ") if entries else ""
         covered = ", ".join(sections[s].title for s in gate.sections if s in sections)
         scope = f" Covers: {covered}." if covered else ""
+        unverified = (f"\n\n    **{len(status.unverified)} resources not verified against the account** "
+                      f"(`status: unverified` in `data/infrastructure.yml`): {', '.join(status.unverified)}."
+                      if status.unverified else "")
         # Short lists stay open; long ones fold so every banner is visible at a glance.
         fold = "???+" if len(status.blocking) <= OPEN_LIST_LIMIT else "???"
-        blocks.append(f'{fold} failure "NO-GO — {gate.title}: {len(status.blocking)} of {total} items open"\n\n'
-                      f"    {gate.description}{scope}\n\n    {table}\n")
+        extra = f", {len(status.unverified)} resources unverified" if status.unverified else ""
+        blocks.append(f'{fold} failure "NO-GO — {gate.title}: {len(status.blocking)} of {total} items open{extra}"\n\n'
+                      f"    {gate.description}{scope}{unverified}\n\n    {table}\n")
     return "\n".join(blocks)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from busdocs.content import dashboard
+from busdocs.content import environment_values
 from busdocs.content import helpcenter
 from busdocs.content import news
 from busdocs.content import ops_reference
@@ -49,6 +50,8 @@ OUTSIDE_PAGE = PageInfo("mkdocs.yml", "public")
 class SiteInfo:
     """What a macro knows of the site being built."""
 
+    terminal: bool = False
+    """True for `busdocs runbook`: links are printed as URLs, boxes as quotes."""
     downloads: str | None = None
     """Whose files this site carries under `downloads/`: `public` (the help center: the public
     handbooks), `internal` (the ops site: the internal handbooks and the offline bundle), or None
@@ -113,20 +116,47 @@ class Macros:
 
     # -------------------------------------------------------------- environments
 
+    def _environment(self, asked: str | None) -> str:
+        """The environment a value is taken from: this build's. Only a page whose front matter says
+        `environments: all` (a reference of every environment) may ask for another one."""
+        if asked is None or asked == self.environment:
+            return self.environment
+        page = self._page()
+        if page.audience == "internal" and page.meta.get("environments") != "all":
+            raise values.LookupFailed(
+                f"asks for a value of {asked!r} while the page renders for {self.environment!r}: runbooks and "
+                "procedures show only their build's environment (a page listing every environment says "
+                "'environments: all' in its front matter)")
+        return asked
+
     def env_value(self, name: str, environment: str | None = None) -> str:
-        """The value of backend variable `name` in `environment` (default: this build's).
+        """The value of backend variable `name` in this build's environment.
 
         A public page asking for an internal variable fails the build; a secret shows as its
-        Secrets Manager reference, never a value.
+        Secrets Manager reference, never a value. Another environment's value only on a page with
+        `environments: all` in its front matter.
 
         Example:
             `{{ env_value("API_BASE_URL") }}` → `https://api.university-bus-tracker.com`
         """
-        return values.variable_value(self.data, environment or self.environment, name, self._page().audience)
+        return values.variable_value(self.data, self._environment(environment), name, self._page().audience)
+
+    def env_host(self, name: str) -> str:
+        """The host of a URL variable: `{{ env_host("API_BASE_URL") }}` → `api.university-bus-tracker.com`."""
+        value = self.env_value(name)
+        host = urlsplit(value).hostname
+        if not host:
+            raise values.LookupFailed(f"variable {name!r} is no URL ({value!r})")
+        return host
+
+    def deploy_workflow(self) -> str:
+        """The GitHub Actions workflow that deploys (and rolls back) this build's environment:
+        `{{ deploy_workflow() }}` → `deploy-production`."""
+        return values.environment(self.data, self.environment).deploy_workflow
 
     def env_table(self, environment: str | None = None) -> str:
         """A Markdown table of an environment's variables; public pages see only the public ones."""
-        return values.variables_table(self.data, environment or self.environment, self._page().audience)
+        return values.variables_table(self.data, self._environment(environment), self._page().audience)
 
     # -------------------------------------------------------------- passes and support
 
@@ -236,7 +266,7 @@ class Macros:
     def launch_gates(self) -> str:
         """GO / NO-GO banners, one per gate of `data/launch.yml`, with what blocks each."""
         self._internal_only("the launch dashboard")
-        return dashboard.gates_markdown(self.data.launch, self.today)
+        return dashboard.gates_markdown(self.data.launch, self.today, self.data.infrastructure)
 
     def launch_progress(self) -> str:
         """Overall and per-section progress bars of the launch checklists."""
@@ -260,28 +290,91 @@ class Macros:
 
     # -------------------------------------------------------------- operations (internal)
 
+    def _infra(self) -> Any:
+        return environment_values.infrastructure(self.data, self.environment)
+
     def infrastructure_reference(self) -> str:
-        """Every production AWS resource from `data/infrastructure.yml`."""
+        """Every AWS resource of this build's environment from `data/infrastructure.yml`, unverified
+        ones marked."""
         self._internal_only("the infrastructure reference")
-        return ops_reference.infrastructure_markdown(self.data.infrastructure)
+        return ops_reference.infrastructure_markdown(self._infra(), self.environment)
 
     def monitoring_reference(self, link_runbooks: bool = False, base: str = "") -> str:
-        """Severities, alarms, dashboards and alert routes from `data/monitoring.yml`."""
+        """Severities, alarms, dashboards and alert routes from `data/monitoring.yml`, for this build's
+        environment."""
         self._internal_only("the monitoring reference")
-        return ops_reference.monitoring_markdown(self.data.monitoring, link_runbooks, base)
+        return ops_reference.monitoring_markdown(self.data.monitoring, link_runbooks, base, self._infra())
 
     def alarm(self, name: str) -> Any:
-        """One alarm from `data/monitoring.yml`: `{{ alarm("rds-high-cpu").threshold }}` → `80`."""
+        """One alarm from `data/monitoring.yml`, its dimensions resolved for this build's environment:
+        `{{ alarm("rds-high-cpu").threshold }}` → `80`."""
         self._internal_only("alarm data")
         found = self.data.monitoring.alarm(name)
         if found is None:
             raise values.LookupFailed(f"no alarm {name!r} in data/monitoring.yml")
-        return found
+        return found.for_environment(self._infra())
 
     def infra(self) -> Any:
-        """The production resources of `data/infrastructure.yml`: `{{ infra().database.identifier }}`."""
+        """The resources of this build's environment in `data/infrastructure.yml`:
+        `{{ infra().database.identifier }}` → `bus-tracker-prod-db` (production), `bus-tracker-staging-db`
+        (staging). A field the environment has no value for is undefined, naming field and environment."""
         self._internal_only("infrastructure data")
-        return self.data.infrastructure
+        return environment_values.scoped(self._infra(), "infra()", self.environment)
+
+    def secret(self, key: str) -> Any:
+        """The Secrets Manager name of a secret in this build's environment, by its name without the
+        environment prefix: `{{ secret("db/password") }}` → `prod/db/password` (production),
+        `staging/db/password` (staging). Undefined (`is defined` is false) where the environment has none."""
+        self._internal_only("infrastructure data")
+        found = self._infra().secret(key)
+        if found is None:
+            return environment_values.scoped(None, f"secret({key!r})", self.environment)
+        return found.name
+
+    def account_id(self) -> str:
+        """The AWS account id of this build's environment, or `ACCOUNT_ID` while nobody has read it
+        from the account (`aws sts get-caller-identity`) into `data/infrastructure.yml`."""
+        self._internal_only("infrastructure data")
+        return self._infra().account.id or "ACCOUNT_ID"
+
+    def bucket(self, role: str) -> str:
+        """The S3 bucket with this role in this build's environment: `{{ bucket("backups") }}`."""
+        self._internal_only("infrastructure data")
+        found = self._infra().bucket(role)
+        if found is None:
+            known = ", ".join(b.role for b in self._infra().buckets)
+            raise values.LookupFailed(f"no bucket with role {role!r} in {self.environment} (known: {known})")
+        return found.name
+
+    def site_host(self, role: str) -> str:
+        """The host a CloudFront distribution serves for the bucket of `role` in this build's environment:
+        `{{ site_host("ops") }}` → `ops.university-bus-tracker.com`, `{{ site_host("help") }}`."""
+        self._internal_only("infrastructure data")
+        bucket = self.bucket(role)
+        found = next((d for d in self._infra().distributions if d.origin.split(" ")[0] == bucket), None)
+        if found is None:
+            raise values.LookupFailed(f"no CloudFront distribution serves bucket {bucket!r} in {self.environment}")
+        return found.aliases[0]
+
+    def dashboard(self, board: str) -> str:
+        """A CloudWatch dashboard's name in this build's environment, by its id in
+        `data/monitoring.yml`: `{{ dashboard("overview") }}` → `Bus-Tracker-Production`."""
+        self._internal_only("infrastructure data")
+        names = self._infra().cloudwatch.dashboards
+        if board not in names:
+            raise values.LookupFailed(f"no dashboard {board!r} in {self.environment} (known: {', '.join(names)})")
+        return names[board]
+
+    def log_group(self, name: str) -> str:
+        """A log group of `data/monitoring.yml` for this build's environment (references resolved):
+        `{{ log_group("/aws/rds/instance/{database.identifier}/postgresql") }}`."""
+        self._internal_only("infrastructure data")
+        from busdocs.data.models.monitoring import resolve
+
+        found = next((g for g in self.data.monitoring.log_groups if g.name == name), None)
+        if found is None:
+            raise values.LookupFailed(f"no log group {name!r} in data/monitoring.yml")
+        return resolve(found.name, self._infra())
 
     def oncall(self) -> Any:
         """Teams, rotations and escalation policies of `data/oncall.yml`."""
@@ -293,7 +386,47 @@ class Macros:
         self._internal_only("alarm data")
         meta = self._page().meta
         return ops_reference.alarm_facts_markdown(self.data.monitoring, self.data.oncall, meta.get("alarms") or [],
-                                              meta.get("escalation"))
+                                                  meta.get("escalation"), self._infra())
+
+    def rollback_deploy(self) -> str:
+        """How to roll back a bad backend deploy, in one wording for every runbook: the workflow's
+        rollback while blue still runs, the previous image tag after the promotion."""
+        page = self._page().src_uri
+        procedure = posixpath.relpath("runbooks/procedures/backend-deploy.md", posixpath.dirname(page) or ".")
+        return (f"GitHub Actions → *{self.deploy_workflow()}* → **Run workflow → action: rollback** while blue "
+                "still runs (the 30-minute bake); after the promotion, redeploy the previous image tag as in "
+                f"[Backend deploy and rollback]({procedure}#undo-roll-back).")
+
+    def first_five_minutes(self) -> str:
+        """The box at the top of every alarm runbook, from data: acknowledge, recent deploys, declare
+        or not by the severity matrix, which communication templates, console links for this build's
+        environment, owner and last review. `busdocs check` fails a runbook without it."""
+        from busdocs.content import first_minutes
+
+        self._internal_only("alarm data")
+        page = self._page()
+        names = page.meta.get("alarms") or []
+        alarm = self.data.monitoring.alarm(names[0]) if names else None
+        if alarm is None:
+            raise values.LookupFailed("first_five_minutes() belongs on an alarm runbook (front matter 'alarms')")
+        reviewed = page.meta.get("last_reviewed")
+        if not isinstance(reviewed, date):
+            try:
+                reviewed = date.fromisoformat(str(reviewed))
+            except ValueError:
+                raise values.LookupFailed(f"last_reviewed {reviewed!r} in the front matter is not a date") from None
+        if self.site.terminal:
+            from busdocs.sites import base_url
+
+            docs = base_url(self.data.root, "internal") + "runbooks/"
+        else:
+            docs = "../"
+        return first_minutes.box_markdown(
+            alarm=alarm, environment=self.environment, mon=self.data.monitoring, oc=self.data.oncall,
+            infra=self._infra(), owner=str(page.meta.get("owner", "")), last_reviewed=reviewed,
+            review_interval_days=int(page.meta.get("review_interval_days", 90)), today=self.today,
+            deploy_workflow=values.environment(self.data, self.environment).deploy_workflow,
+            status_page=self.data.site.support.status_page, docs=docs, terminal=self.site.terminal)
 
     def alarm_index(self) -> str:
         """Every alarm, most severe first, with its runbook link, severity, service and review state."""

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 
 from busdocs.content.values import LookupFailed
 from busdocs.data.models.deploy import Deploy
-from busdocs.data.models.infrastructure import Infrastructure
-from busdocs.data.models.monitoring import Alarm, Monitoring
+from busdocs.data.models.infrastructure import EnvironmentInfrastructure, Resource
+from busdocs.data.models.monitoring import Alarm, Monitoring, resolve
 from busdocs.data.models.oncall import OnCall
 
 
@@ -29,60 +29,83 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def infrastructure_markdown(infra: Infrastructure) -> str:
-    """Every production resource, section by section."""
+UNVERIFIED = "⚠ unverified"
+
+
+def mark(resource: Resource) -> str:
+    """The marker of a resource nobody checked against the account ("" when verified)."""
+    return f" **{UNVERIFIED}**" if resource.status == "unverified" else ""
+
+
+def infrastructure_markdown(infra: EnvironmentInfrastructure, environment: str) -> str:
+    """Every resource of one environment, section by section; unverified ones marked."""
     vpc, db, cache, lb, asg = infra.vpc, infra.database, infra.cache, infra.load_balancer, infra.auto_scaling
+    account = infra.account
+    unverified = sum(1 for _, r in infra.resources() if r.status == "unverified")
+    total = sum(1 for _ in infra.resources())
     parts = [
-        f"Account `{infra.account_alias}`, region `{infra.region}`, disaster-recovery region `{infra.dr_region}`.",
-        "## VPC and subnets",
+        f"Environment **{environment}**: account `{account.alias}`"
+        f"{f' (`{account.id}`)' if account.id else ' (id not recorded yet)'}{mark(account)}, region "
+        f"`{infra.region}`, disaster-recovery region `{infra.dr_region}`. Bastion "
+        f"`{infra.bastion.user}@{infra.bastion.host}`{mark(infra.bastion)}.",
+        f"{unverified} of {total} resources are **{UNVERIFIED}**: written from the launch plan, not yet "
+        "checked against the account. Check one before you act on it." if unverified else
+        "Every resource was verified against the account.",
+        f"## VPC and subnets{mark(vpc)}",
         f"VPC `{vpc.id}` ({vpc.cidr}), internet gateway `{vpc.internet_gateway}`, "
         f"NAT gateways: {', '.join(vpc.nat_gateways)}.",
         table(["Subnet", "ID", "CIDR", "AZ", "Tier", "Default route"],
               [(s.name, f"`{s.id}`", s.cidr, s.availability_zone, s.tier, s.routes_to) for s in vpc.subnets]),
         "## Security groups",
         table(["Group", "ID", "Port", "Protocol", "From", "Why"],
-              [(g.name, f"`{g.id}`", r.port, r.protocol, r.source, r.why)
+              [(g.name, f"`{g.id}`{mark(g)}", r.port, r.protocol, r.source, r.why)
                for g in infra.security_groups for r in g.ingress]),
-        "## RDS PostgreSQL",
+        f"## RDS PostgreSQL{mark(db)}",
         table(["Setting", "Value"], [
             ("Identifier", f"`{db.identifier}`"), ("Engine", f"{db.engine} {db.version}"),
             ("Instance class", db.instance_class), ("Storage", f"{db.storage_gb} GB {db.storage_type}"),
             ("Multi-AZ", db.multi_az), ("Backups", f"{db.backup_retention_days} days, window {db.backup_window}"),
             ("Encrypted at rest", db.encrypted), ("Extensions", ", ".join(db.extensions)),
             ("max_connections", db.max_connections), ("Endpoint", f"`{db.endpoint}`"),
-            ("Read replica", db.read_replica), ("Security group", db.security_group)]),
-        "## ElastiCache Redis",
+            ("Read replica", f"`{db.read_replica}` (reports and exports)" if db.read_replica else "none"),
+            ("Security group", db.security_group)]),
+        f"## ElastiCache Redis{mark(cache)}",
         table(["Setting", "Value"], [
             ("Replication group", f"`{cache.replication_group}`"), ("Engine", f"{cache.engine} {cache.version}"),
             ("Nodes", f"{cache.nodes} × {cache.node_type} ({cache.memory_gb:g} GB each)"),
             ("Multi-AZ", cache.multi_az), ("Automatic failover", cache.automatic_failover),
             ("Endpoint", f"`{cache.endpoint}`"), ("Security group", cache.security_group)]),
-        "## Application Load Balancer",
-        f"`{lb.name}` ({lb.scheme}), DNS `{lb.dns_name}`, certificate: {lb.certificate}, "
+        f"## Application Load Balancer{mark(lb)}",
+        f"`{lb.name}` (`{lb.arn_suffix}`, {lb.scheme}), DNS `{lb.dns_name}`, certificate: {lb.certificate}, "
         f"idle timeout {lb.idle_timeout_seconds} s.",
         table(["Listener", "Action"], [(f"{li.protocol} {li.port}", li.action) for li in lb.listeners]),
         table(["Target group", "Port", "Health check"], [(t.name, t.port, t.health_check) for t in lb.target_groups]),
-        "## Auto Scaling",
+        f"## Auto Scaling{mark(asg)}",
         table(["Setting", "Value"], [
             ("Group", f"`{asg.name}`"), ("AMI", asg.ami), ("Instance type", asg.instance_type),
             ("Min / desired / max", f"{asg.min} / {asg.desired} / {asg.max}"),
             ("Launch template", asg.launch_template)]
             + [(f"Policy `{p.name}`", p.rule) for p in asg.policies]),
         "## S3 buckets",
-        table(["Bucket", "Purpose", "Versioning", "Encryption", "Lifecycle", "Replicated to"],
-              [(f"`{b.name}`", b.purpose, b.versioning, b.encryption, b.lifecycle, b.replicated_to)
+        table(["Bucket", "Role", "Purpose", "Versioning", "Encryption", "Lifecycle", "Replicated to"],
+              [(f"`{b.name}`{mark(b)}", b.role, b.purpose, b.versioning, b.encryption, b.lifecycle, b.replicated_to)
                for b in infra.buckets]),
         "## CloudFront",
         table(["Distribution", "Aliases", "Origin", "Purpose", "WAF"],
-              [(f"`{d.id}`", d.aliases, d.origin, d.purpose, d.waf) for d in infra.distributions]),
-        "## Route 53",
+              [(f"`{d.id}`{mark(d)}", d.aliases, d.origin, d.purpose, d.waf) for d in infra.distributions]),
+        f"## Route 53{mark(infra.dns)}",
         f"Hosted zone `{infra.dns.zone}` (`{infra.dns.zone_id}`).",
         table(["Record", "Type", "Target"], [(f"`{r.name}`", r.type, r.target) for r in infra.dns.records]),
         "## Secrets Manager",
         "Names only: values never leave Secrets Manager.",
         table(["Secret", "What", "Rotation", "Read by"],
-              [(f"`{s.name}`", s.description, f"every {s.rotation_days} days" if s.rotation_days else "by hand",
+              [(f"`{s.name}`{mark(s)}", s.description, f"every {s.rotation_days} days" if s.rotation_days else "by hand",
                 s.readers) for s in infra.secrets]),
+        f"## CloudWatch{mark(infra.cloudwatch)}",
+        table(["Dashboard id", "Name"], [(k, f"`{v}`") for k, v in infra.cloudwatch.dashboards.items()]),
+        f"AWS Backup vault `{infra.cloudwatch.backup_vault}`; paging: "
+        + (f"PagerDuty service “{infra.cloudwatch.pagerduty_service}”." if infra.cloudwatch.pagerduty_service
+           else "none (alarms of this environment page nobody)."),
     ]
     return "\n\n".join(parts)
 
@@ -92,8 +115,9 @@ def alarm_link(alarm: Alarm, base: str = "") -> str:
     return f"[`{alarm.name}`]({base}alarms/{alarm.name}.md)"
 
 
-def monitoring_markdown(mon: Monitoring, link_runbooks: bool = False, base: str = "") -> str:
-    """Severities, alarms, dashboards, topics, log groups and uptime checks."""
+def monitoring_markdown(mon: Monitoring, link_runbooks: bool, base: str, infra: EnvironmentInfrastructure) -> str:
+    """Severities, alarms, dashboards, topics, log groups and uptime checks of one environment."""
+    boards = infra.cloudwatch.dashboards
     severities = table(["Severity", "Name", "Meaning", "Pages on-call", "Acknowledge within", "Status page within"],
                        [(s.id, s.name, s.meaning, s.page, f"{s.acknowledge_minutes} min",
                          f"{s.status_page_minutes} min" if s.status_page_minutes else "no public update")
@@ -110,13 +134,14 @@ def monitoring_markdown(mon: Monitoring, link_runbooks: bool = False, base: str 
         "## Severities", severities,
         "## CloudWatch alarms", alarms,
         "## Dashboards",
-        "\n".join(f"- **{d.name}**: {d.purpose} Widgets: {', '.join(d.widgets)}." for d in mon.dashboards),
+        "\n".join(f"- **{boards[d.id]}**: {d.purpose} Widgets: {', '.join(d.widgets)}." for d in mon.dashboards),
         "## Alert topics",
-        table(["Topic", "ARN", "Delivers to"], [(t.name, f"`{t.arn}`", t.delivers_to) for t in mon.topics]),
+        table(["Topic", "ARN", "Delivers to"], [(t.name, f"`{t.arn(infra.region, infra.account.id)}`", t.delivers_to)
+                                                for t in mon.topics]),
     ]
     if mon.log_groups:
         parts += ["## Log groups", table(["Log group", "Retention", "Holds"],
-                                         [(f"`{g.name}`", f"{g.retention_days} days", g.holds)
+                                         [(f"`{resolve(g.name, infra)}`", f"{g.retention_days} days", g.holds)
                                           for g in mon.log_groups])]
     if mon.uptime_checks:
         parts += ["## Uptime checks", table(["URL", "Every", "Expects"],
@@ -125,18 +150,20 @@ def monitoring_markdown(mon: Monitoring, link_runbooks: bool = False, base: str 
     return "\n\n".join(parts)
 
 
-def alarm_facts_markdown(mon: Monitoring, oc: OnCall, names: Sequence[str], escalation: str | None) -> str:
-    """The definition of each alarm a runbook covers, and its escalation path."""
+def alarm_facts_markdown(mon: Monitoring, oc: OnCall, names: Sequence[str], escalation: str | None,
+                         infra: EnvironmentInfrastructure) -> str:
+    """The definition of each alarm a runbook covers (for one environment), and its escalation path."""
     rows = []
     for name in names:
-        a = mon.alarm(name)
-        if a is None:
+        found = mon.alarm(name)
+        if found is None:
             continue
+        a = found.for_environment(infra)
         dims = ", ".join(f"{k}={v}" for k, v in a.dimensions.items()) or "—"
         rows += [("Alarm", f"`{a.name}`: {a.summary}"), ("Fires when", a.condition),
                  ("Metric", f"`{a.namespace}` / `{a.metric}` ({dims})"),
                  ("Missing data", a.treat_missing_data), ("Severity", a.severity),
-                 ("Notifies", f"SNS `{a.topic}`"), ("Dashboard", f"CloudWatch → Dashboards → **{a.dashboard}**")]
+                 ("Notifies", f"SNS `{a.topic}`"), ("Dashboard", f"CloudWatch → Dashboards → **{infra.cloudwatch.dashboards[a.dashboard]}**")]
     policy = next((p for p in oc.escalation_policies if p.id == escalation), None)
     if policy is not None:
         people = {p.id: p for p in oc.people}

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from busdocs.data.models.infrastructure import Infrastructure
 from busdocs.data.models.launch import Gate, Item, Launch, Section
 
 CLOSED = frozenset({"done", "waived"})
@@ -36,10 +37,12 @@ class GateStatus:
 
     gate: Gate
     blocking: tuple[Item, ...]
+    unverified: tuple[str, ...] = ()
+    """Resources the gate needs verified that are not (`production: database`)."""
 
     @property
     def ready(self) -> bool:
-        return not self.blocking
+        return not self.blocking and not self.unverified
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +87,30 @@ def gate_items(launch: Launch, gate: Gate) -> list[Item]:
     return list(chosen.values())
 
 
-def gate_status(launch: Launch, gate: Gate) -> GateStatus:
-    """Ready only when every item of the gate is done or waived."""
-    return GateStatus(gate, tuple(i for i in gate_items(launch, gate) if i.status not in CLOSED))
+def unverified_resources(infra: Infrastructure | None, environments: list[str]) -> tuple[str, ...]:
+    """`<environment>: <resource>` for every resource of `environments` still `status: unverified`
+    (every one, when the infrastructure is not known: a gate never passes by missing data)."""
+    if infra is None:
+        return tuple(f"{env}: infrastructure not loaded" for env in environments)
+    found = []
+    for env in environments:
+        resources = infra.get(env)
+        if resources is None:
+            found.append(f"{env}: no resources in data/infrastructure.yml")
+            continue
+        for path, resource in resources.resources():
+            if resource.status != "verified":
+                name = getattr(resource, "name", None) or getattr(resource, "id", None)
+                label = path[0] if len(path) == 1 else f"{path[0]} {name}"
+                found.append(f"{env}: {label}")
+    return tuple(found)
+
+
+def gate_status(launch: Launch, gate: Gate, infra: Infrastructure | None = None) -> GateStatus:
+    """Ready only when every item of the gate is done or waived, and every resource of the
+    environments it needs verified (`verified_infrastructure`) is verified."""
+    return GateStatus(gate, tuple(i for i in gate_items(launch, gate) if i.status not in CLOSED),
+                      unverified_resources(infra, gate.verified_infrastructure) if gate.verified_infrastructure else ())
 
 
 def overdue(launch: Launch, today: date) -> list[OpenItem]:
@@ -106,7 +130,7 @@ def by_owner(launch: Launch) -> dict[str, list[OpenItem]]:
     return {owner: sorted(groups[owner], key=lambda o: o.due) for owner in order if owner in groups}
 
 
-def status_report(launch: Launch) -> dict[str, object]:
+def status_report(launch: Launch, infra: Infrastructure | None = None) -> dict[str, object]:
     """The machine-readable report of `busdocs status --format json`."""
     return {
         "sections": [
@@ -114,8 +138,8 @@ def status_report(launch: Launch) -> dict[str, object]:
             for p in map(section_progress, launch.sections)
         ],
         "gates": {
-            g.id: {"ready": st.ready, "blocking": [i.id for i in st.blocking]}
+            g.id: {"ready": st.ready, "blocking": [i.id for i in st.blocking], "unverified": list(st.unverified)}
             for g in launch.gates
-            for st in [gate_status(launch, g)]
+            for st in [gate_status(launch, g, infra)]
         },
     }

@@ -10,12 +10,14 @@ service: api
 severity: SEV1
 owner: backend
 escalation: standard
-dashboards: [Bus-Tracker-Production]
+dashboards: [overview]
 last_reviewed: 2026-11-20
 review_interval_days: 90
 ---
 
 # High API error rate
+
+{{ first_five_minutes() }}
 
 ## Summary
 ## Impact
@@ -60,7 +62,8 @@ class RunbookMeta(Model):
     """Team id from `data/oncall.yml`."""
     escalation: Slug
     """Escalation policy id from `data/oncall.yml`."""
-    dashboards: list[str] = Field(min_length=1)
+    dashboards: list[Slug] = Field(min_length=1)
+    """Ids of dashboards in `data/monitoring.yml` (their names differ per environment)."""
     last_reviewed: date
     review_interval_days: int = Field(gt=0, le=365)
     description: str | None = None
@@ -139,6 +142,13 @@ def parse_runbook(path: Path, shown: Path) -> tuple[Runbook | None, list[Problem
             problems.append(Problem(shown, line + 1 if line else 1, format_path(loc), message))
         return None, problems
     sections = split_sections(body)
+    head = body[:_H2.search(body).start()] if _H2.search(body) else body
+    if "first_five_minutes()" not in head:
+        title = re.search(r"^# ", body, re.M)
+        line = body_line + (body.count("\n", 0, title.start()) if title else 0)
+        problems.append(Problem(shown, line, "first_five_minutes",
+                                "every alarm runbook starts with the first-five-minutes box: put "
+                                "{{ first_five_minutes() }} right below its title, before the first section"))
     titles = [t for t, _, _ in sections]
     for expected in SECTIONS:
         if expected not in titles:
@@ -178,7 +188,7 @@ def cross_check(runbooks: list[Runbook], data: object) -> list[Problem]:
     severities = {s.id for s in mon.severities}
     teams = {t.id for t in oc.teams}
     policies = {p.id for p in oc.escalation_policies}
-    dashboards = {d.name for d in mon.dashboards}
+    dashboards = {d.id for d in mon.dashboards}
     problems: list[Problem] = []
     covered: set[str] = set()
     for rb in runbooks:

@@ -24,7 +24,9 @@ from busdocs.data.models.handbooks import Handbooks
 from busdocs.data.models.helpcenter import Faq, KnownIssues, Releases, Training
 from busdocs.data.models.infrastructure import Infrastructure
 from busdocs.data.models.launch import Launch
-from busdocs.data.models.monitoring import Monitoring
+from busdocs.data.models.infrastructure import leaves
+from busdocs.data.models.monitoring import Monitoring, UnresolvedReference, resolve
+from busdocs.data.placeholders import documentation_value
 from busdocs.data.models.oncall import OnCall
 from busdocs.data.models.passes import Passes
 from busdocs.data.models.site import Site
@@ -284,7 +286,7 @@ def _monitoring_references(data: DataSet) -> Iterator[Problem]:
     mon = data.monitoring
     severities = {s.id for s in mon.severities}
     topics = {t.name for t in mon.topics}
-    dashboards = {d.name for d in mon.dashboards}
+    dashboards = {d.id for d in mon.dashboards}
     yield from unique(data, "monitoring", keyed(("alarms",), "name", mon.alarms), "alarm")
     yield from unique(data, "monitoring", keyed(("severities",), "id", mon.severities), "severity")
     for i, alarm in enumerate(mon.alarms):
@@ -299,14 +301,65 @@ def _monitoring_references(data: DataSet) -> Iterator[Problem]:
 
 @check
 def _security_groups(data: DataSet) -> Iterator[Problem]:
+    for env, infra in data.infrastructure.environments.items():
+        groups = {g.name for g in infra.security_groups}
+        for part in ("database", "cache", "load_balancer", "auto_scaling"):
+            name = getattr(infra, part).security_group
+            if name not in groups:
+                yield data.problem("infrastructure", ("environments", env, part, "security_group"),
+                                   f"unknown security group {name!r}")
+
+
+@check
+def _infrastructure_per_environment(data: DataSet) -> Iterator[Problem]:
+    """Every environment has its resources, and every per-environment reference of
+    `data/monitoring.yml` resolves in each of them."""
     infra = data.infrastructure
-    groups = {g.name for g in infra.security_groups}
-    for path, name in [(("database", "security_group"), infra.database.security_group),
-                       (("cache", "security_group"), infra.cache.security_group),
-                       (("load_balancer", "security_group"), infra.load_balancer.security_group),
-                       (("auto_scaling", "security_group"), infra.auto_scaling.security_group)]:
-        if name not in groups:
-            yield data.problem("infrastructure", path, f"unknown security group {name!r}")
+    names = [e.name for e in data.environments.environments]
+    for i, name in enumerate(names):
+        if name not in infra.environments:
+            yield data.problem("environments", ("environments", i, "name"),
+                               f"environment {name!r} has no resources in data/infrastructure.yml "
+                               f"(add environments.{name})")
+    for name in infra.environments:
+        if name not in names:
+            yield data.problem("infrastructure", ("environments", name),
+                               f"no environment {name!r} in data/environments.yml")
+    mon = data.monitoring
+    for env, resources in infra.environments.items():
+        known = resources.cloudwatch.dashboards
+        for i, board in enumerate(mon.dashboards):
+            if board.id not in known:
+                yield data.problem("infrastructure", ("environments", env, "cloudwatch", "dashboards"),
+                                   f"no name for dashboard {board.id!r} of data/monitoring.yml in {env}")
+        places = [(("alarms", i, "dimensions", k), v) for i, a in enumerate(mon.alarms) for k, v in a.dimensions.items()]
+        places += [(("log_groups", i, "name"), g.name) for i, g in enumerate(mon.log_groups)]
+        for path, template in places:
+            try:
+                resolve(template, resources)
+            except UnresolvedReference as exc:
+                yield data.problem("monitoring", path, f"{{{exc}}} is not a value of {env} in "
+                                   f"data/infrastructure.yml (environments.{env}.{exc})")
+
+
+@check
+def _documentation_values(data: DataSet) -> Iterator[Problem]:
+    """A documentation-only value (RFC 5737/3849 addresses, AWS's example account, example.com,
+    placeholder hosts) passes only on a resource marked unverified: it is a stand-in, not a fact."""
+    for env, infra in data.infrastructure.environments.items():
+        for path, resource in infra.resources():
+            for leaf, value in leaves(resource):
+                why = documentation_value(str(value)) if isinstance(value, str) else None
+                if why and resource.status != "unverified":
+                    yield data.problem("infrastructure", ("environments", env, *path, *leaf),
+                                       f"{why}: a documentation-only value on a resource marked "
+                                       f"{resource.status}; write the real value or mark it status: unverified")
+    for i, environment in enumerate(data.environments.environments):
+        for j, var in enumerate(environment.variables):
+            why = documentation_value(var.value) if var.value else None
+            if why and var.status != "unverified":
+                yield data.problem("environments", ("environments", i, "variables", j, "value"),
+                                   f"{why}: write the real value or add status: unverified")
 
 
 @check

@@ -32,6 +32,7 @@ from busdocs.content import news
 from busdocs.content import openapi
 from busdocs.mkdocs import parallel
 from busdocs.content import values
+from busdocs.content import environment_values
 from busdocs.mkdocs import rendercache
 from busdocs.mkdocs import seams
 from busdocs.data import secrets
@@ -282,7 +283,12 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     @event_priority(-1)  # right after mkdocs-macros (0), before any plugin that changes the Markdown further
     def _store_macros_output(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         """The macros layer holds what macros made of the page, nothing more: later plugins (Material's
-        tags turns its listing directive into placeholders) must see their input again on a hit."""
+        tags turns its listing directive into placeholders) must see their input again on a hit.
+        Pages of `runbooks/` get the marker of the unverified values they show here, after macros."""
+        if not getattr(page, "_busdocs_macros_hit", False) and self.data is not None:
+            source = self.sources.get(page.file.src_uri) or ""
+            if source.startswith(f"{self.config.runbooks_dir}/") and page.meta.get("environments") != "all":
+                markdown = environment_values.mark_unverified(markdown, self.data, self.environment)
         if self._cache is None:
             return markdown
         macros_key = getattr(page, "_busdocs_macros_key", None)

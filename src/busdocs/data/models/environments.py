@@ -33,6 +33,9 @@ class Variable(Model):
     """`public` values may appear in the help center; `internal` only on the ops site."""
     description: str
     """What the variable does, for the person reading the Environments page."""
+    status: Literal["verified", "unverified"] | None = None
+    """For values that name a resource of the account (hosts, buckets): `unverified` while nobody has
+    checked them against it. A documentation-only value (a placeholder host) must say `unverified`."""
 
     @model_validator(mode="after")
     def _value_xor_secret(self) -> Variable:
@@ -59,6 +62,8 @@ class Environment(Model):
     """What the environment is for and who uses it."""
     aws_region: str = Field(pattern=r"^[a-z]{2}-[a-z]+-\d$")
     """Primary AWS region."""
+    deploy_workflow: Slug
+    """GitHub Actions workflow that deploys and rolls back the backend here (`deploy-production`)."""
     variables: list[Variable] = Field(min_length=1)
 
     def variable(self, name: str) -> Variable | None:

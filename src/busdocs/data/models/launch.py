@@ -79,6 +79,9 @@ class Gate(Model):
     """Every item of these sections counts."""
     items: list[Slug] = Field(default_factory=list)
     """And these items."""
+    verified_infrastructure: list[Slug] = Field(default_factory=list)
+    """Environments whose resources in `data/infrastructure.yml` must all be verified against the
+    account: the gate stays closed while any is `status: unverified`."""
 
 
 class Metric(Model):

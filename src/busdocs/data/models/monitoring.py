@@ -6,11 +6,42 @@ names existing alarms.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
 
 from pydantic import Field
 
 from busdocs.data.models.base import Model, Slug
+
+REFERENCE = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
+"""`{database.identifier}` in a value: the field of the environment's `data/infrastructure.yml`."""
+
+
+class UnresolvedReference(LookupError):
+    """A `{path}` reference that names no value of an environment's infrastructure."""
+
+
+def resolve(template: str, infra: Any) -> str:
+    """`template` with every `{path}` replaced by that value of `infra` (one environment's resources).
+
+    Raises:
+        UnresolvedReference: naming the path, when a field does not exist or has no value.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        current = infra
+        for part in match.group(1).split("."):
+            current = getattr(current, part, None)
+            if current is None:
+                raise UnresolvedReference(match.group(1))
+        return str(current)
+
+    return REFERENCE.sub(value, template)
+
+
+def references(template: str) -> list[str]:
+    """The `{path}` references of a value."""
+    return REFERENCE.findall(template)
 
 Comparison = Literal["GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold",
                      "LessThanOrEqualToThreshold"]
@@ -31,14 +62,23 @@ class Severity(Model):
     status_page_minutes: int | None = None
     """Minutes within which the status page is updated; None for no public update."""
     update_every_minutes: int | None = None
+    declare: bool = True
+    """Whether an alarm of this severity is declared an incident at once (an incident channel, an IC)."""
+    templates: list[Slug] = Field(default_factory=list)
+    """Communication templates to use, by their heading's anchor on the incident response page
+    (`status-page`, `in-app-banner`), in order."""
 
 
 class Topic(Model):
     """An SNS topic alarms notify."""
 
     name: Slug
-    arn: str = Field(pattern=r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$")
+    """The topic's name, the same in every environment's account."""
     delivers_to: list[str] = Field(min_length=1)
+
+    def arn(self, region: str, account_id: str | None) -> str:
+        """The topic's ARN in an account (`ACCOUNT_ID` while the id is not recorded)."""
+        return f"arn:aws:sns:{region}:{account_id or 'ACCOUNT_ID'}:{self.name}"
 
 
 class Alarm(Model):
@@ -55,6 +95,7 @@ class Alarm(Model):
     statistic: str
     """`Average`, `Sum`, `Maximum`, `Minimum` or a percentile (`p95`)."""
     dimensions: dict[str, str] = Field(default_factory=dict)
+    """Values that differ per environment are references: `{database.identifier}`."""
     comparison: Comparison
     threshold: int | float
     unit: str = ""
@@ -65,8 +106,12 @@ class Alarm(Model):
     treat_missing_data: Literal["missing", "breaching", "notBreaching", "ignore"] = "missing"
     severity: str = Field(pattern=r"^SEV[1-3]$")
     topic: Slug
-    dashboard: str
-    """The dashboard to open first."""
+    dashboard: Slug
+    """Id of the dashboard to open first (its name per environment is in `data/infrastructure.yml`)."""
+
+    def for_environment(self, infra: Any) -> Alarm:
+        """This alarm with its dimensions resolved for one environment's resources."""
+        return self.model_copy(update={"dimensions": {k: resolve(v, infra) for k, v in self.dimensions.items()}})
 
     @property
     def condition(self) -> str:
@@ -80,13 +125,15 @@ class Alarm(Model):
 
 
 class Dashboard(Model):
-    name: str
+    id: Slug
+    """What runbooks and alarms call it; its name per environment is in `data/infrastructure.yml`."""
     purpose: str
     widgets: list[str] = Field(min_length=1)
 
 
 class LogGroup(Model):
     name: str
+    """May hold references: `/aws/rds/instance/{database.identifier}/postgresql`."""
     retention_days: int = Field(gt=0)
     holds: str
 
