@@ -8,6 +8,7 @@ from pathlib import Path
 
 from busdocs.content import openapi
 from busdocs.content import runbooks
+from busdocs.content import search
 from busdocs.data.loader import DATA_FILES, load_data
 from busdocs.errors import Problem, ProblemsError
 from busdocs.data.schemas import stale_schemas
@@ -39,6 +40,7 @@ def run_checks(root: Path, today: date | None = None) -> CheckResult:
     result.problems.extend(found)
     if data is not None:
         result.problems.extend(runbooks.cross_check(books, data))
+        result.problems.extend(search.synonym_problems(root, data.search, data.sources["search"].lines.line_of))
     for rb in runbooks.overdue_reviews(books, today or date.today()):
         result.notices.append(f"{rb.path}: review overdue since {rb.review_due().isoformat()} "
                               f"(last reviewed {rb.meta.last_reviewed.isoformat()})")
