@@ -96,6 +96,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               f"(known: {known})")
         self.environment = wanted
         self.today = _today()
+        # The search box's "nothing found" panel lists the contact channels (overrides/main.html).
+        config.extra["busdocs_support"] = self.data.site.support.model_dump(mode="json")
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]
