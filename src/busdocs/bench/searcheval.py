@@ -325,7 +325,7 @@ def format_report(report: Report, top: int = TOP) -> str:
     if misses:
         lines.append(f"misses (not in the top {top}):")
         for o in misses:
-            got = ", ".join(o.results[:3]) or "nothing"
+            got = ", ".join(r or "(home)" for r in o.results[:3]) or "nothing"
             where = f"#{o.rank}" if o.rank else "—"
             lines.append(f"  {o.query!r} [{o.who}] {where}: want {' | '.join(o.expect)}; got {got}")
     return "\n".join(lines)
