@@ -85,14 +85,39 @@ def test_prices_come_from_data(built_sites: dict[str, Path]) -> None:
 def test_faq_renders_every_question_with_a_working_link(built_sites: dict[str, Path]) -> None:
     data = load_data(ROOT)
     body = article(built_sites["public"], "faq/")
-    terms = body.select("dl dt")
-    assert len(terms) == sum(len(s.questions) for s in data.faq.sections)
+    questions = body.select("h3")
+    assert [heading_text(h) for h in questions] == [q.q for s in data.faq.sections for q in s.questions]
     assert [heading_text(h) for h in body.select("h2")][:4] == [s.title for s in data.faq.sections][:4]
-    for dd in body.select("dl dd"):
-        links = [a["href"] for a in dd.select("a[href]")]
-        assert links, dd.get_text()
+    for h3 in questions:
+        answer = h3.find_next_sibling("p")
+        links = [a["href"] for a in answer.select("a[href]")]
+        assert links, answer.get_text()
         target = (built_sites["public"] / "faq" / links[-1].split("#")[0]).resolve()
         assert (target / "index.html").is_file() or target.is_file(), links[-1]
+
+
+def test_every_faq_answer_has_a_stable_anchor_a_permalink_and_its_own_search_entry(
+        built_sites: dict[str, Path]) -> None:
+    import json
+
+    from busdocs.content.helpcenter import faq_anchors
+
+    data = load_data(ROOT)
+    anchors = [a for section in faq_anchors(data.faq) for a in section]
+    assert len(set(anchors)) == len(anchors)
+    assert anchors[0] == "who-can-use-the-app"  # made from the question: the same in every build
+    body = article(built_sites["public"], "faq/")
+    for anchor in anchors:
+        heading = body.select_one(f"h3#{anchor}")
+        assert heading is not None, anchor
+        assert heading.select_one(f'a.headerlink[href="#{anchor}"]') is not None, anchor
+    index = json.loads((built_sites["public"] / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entries = {doc["location"]: doc for doc in index["docs"]}
+    for section in data.faq.sections:
+        for q, anchor in zip(section.questions, faq_anchors(data.faq)[data.faq.sections.index(section)]):
+            entry = entries.get(f"faq/#{anchor}")
+            assert entry is not None, anchor
+            assert entry["title"] == q.q and q.a.split()[0] in entry["text"]
 
 
 def test_faq_pointing_nowhere_fails_the_check(project: Path, capsys) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from busdocs.content import openapi
 from busdocs.content import runbooks
+from busdocs.content import search
 from busdocs.data.loader import DATA_FILES, load_data
 from busdocs.errors import Problem, ProblemsError
 from busdocs.data.schemas import stale_schemas
@@ -42,6 +43,7 @@ def run_checks(root: Path, today: date | None = None) -> CheckResult:
         from busdocs.content.lookup import environment_problems
 
         result.problems.extend(environment_problems(root, data, today or date.today()))
+        result.problems.extend(search.synonym_problems(root, data.search, data.sources["search"].lines.line_of))
     for rb in runbooks.overdue_reviews(books, today or date.today()):
         result.notices.append(f"{rb.path}: review overdue since {rb.review_due().isoformat()} "
                               f"(last reviewed {rb.meta.last_reviewed.isoformat()})")

@@ -105,7 +105,7 @@ def cmd_runbook(args: argparse.Namespace) -> int:
         return 2
     books, problems = runbooks.load_runbooks(root)
     if args.list:
-        print(f"every alarm, most severe first (print one with: busdocs runbook NAME):")
+        print("every alarm, most severe first (print one with: busdocs runbook NAME):")
         order = {s.id: i for i, s in enumerate(data.monitoring.severities)}
         for alarm in sorted(data.monitoring.alarms, key=lambda a: (order.get(a.severity, 9), a.name)):
             print(f"  {alarm.name:<28} {alarm.severity}  {alarm.summary}")
@@ -271,6 +271,50 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search_eval(args: argparse.Namespace) -> int:
+    """Type the evaluation's questions into a built site's search box (chromium) and score the results."""
+    import json
+    import tempfile
+
+    from busdocs.bench import searcheval
+
+    root = _root(args)
+    cases_path = Path(args.cases) if args.cases else root / searcheval.CASES
+    cases = searcheval.load_cases(cases_path, Path(args.cases) if args.cases else searcheval.CASES)
+    with tempfile.TemporaryDirectory(prefix="busdocs-search-eval-") as scratch:
+        if args.site_dir:
+            site_dir = Path(args.site_dir)
+            if not site_dir.is_dir():
+                raise BusdocsError(f"--site-dir {args.site_dir}: no such folder (build it: busdocs build --site "
+                                   f"{args.site})")
+        else:
+            from busdocs.mkdocs.build import build_site
+
+            site_dir = Path(scratch) / args.site
+            print(f"building the {args.site} site …", file=sys.stderr, flush=True)
+            build_site(root, args.site, site_dir)
+        report = searcheval.run_eval(site_dir, args.site, cases)
+        weight = searcheval.index_size(site_dir)
+        latency = searcheval.first_search(site_dir, args.latency) if args.latency else None
+    if args.format == "json":
+        print(json.dumps({**report.as_json(), "index": weight, "first_search": latency}, indent=2))
+    else:
+        print(searcheval.format_report(report))
+        print(f"search index: {weight['bytes'] / 1024:.0f} KB, {weight['gzip_bytes'] / 1024:.0f} KB gzip")
+        if latency:
+            print(f"first search {args.latency!r} on {latency['kbps']} kbit/s, {latency['rtt_ms']} ms RTT: "
+                  f"{latency['first_search_ms'] / 1000:.2f} s after the load event")
+    failed = []
+    if report.rate(1) < args.min_top1:
+        failed.append(f"top-1 {report.rate(1):.1%} < {args.min_top1:.1%}")
+    if report.rate(3) < args.min_top3:
+        failed.append(f"top-3 {report.rate(3):.1%} < {args.min_top3:.1%}")
+    if failed:
+        _err(f"busdocs search-eval: below the floor: {'; '.join(failed)}")
+        return 1
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Check (default) or rewrite the JSON Schemas in data/schemas/."""
     from busdocs.data.schemas import stale_schemas, write_schemas
@@ -366,6 +410,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve edit-loop measurement")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("search-eval", help="score the site search on users' questions, in chromium",
+                       description=cmd_search_eval.__doc__)
+    p.add_argument("--site", choices=["public", "internal"], default="public", help="which site (default: public)")
+    p.add_argument("--site-dir", metavar="DIR", help="an already built site (default: build one into a temporary "
+                   "folder)")
+    p.add_argument("--cases", metavar="FILE", help="the evaluation (default: tests/search_eval.yml)")
+    p.add_argument("--latency", metavar="QUERY", help="also time a first search for QUERY on the slow network profile")
+    p.add_argument("--min-top1", type=float, default=0.0, metavar="RATE", help="exit 1 below this top-1 rate (0–1)")
+    p.add_argument("--min-top3", type=float, default=0.0, metavar="RATE", help="exit 1 below this top-3 rate (0–1)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.set_defaults(func=cmd_search_eval)
 
     p = sub.add_parser("schema", help="check or rewrite data/schemas/*.schema.json",
                        description=cmd_schema.__doc__)

@@ -33,6 +33,40 @@
     }
   });
 
+  /* No dead ends: when the search box finds nothing, show sections, popular tasks and contact
+     options (the page's <template id="busdocs-no-results">, see overrides/main.html). */
+  function updateNoResults() {
+    var result = document.querySelector(".md-search-result");
+    var input = document.querySelector(".md-search__input");
+    var template = document.getElementById("busdocs-no-results");
+    if (!result || !input || !template) return;
+    var panel = result.querySelector(".busdocs-no-results");
+    if (!panel) {
+      panel = template.content.firstElementChild.cloneNode(true);
+      panel.hidden = true;
+      result.appendChild(panel);
+    }
+    var empty = !result.querySelector(".md-search-result__item");
+    var meta = result.querySelector(".md-search-result__meta");
+    var answered = meta && !/initializ/i.test(meta.textContent);
+    panel.hidden = !(input.value.trim() && empty && answered);
+  }
+
+  function watchSearchResults() {
+    var result = document.querySelector(".md-search-result");
+    if (!result || result.busdocsWatched) return;
+    result.busdocsWatched = true;
+    new MutationObserver(updateNoResults).observe(result, { childList: true, subtree: true, characterData: true });
+    var input = document.querySelector(".md-search__input");
+    if (input) input.addEventListener("input", updateNoResults);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watchSearchResults);
+  } else {
+    watchSearchResults();
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", nameSearchDialog);
   } else {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from datetime import UTC, date, datetime, time
 from xml.sax.saxutils import escape as xml_escape
 
@@ -31,16 +32,45 @@ def relative_link(repo_path: str, from_src_uri: str) -> str:
     return rel + (f"#{anchor}" if anchor else "")
 
 
-def faq_markdown(faq: Faq, from_src_uri: str, audience: str | None = None) -> str:
-    """FAQ sections as definition lists; each answer ends with a link to the full page."""
+def faq_anchor(question: str, max_length: int = 60) -> str:
+    """A question's anchor on the FAQ page: its words, lowercase, joined by `-` (at most
+    `max_length` characters, cut at a word)."""
+    words = re.findall(r"[a-z0-9]+", question.lower())
+    anchor = ""
+    for word in words:
+        longer = f"{anchor}-{word}" if anchor else word
+        if len(longer) > max_length and anchor:
+            break
+        anchor = longer
+    return anchor or "question"
+
+
+def faq_anchors(faq: Faq) -> list[list[str]]:
+    """Every question's anchor, per section (`id:` or made from the question; repeats get `-2`, `-3`)."""
+    seen: dict[str, int] = {}
     out = []
     for section in faq.sections:
+        anchors = []
+        for q in section.questions:
+            anchor = q.id or faq_anchor(q.q)
+            seen[anchor] = seen.get(anchor, 0) + 1
+            anchors.append(anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}")
+        out.append(anchors)
+    return out
+
+
+def faq_markdown(faq: Faq, from_src_uri: str, audience: str | None = None) -> str:
+    """FAQ sections; each question is a heading with a stable anchor (`faq/#who-can-use-the-app`),
+    so it has a permalink and its own search entry, and its answer ends with a link to the full page."""
+    out = []
+    for section, anchors in zip(faq.sections, faq_anchors(faq), strict=True):
         if audience and section.audience != audience:
             continue
         out.append(f"## {section.title}\n")
-        for q in section.questions:
+        for q, anchor in zip(section.questions, anchors, strict=True):
             link = relative_link(q.see, from_src_uri)
-            out.append(f"**{q.q}**\n:   {q.a.strip()} [Read more]({link})\n")
+            # `{ #id }` with spaces: `{#` would open a Jinja comment in mkdocs-macros.
+            out.append(f"### {q.q} {{ #{anchor} }}\n\n{q.a.strip()} [Read more]({link})\n")
     return "\n".join(out)
 
 

@@ -29,6 +29,7 @@ from busdocs.data.models.monitoring import Monitoring, UnresolvedReference, reso
 from busdocs.data.placeholders import documentation_value
 from busdocs.data.models.oncall import OnCall
 from busdocs.data.models.passes import Passes
+from busdocs.data.models.search import SearchSettings
 from busdocs.data.models.site import Site
 from busdocs.data.secrets import SECRET_NAME, lines_to_fields, scan_source_text
 from busdocs.data.yamlio import Loaded, PathKey, format_path, load_yaml
@@ -70,6 +71,7 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("oncall", OnCall),
     DataFile("deploy", Deploy),
     DataFile("handbooks", Handbooks, "public"),
+    DataFile("search", SearchSettings, "public"),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -92,6 +94,7 @@ class DataSet:
     oncall: OnCall
     deploy: Deploy
     handbooks: Handbooks
+    search: SearchSettings
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment

@@ -30,6 +30,7 @@ from busdocs.content import helpcenter
 from busdocs.mkdocs import navhtml
 from busdocs.content import news
 from busdocs.content import openapi
+from busdocs.content import search as search_entries
 from busdocs.mkdocs import parallel
 from busdocs.content import values
 from busdocs.content import environment_values
@@ -77,6 +78,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._nav_key: str | None = None
         self._nav: Any = None
         self._pages: list[Any] = []
+        self._search_key = ""
         self.sources: dict[str, str] = {}
         """Where each page of the site comes from: `src_uri` → path in the repository."""
         self._markdown_ahead = parallel.Prefetch(self._merge)
@@ -100,6 +102,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               f"(known: {known})")
         self.environment = wanted
         self.today = _today()
+        # The search box's "nothing found" panel lists the contact channels (overrides/main.html).
+        config.extra["busdocs_support"] = self.data.site.support.model_dump(mode="json")
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]
@@ -266,6 +270,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if source and "revision_date" not in page.meta:
             when = gitdates.last_updated(source, self.root, self._dates)  # type: ignore[arg-type]
             page.meta["revision_date"] = gitdates.format_date(when)
+        if self.data is not None:  # before runbook_page: data/search.yml weighs parts of the site
+            search_entries.apply_boost(page.meta, page.file.src_uri, self.data.search)
         if source and source.startswith(f"{self.config.runbooks_dir}/alarms/") and "alarms" in page.meta:
             markdown = runbook_page(page.meta, markdown, self.today)
         if (self._cache is not None and "render_macros" not in page.meta
@@ -426,6 +432,19 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._markdown_ahead.arrive(page.file.src_uri)
         return page
 
+    def _add_search_keywords(self, index: Any) -> None:
+        """Visitors' words as hidden keywords of each search entry (`busdocs.content.search`)."""
+        settings = self.data.search
+        self._search_key = rendercache.digest(settings.model_dump(mode="json"))  # the cache serves them too
+        entries_of = seams.search_entries
+
+        def add_entry_from_context(original: Any, page: Any) -> None:
+            before = len(entries_of(index))
+            original(page)
+            search_entries.add_keywords(entries_of(index)[before:], settings)
+
+        seams.wrap_search_index(index, add_entry_from_context)
+
     def _cache_search_entries(self, index: Any) -> None:
         """Reuse the search entries of pages whose rendered content did not change."""
         cache = self._cache
@@ -433,7 +452,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         entries_of = seams.search_entries
 
         def add_entry_from_context(original: Any, page: Any) -> None:
-            key = rendercache.digest("search", page.url, page.title, page.content,
+            key = rendercache.digest("search", self._search_key, page.url, page.title, page.content,
                                      rendercache.toc_tokens(page.toc), _stable(page.meta))
             cache.used.add(key)
             entries = cache.search.get(key)
@@ -511,6 +530,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         logging.getLogger("mkdocs").addHandler(self._warnings)
         search = config.plugins.get("material/search") or config.plugins.get("search")
         index = getattr(search, "search_index", None)
+        if index is not None and hasattr(index, "entries") and self.data is not None:
+            self._add_search_keywords(index)
         if self._cache is not None and index is not None and hasattr(index, "entries"):
             self._cache_search_entries(index)
         self._internal_outputs = set()

@@ -24,6 +24,9 @@ class Question(Model):
     """The short answer (Markdown, one or two sentences)."""
     see: PagePath = Field(pattern=r"^(docs|guides)/[^\s#]+\.md(#[a-z0-9_-]+)?$")
     """The page that answers it in full (a public page; checked to exist)."""
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    """Its anchor on the FAQ page (`faq/#<id>`); by default made from the question. Set it to keep
+    old links working when the question is reworded."""
 
 
 class FaqSection(Model):

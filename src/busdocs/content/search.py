@@ -1,0 +1,136 @@
+"""Search entries made to serve visitors' words (`data/search.yml`), without MkDocs.
+
+The search plugin turns each section of a page (a heading and what follows it) into an entry
+`{location, title, text, tags?, boost?}`; Material's worker indexes the fields that
+`plugins.search.fields` names. busdocs adds a `keywords` field that is indexed but never shown:
+
+- visitors' words (`helpline`) for each word of the section that `data/search.yml` lists as
+  meaning the same (`contact`, `phone`);
+- brand and camel-case names written whole (`JazzCash` → `jazzcash`, `VoiceOver` → `voiceover`):
+  the index splits them in two, so what visitors type as one word would find nothing.
+
+Whole parts of the site get a weight (`boosts`, Material's `search.boost`), so guides rank above
+the API reference for task questions.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, MutableMapping
+from pathlib import Path
+
+from busdocs import globs
+from busdocs.data.models.search import SearchSettings
+from busdocs.errors import Problem
+
+FIELD = "keywords"
+"""The search entry field that holds the added words (`plugins.search.fields.keywords`)."""
+
+_TAGS = re.compile(r"<[^>]+>")
+_WORDS = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"\b[A-Z]?[a-z]+(?:[A-Z][a-z]+)+\b")
+
+
+def words_of(text: str) -> set[str]:
+    """The lowercase words of a text or HTML fragment, as the index splits them."""
+    return set(_WORDS.findall(html.unescape(_TAGS.sub(" ", text)).lower()))
+
+
+def forms(word: str) -> set[str]:
+    """A word and its regular English forms (`charge` → charges, charged, charging)."""
+    out = {word, word + "s", word + "es", word + "ed", word + "ing", word + "d"}
+    if word.endswith("e"):
+        out.add(word[:-1] + "ing")
+    if word.endswith("y"):
+        out |= {word[:-1] + "ies", word[:-1] + "ied"}
+    return out
+
+
+def _synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool, str]]:
+    return [(frozenset().union(*(forms(m) for m in s.means)), s.anywhere, " ".join(s.words))
+            for s in settings.synonyms]
+
+
+def keywords(title: str, text: str, settings: SearchSettings, table: list | None = None) -> str:
+    """The hidden keywords of one section: synonyms of its words, and its camel-case names whole."""
+    in_title = words_of(title)
+    in_text = words_of(text) | in_title
+    out: list[str] = []
+    for targets, anywhere, words in table if table is not None else _synonym_table(settings):
+        if (in_text if anywhere else in_title) & targets:
+            out.append(words)
+    joined = sorted({m.lower() for m in _CAMEL.findall(html.unescape(_TAGS.sub(" ", f"{title} {text}")))})
+    out += joined
+    return " ".join(dict.fromkeys(out))
+
+
+def add_keywords(entries: Iterable[MutableMapping[str, object]], settings: SearchSettings) -> None:
+    """Give each search entry its `keywords` field (left out when there are none)."""
+    table = _synonym_table(settings)
+    for entry in entries:
+        words = keywords(str(entry.get("title", "")), str(entry.get("text", "")), settings, table)
+        if words:
+            entry[FIELD] = words
+
+
+def section_boost(src_uri: str, settings: SearchSettings) -> float | None:
+    """The weight `data/search.yml` gives the page at `src_uri` (site source path), if any."""
+    for rule in settings.boosts:
+        if globs.matches(rule.pages, src_uri):
+            return rule.boost
+    return None
+
+
+def apply_boost(meta: MutableMapping[str, object], src_uri: str, settings: SearchSettings) -> None:
+    """Set the page's `search.boost` from its part of the site, unless its front matter has one."""
+    boost = section_boost(src_uri, settings)
+    search = meta.get("search")
+    if boost is None or (search is not None and not isinstance(search, dict)):
+        return
+    if search is None:
+        meta["search"] = {"boost": boost}
+    elif "boost" not in search:
+        meta["search"] = {**search, "boost": boost}
+
+
+SOURCES = ("docs", "guides", "runbooks")
+
+
+def site_words(root: Path) -> set[str]:
+    """Every word of the pages' sources and the data they render (what the sites can contain)."""
+    found: set[str] = set()
+    for folder in SOURCES:
+        for path in sorted((root / folder).rglob("*.md")):
+            found |= words_of(path.read_text(encoding="utf-8", errors="replace"))
+    for path in sorted((root / "data").glob("*.y*ml")):
+        if path.name != "search.yml":
+            found |= words_of(path.read_text(encoding="utf-8", errors="replace"))
+    return found
+
+
+def synonym_problems(root: Path, settings: SearchSettings, line_of=lambda path: None) -> list[Problem]:
+    """Synonym targets that occur nowhere in the site: their visitors' words would find nothing."""
+    present = site_words(root)
+    problems = []
+    for i, synonym in enumerate(settings.synonyms):
+        for j, word in enumerate(synonym.means):
+            if not forms(word) & present:
+                problems.append(Problem(Path("data/search.yml"), line_of(("synonyms", i, "means", j)),
+                                        f"synonyms[{i}].means[{j}]",
+                                        f"{word!r} occurs in no page: visitors typing "
+                                        f"{', '.join(synonym.words)} would find nothing through it"))
+    for i, rule in enumerate(settings.boosts):
+        if not any(globs.matches(rule.pages, p) for p in _site_paths(root)):
+            problems.append(Problem(Path("data/search.yml"), line_of(("boosts", i, "pages")), f"boosts[{i}].pages",
+                                    f"{rule.pages!r} matches no page of either site"))
+    return problems
+
+
+def _site_paths(root: Path) -> list[str]:
+    """Source paths of the pages as the sites mount them (guides/ at the root, runbooks/ under runbooks/)."""
+    out = [p.relative_to(root / "docs").as_posix() for p in (root / "docs").rglob("*.md")]
+    out += [p.relative_to(root / "guides").as_posix() for p in (root / "guides").rglob("*.md")]
+    out += ["runbooks/" + p.relative_to(root / "runbooks").as_posix() for p in (root / "runbooks").rglob("*.md")]
+    out += ["api/" + "x.md"]  # the generated API pages (one per tag of data/openapi.yaml)
+    return out
