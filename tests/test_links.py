@@ -199,7 +199,7 @@ def test_handbooks_are_linked_on_the_site_that_carries_them(downloads: str | Non
     data = load_data(ROOT)
     page = PageInfo("x.md", audience, {}, url)
     html = Macros(data, "production", data.launch.sections[0].due, lambda: page,
-                  site=SiteInfo(downloads)).handbook_links()
+                  site=SiteInfo(downloads=downloads)).handbook_links()
     hrefs = [a["href"] for a in BeautifulSoup(html, "html.parser").select("a")]
     assert expected in hrefs
     assert len(hrefs) == sum(1 for h in data.handbooks.handbooks if h.site == audience)
@@ -216,5 +216,5 @@ def test_the_offline_bundle_is_linked_where_it_lives(downloads: str | None, url:
     data = load_data(ROOT)
     page = PageInfo("runbooks/home.md", "internal", {}, url)
     link = Macros(data, "production", data.launch.sections[0].due, lambda: page,
-                  site=SiteInfo(downloads)).macros()["offline_bundle_link"]()
+                  site=SiteInfo(downloads=downloads)).macros()["offline_bundle_link"]()
     assert f'href="{expected}"' in link

@@ -353,6 +353,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._markdown_ahead.close()
         if self.config.fast_nav:
             env.globals["busdocs_nav_items"] = navhtml.NavItems()
+        # Each page's URL by its source (for links a template writes, on every site's URL style);
+        # the navigation signature of the render cache covers every page's URL.
+        env.globals["busdocs_page_urls"] = {f.src_uri: f.url for f in files.documentation_pages()}
         if self._cache is None:
             return env
         original = env.get_template
