@@ -55,12 +55,13 @@ def _synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool,
 def keywords(title: str, text: str, settings: SearchSettings, table: list | None = None) -> str:
     """The hidden keywords of one section: synonyms of its words, and its camel-case names whole."""
     in_title = words_of(title)
-    in_text = words_of(text) | in_title
+    plain = html.unescape(_TAGS.sub(" ", f"{title} {text}"))  # once: this runs for every section of a site
+    in_text = set(_WORDS.findall(plain.lower())) | in_title
     out: list[str] = []
     for targets, anywhere, words in table if table is not None else _synonym_table(settings):
         if (in_text if anywhere else in_title) & targets:
             out.append(words)
-    joined = sorted({m.lower() for m in _CAMEL.findall(html.unescape(_TAGS.sub(" ", f"{title} {text}")))})
+    joined = sorted({m.lower() for m in _CAMEL.findall(plain)})
     out += joined
     return " ".join(dict.fromkeys(out))
 
