@@ -116,18 +116,19 @@ def read_access(s3: Any, cloudfront: Any, target: Target) -> AccessState:
         config = cloudfront.get_distribution_config(Id=target.distribution_id)["DistributionConfig"]
     except ClientError as exc:
         raise refused(exc, f"CloudFront distribution {target.distribution_id}") from None
-    try:
-        block = s3.get_public_access_block(Bucket=target.bucket)["PublicAccessBlockConfiguration"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "NoSuchPublicAccessBlockConfiguration":
-            raise refused(exc, f"the public access block of s3://{target.bucket}") from None
-        block = None
-    try:
-        policy = s3.get_bucket_policy(Bucket=target.bucket)["Policy"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "NoSuchBucketPolicy":
-            raise refused(exc, f"the policy of s3://{target.bucket}") from None
-        policy = None
+
+    def optional(read: Any, field: str, missing: str, what: str) -> Any:
+        """`read()[field]`, or None when S3 answers that the bucket has none (`missing`)."""
+        try:
+            return read(Bucket=target.bucket)[field]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != missing:
+                raise refused(exc, f"{what} of s3://{target.bucket}") from None
+            return None
+
+    block = optional(s3.get_public_access_block, "PublicAccessBlockConfiguration",
+                     "NoSuchPublicAccessBlockConfiguration", "the public access block")
+    policy = optional(s3.get_bucket_policy, "Policy", "NoSuchBucketPolicy", "the policy")
     origins = tuple(o.get("DomainName", "") for o in config.get("Origins", {}).get("Items", []) or [])
     return AccessState(target.distribution_id, target.bucket, config.get("WebACLId") or "", origins, block, policy)
 
