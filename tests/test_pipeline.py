@@ -165,3 +165,65 @@ def test_every_action_is_pinned_with_its_version_named() -> None:
             if "uses:" in line:
                 assert workflow_shape.SHA_PIN.search(line.split("uses:", 1)[1].split("#")[0].strip()), line
                 assert "# v" in line, f"{path.name}: name the version pinned: {line.strip()}"
+
+
+# ------------------------------------------------------------------ infra/pipeline.yaml: the OIDC roles
+
+def _pipeline_template() -> dict:
+    from cfnlint.decode import decode
+
+    decoded, matches = decode(str(ROOT / "infra" / "pipeline.yaml"))
+    assert not matches, matches
+    return decoded
+
+
+def _statements(role: dict) -> list[dict]:
+    return [s for policy in role["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+def test_each_role_trusts_one_repository_and_its_environments_only() -> None:
+    resources = _pipeline_template()["Resources"]
+    wanted = {"PreviewRole": ["preview"], "DeployRole": ["production", "production-scheduled", "staging"],
+              "MonitoringRole": ["monitoring-${Stage}"]}
+    for name, environments in wanted.items():
+        (trust,) = resources[name]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+        equals = trust["Condition"]["StringEquals"]
+        assert equals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+        assert "StringLike" not in trust["Condition"]  # no wildcard subjects
+        subjects = str(equals["token.actions.githubusercontent.com:sub"])
+        for env in environments:
+            assert f"repo:${{GitHubRepository}}:environment:{env}" in subjects
+        assert subjects.count("environment:") == len(environments)
+
+
+def test_the_preview_role_reaches_only_the_previews_prefix() -> None:
+    role = _pipeline_template()["Resources"]["PreviewRole"]
+    for statement in _statements(role):
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(a.endswith("*") for a in actions), actions
+        resources = str(statement["Resource"])
+        if any(a in actions for a in ("s3:PutObject", "s3:DeleteObject", "s3:GetObject")):
+            assert resources.count("/previews/*") == 2 and "}/*" not in resources
+        if "s3:ListBucket" in actions:
+            assert statement["Condition"]["StringLike"]["s3:prefix"] == ["previews/*"]
+
+
+def test_the_deploy_role_may_not_touch_previews_and_no_role_has_wildcard_actions() -> None:
+    resources = _pipeline_template()["Resources"]
+    deny = [s for s in _statements(resources["DeployRole"]) if s["Effect"] == "Deny"]
+    assert deny and "previews/*" in str(deny[0]["Resource"])
+    for name in ("PreviewRole", "DeployRole", "MonitoringRole"):
+        for statement in _statements(resources[name]):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert all(":" in a and not a.endswith(":*") and a != "*" for a in actions), (name, actions)
+            if statement["Resource"] == "*":
+                assert actions == ["cloudwatch:DescribeAlarms"], (name, actions)
+
+
+def test_the_workflows_use_the_role_variables_the_stack_outputs_name() -> None:
+    outputs = _pipeline_template()["Outputs"]
+    named = {o["Description"].split()[-1] for o in outputs.values() if "repository variable" in o["Description"]}
+    used = {v for p in WORKFLOWS for v in __import__("re").findall(r"vars\.(\w+_ROLE_ARN)", p.read_text())}
+    assert used == named
