@@ -15,17 +15,20 @@ State = Literal["building", "complete", "failed"]
 
 
 def write_marker(site_dir: Path, audience: str, state: State, environment: str, detail: str = "",
-                 pages: list[dict[str, object]] | None = None) -> None:
+                 pages: list[dict[str, object]] | None = None, preview: int | None = None) -> None:
     """Record the build's audience and state in `site_dir`.
 
     `pages` lists the site's pages in navigation order (`src`, `url`, `title`, `sections`), for
-    tools that read the built site (the PDF handbooks).
+    tools that read the built site (the PDF handbooks). `preview` is the change number of a preview
+    build (`BUSDOCS_PREVIEW`): deploy sends it only under `previews/pr-<n>/`.
     """
     site_dir.mkdir(parents=True, exist_ok=True)
     record: dict[str, object] = {"audience": audience, "state": state, "environment": environment,
                                  "time": datetime.now(UTC).isoformat(timespec="seconds")}
     if detail:
         record["detail"] = detail
+    if preview:
+        record["preview"] = preview
     if pages is not None:
         record["pages"] = pages
     (site_dir / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

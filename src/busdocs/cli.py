@@ -192,6 +192,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
                  "(data/deploy.yml access.staff_ranges); staff outside them will get 403")
         return 0
     site_dir = Path(args.site_dir) if args.site_dir else root / "site" / target.site
+    if args.preview or args.remove_preview:
+        return _deploy_preview(args, target, config, site_dir)
     s3, cloudfront = make_clients(target, args.endpoint_url)
     say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
     verb = "rollback of" if args.rollback else "deploy of"
@@ -217,6 +219,42 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         print(f"{done} {len(result.uploaded)}, deleted {len(result.deleted)}, unchanged {result.unchanged}, "
               f"invalidated {len(result.invalidated_paths)} paths")
     return 0
+
+
+def _deploy_preview(args: argparse.Namespace, target, config, site_dir: Path) -> int:  # type: ignore[no-untyped-def]
+    """`deploy --preview N` / `--remove-preview N` (busdocs.deploy.preview); refusals come before any request."""
+    import json
+
+    from busdocs.deploy import preview
+    from busdocs.deploy.aws import make_clients
+
+    number = args.preview or args.remove_preview
+    if args.dry_run or args.rollback or args.break_lock:
+        _err("busdocs deploy: --preview and --remove-preview take no --dry-run, --rollback or --break-lock")
+        return 2
+    preview.preview_prefix(number)
+    if not target.previews:
+        preview.preview_target(config, target.site, target.name)
+    if args.preview:
+        preview.check_preview_build(site_dir, target, number)
+    say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
+    s3, cloudfront = make_clients(target, args.endpoint_url)
+    if args.preview:
+        result = preview.deploy_preview(site_dir, target, config, s3, cloudfront, number, say=say)
+    else:
+        result = preview.remove_preview(target, config, s3, cloudfront, number, say=say)
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+def _preview_number(text: str) -> int:
+    from busdocs.deploy.preview import PreviewRefused, preview_number
+
+    try:
+        return preview_number(text)
+    except PreviewRefused as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _stderr_console():  # type: ignore[no-untyped-def]
@@ -392,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stack-parameters", action="store_true",
                    help="print the infra/hosting.yaml parameters of the target's stack (staff ranges and rate limit "
                         "from data/deploy.yml) as JSON for 'aws cloudformation create-stack --parameters', and exit")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--preview", metavar="N", type=_preview_number,
+                      help="upload the preview build of change N (BUSDOCS_PREVIEW=N make site) under previews/pr-N/ "
+                           "of a staging target; prints its URL")
+    what.add_argument("--remove-preview", metavar="N", type=_preview_number,
+                      help="delete previews/pr-N/ of a staging target, and nothing else")
     p.add_argument("--endpoint-url", help="S3/CloudFront endpoint (S3-compatible stores, tests)")
     p.add_argument("--bucket", help="override the target's bucket, for tests and S3-compatible stores; a bucket "
                    "of another audience's target is refused")

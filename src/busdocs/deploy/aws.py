@@ -25,9 +25,9 @@ from typing import Any
 
 from busdocs import buildrecord
 from busdocs.deploy import plan as deploy_plan
-from busdocs.deploy.plan import (STATE_PREFIX, AccessState, Delete, LocalFile, Plan, RemoteObject, Upload, check_access,
-                                 check_delete_limits, collapse, is_fingerprinted, plan_sync, scan_site, summary_lines,
-                                 upload_stage, urls_for_keys)
+from busdocs.deploy.plan import (PREVIEWS_PREFIX, STATE_PREFIX, AccessState, Delete, LocalFile, Plan, RemoteObject,
+                                 Upload, check_access, check_delete_limits, collapse, is_fingerprinted, plan_sync,
+                                 scan_site, summary_lines, upload_stage, urls_for_keys)
 from busdocs.errors import BusdocsError
 from busdocs.data.models.deploy import Deploy, Target
 
@@ -90,6 +90,10 @@ def check_build(site_dir: Path, target: Target) -> None:
     if record.get("audience") != target.site:
         raise DeployError(f"{site_dir} is a {record.get('audience')} build and target {target.name!r} takes "
                           f"{target.site} builds only")
+    if record.get("preview"):
+        raise DeployError(f"{site_dir} is a preview build of change #{record['preview']} (its links point under "
+                          f"previews/pr-{record['preview']}/): deploy it with --preview {record['preview']}, or "
+                          "build the site without BUSDOCS_PREVIEW")
 
 
 # ------------------------------------------------------------------ access preflight
@@ -170,7 +174,7 @@ def remote_state(s3: Any, bucket: str, manifest: dict[str, Any]) -> dict[str, Re
     state = {}
     for item in list_objects(s3, bucket):
         key = item["Key"]
-        if key.startswith(STATE_PREFIX):
+        if key.startswith((STATE_PREFIX, PREVIEWS_PREFIX)):  # previews are not part of the site
             continue
         entry = known.get(key)
         if entry and entry.get("etag") == item["ETag"].strip('"'):
@@ -502,7 +506,7 @@ def read_back(s3: Any, bucket: str, expected: dict[str, dict[str, Any]], must_ho
     objects = {}
     for item in list_objects(s3, bucket):
         key, etag = item["Key"], item["ETag"].strip('"')
-        if key.startswith(STATE_PREFIX):
+        if key.startswith((STATE_PREFIX, PREVIEWS_PREFIX)):  # previews are not part of the site
             continue
         entry = expected.get(key)
         if entry is None or entry["etag"] != etag:

@@ -21,6 +21,9 @@ from busdocs.data.models.deploy import Deploy, HeaderRule, Target
 
 STATE_PREFIX = ".busdocs/"
 """Keys under this prefix hold deploy state (manifests); never part of the site."""
+PREVIEWS_PREFIX = "previews/"
+"""Previews of changes (`busdocs.deploy.preview`) live under this prefix of a staging bucket; a
+deploy of the site itself neither plans, counts nor deletes anything there."""
 FINGERPRINT = re.compile(r"\.[0-9a-f]{8,}\.min\.(js|css)(\.map)?$")
 DATA_FILES = ("search/search_index.json", "sitemap.xml", "sitemap.xml.gz", "releases/feed.xml")
 ROOT_PAGES = ("index.html", "404.html")
@@ -138,7 +141,7 @@ def plan_sync(local: Mapping[str, LocalFile], remote: Mapping[str, RemoteObject]
             plan.unchanged.append(key)
     grace = timedelta(days=config.limits.asset_grace_days)
     for key, obj in sorted(remote.items()):
-        if key in local or key.startswith(STATE_PREFIX):
+        if key in local or key.startswith((STATE_PREFIX, PREVIEWS_PREFIX)):
             continue
         if is_fingerprinted(key) and (obj.removed_at is None or now - obj.removed_at < grace):
             plan.kept.append(key)

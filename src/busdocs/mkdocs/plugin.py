@@ -71,6 +71,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._dates: dict[str, object] = {}
         self.serving = False
         self.dirty = False
+        self.preview: int | None = None
+        """The change this is a preview build of (`BUSDOCS_PREVIEW`), or None."""
         self.news: list[news.Piece] = []
         self._api_pages: list[openapi.TagPage] = []
         self._cache: rendercache.RenderCache | None = None
@@ -102,6 +104,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               f"(known: {known})")
         self.environment = wanted
         self.today = _today()
+        self.preview = _preview(config, self.config.audience, self.root)
         # The search box's "nothing found" panel lists the contact channels (overrides/main.html).
         config.extra["busdocs_support"] = self.data.site.support.model_dump(mode="json")
         if self.config.audience == "internal" and self.config.nav:
@@ -556,6 +559,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 raise PluginError(f"data/ has problems:\n{exc}") from None
             kept = (self.root / ".cache" / "leakguard" / f"{Path(config.config_file_path).stem}.json"
                     if self._cache is not None else None)  # what each unchanged output held
+            if self.preview:  # the preview's own address (a staging host) is where this build is served
+                needles = {v: w for v, w in needles.items() if v not in config.site_url}
             leaks = scan_output(site_dir, needles, self._internal_outputs, cache=kept)
             if leaks:
                 listing = "\n".join(f"  {leak}" for leak in leaks[:50])
@@ -567,7 +572,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self._notices(self._cache.notices)
         elif self._cache is not None and self._warnings.count:
             rendercache.forget(self._cache)  # pages that warned must render (and warn) again
-        buildrecord.write_marker(site_dir, self.config.audience, "complete", self.environment,
+        buildrecord.write_marker(site_dir, self.config.audience, "complete", self.environment, preview=self.preview,
                                pages=[page_record(p) for p in getattr(self, "_pages", [])
                                       if p.file.inclusion.is_included()])
 
@@ -637,6 +642,27 @@ def runbook_page(meta: dict[str, Any], markdown: str, today: date) -> str:
             lines.insert(heading + 1, "\n" + banner)
             markdown = "\n".join(lines)
     return markdown
+
+
+def _preview(config: MkDocsConfig, audience: str, root: Path) -> int | None:
+    """With `BUSDOCS_PREVIEW=N`, make this a preview build of change N: base URL under
+    `previews/pr-<n>/` of the target that takes this audience's previews (data/deploy.yml), and the
+    banner and `noindex` of overrides/main.html. None without the variable."""
+    from busdocs.deploy.preview import ENV_VARIABLE as PREVIEW_VARIABLE, PreviewRefused, preview_number, \
+        preview_target, preview_url
+
+    text = os.environ.get(PREVIEW_VARIABLE)
+    config.extra.pop("busdocs_preview", None)
+    if not text:
+        return None
+    try:
+        number = preview_number(text)
+        target = preview_target(load_data(root).deploy, audience)
+    except PreviewRefused as exc:
+        raise PluginError(f"{PREVIEW_VARIABLE}: {exc}") from None
+    config.site_url = preview_url(target, number)
+    config.extra["busdocs_preview"] = {"number": number, "url": config.site_url}
+    return number
 
 
 def _today() -> date:

@@ -20,6 +20,9 @@ class Target(Model):
     region: str = Field(pattern=r"^[a-z]{2}-[a-z]+-\d$")
     distribution_id: str = Field(pattern=r"^E[0-9A-Z]{8,16}$")
     base_url: str = Field(pattern=r"^https://.+/$")
+    previews: bool = False
+    """Previews of changes may go under `previews/pr-<n>/` of this target (staging targets only):
+    `busdocs deploy --target NAME --preview N`; deploys of the site itself leave that prefix alone."""
 
 
 class HeaderRule(Model):
