@@ -89,6 +89,28 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if not args.gate or gate_status(launch, gates[args.gate], infra).ready else 1
 
 
+def cmd_publish_schedule(args: argparse.Namespace) -> int:
+    """What the next scheduled builds will publish or flag: news coming due, checklist items
+    becoming overdue, runbook reviews going stale."""
+    import json
+
+    from busdocs.content import schedule
+    from busdocs.data.loader import load_data
+
+    if args.days < 1 or args.days > 366:
+        _err("busdocs publish-schedule: --days must be between 1 and 366")
+        return 2
+    root = _root(args)
+    start = schedule.today()
+    events = schedule.schedule(root, load_data(root).launch, start, args.days)
+    if args.format == "json":
+        print(json.dumps({"today": start.isoformat(), "days": args.days,
+                          "events": [e.as_json() for e in events]}, indent=2, ensure_ascii=False))
+    else:
+        print(schedule.format_schedule(events, start, args.days))
+    return 0
+
+
 def cmd_runbook(args: argparse.Namespace) -> int:
     """Print the runbook of an alarm (or list the best matches for other words), offline."""
     from datetime import date
@@ -404,6 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gate", metavar="NAME", help="exit 1 unless this gate is ready (e.g. launch, soft-launch)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("publish-schedule", help="what the next scheduled builds will publish or flag",
+                       description=cmd_publish_schedule.__doc__)
+    p.add_argument("--days", type=int, default=7, help="how many days ahead (default: 7)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.set_defaults(func=cmd_publish_schedule)
 
     p = sub.add_parser("runbook", help="print a runbook for the terminal, offline", description=cmd_runbook.__doc__)
     p.add_argument("query", nargs="*", help="an alarm name, what the alarm sent (SNS subject, SMS, e-mail, "
