@@ -227,3 +227,18 @@ def test_the_workflows_use_the_role_variables_the_stack_outputs_name() -> None:
     named = {o["Description"].split()[-1] for o in outputs.values() if "repository variable" in o["Description"]}
     used = {v for p in WORKFLOWS for v in __import__("re").findall(r"vars\.(\w+_ROLE_ARN)", p.read_text())}
     assert used == named
+
+
+def test_previews_are_served_with_x_robots_tag_noindex() -> None:
+    from cfnlint.decode import decode
+
+    hosting, matches = decode(str(ROOT / "infra" / "hosting.yaml"))
+    assert not matches
+    config = hosting["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    (behavior,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "previews/*"]
+    policy = hosting["Resources"][behavior["ResponseHeadersPolicyId"]["Ref"]]["Properties"]["ResponseHeadersPolicyConfig"]
+    headers = {h["Header"]: h["Value"] for h in policy["CustomHeadersConfig"]["Items"]}
+    assert headers["X-Robots-Tag"].startswith("noindex")
+    site = hosting["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert policy["SecurityHeadersConfig"] == site["SecurityHeadersConfig"]
+    assert behavior["FunctionAssociations"] == config["DefaultCacheBehavior"]["FunctionAssociations"]
