@@ -14,15 +14,16 @@ from urllib.parse import urljoin, urlsplit
 import boto3
 import pytest
 from bs4 import BeautifulSoup
+from moto.server import ThreadedMotoServer
 
 from busdocs import buildrecord
 from busdocs.cli import main
 from busdocs.deploy import aws as deploy_aws
 from busdocs.deploy.aws import DeployError, deploy
-from busdocs.deploy.preview import (PreviewRefused, deploy_preview, preview_number, preview_prefix, preview_target,
+from busdocs.deploy.preview import (PreviewRefused, preview_number, preview_prefix, preview_target,
                                     remove_preview)
 from tests.conftest import copy_project
-from tests.test_deploy import CONFIG, aws_env, make_site, moto_endpoint, new_target  # noqa: F401 (fixture)
+from tests.test_deploy import CONFIG, aws_env, make_site, new_target
 
 STAGING = next(t for t in CONFIG.targets if t.name == "help-staging")
 
@@ -81,6 +82,15 @@ def test_a_normal_build_is_not_a_preview_and_a_preview_build_is_not_the_site(no_
 
 
 # ------------------------------------------------------------------ against a moto server
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint():  # type: ignore[no-untyped-def]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # a free port, chosen now
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
 @pytest.fixture
