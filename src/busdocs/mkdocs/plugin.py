@@ -573,6 +573,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         elif self._cache is not None and self._warnings.count:
             rendercache.forget(self._cache)  # pages that warned must render (and warn) again
         buildrecord.write_marker(site_dir, self.config.audience, "complete", self.environment, preview=self.preview,
+                               preview_url=config.site_url if self.preview else None,
                                pages=[page_record(p) for p in getattr(self, "_pages", [])
                                       if p.file.inclusion.is_included()])
 

@@ -180,9 +180,15 @@ def guard_public_site(public_dir: Path, data: Any) -> None:
     from busdocs.mkdocs.leakguard import scan_output
     from busdocs.data.visibility import internal_values
 
+    from busdocs import buildrecord
+
     if not public_dir.is_dir():
         return
-    leaks = scan_output(public_dir, internal_values(data))
+    needles = internal_values(data)
+    served_at = (buildrecord.read_marker(public_dir) or {}).get("preview_url")
+    if served_at:  # a preview build names its own (staging) address in its sitemap and canonical links
+        needles = {value: where for value, where in needles.items() if value not in served_at}
+    leaks = scan_output(public_dir, needles)
     if not leaks:
         return
     deleted = []
