@@ -209,3 +209,12 @@ def test_a_preview_deploys_under_its_prefix_and_everything_resolves_inside_it(
     assert main(["deploy", "--target", "help-staging", "--remove-preview", "7", "--endpoint-url", staging["endpoint"],
                  "--bucket", target.bucket, "--distribution-id", target.distribution_id]) == 0
     assert _keys(s3, target.bucket) == {"index.html", "previews/pr-70/index.html"}
+
+
+@pytest.mark.parametrize("value", ["abc", "../../x"])
+def test_a_bad_busdocs_preview_stops_the_build_at_once(root: Path, tmp_path: Path, monkeypatch, capsys,
+                                                       value: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("BUSDOCS_PREVIEW", value)
+    assert main(["--root", str(root), "build", "--site", "public", "--out", str(tmp_path / "site")]) == 1
+    assert "BUSDOCS_PREVIEW: preview number" in capsys.readouterr().err
+    assert not (tmp_path / "site" / "public").exists()

@@ -92,6 +92,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent.resolve()
         self._site_dir = Path(config.site_dir)
+        _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         try:
             self.data = self._load_data()
         except ProblemsError as exc:
@@ -643,6 +644,17 @@ def runbook_page(meta: dict[str, Any], markdown: str, today: date) -> str:
             lines.insert(heading + 1, "\n" + banner)
             markdown = "\n".join(lines)
     return markdown
+
+
+def _preview_number() -> int | None:
+    """The change number in `BUSDOCS_PREVIEW`, None when unset."""
+    from busdocs.deploy.preview import ENV_VARIABLE as PREVIEW_VARIABLE, PreviewRefused, preview_number
+
+    text = os.environ.get(PREVIEW_VARIABLE)
+    try:
+        return preview_number(text) if text else None
+    except PreviewRefused as exc:
+        raise PluginError(f"{PREVIEW_VARIABLE}: {exc}") from None
 
 
 def _preview(config: MkDocsConfig, audience: str, root: Path) -> int | None:
