@@ -446,6 +446,18 @@ class Macros:
         self._internal_only("the ops site's access rules")
         return ops_reference.access_markdown(self.data.deploy, self.data.oncall)
 
+    def security_contacts(self) -> str:
+        """Whom to tell in a security incident (`security.contacts` of `data/oncall.yml`), unconfirmed
+        contacts marked."""
+        self._internal_only("security contacts")
+        return ops_reference.security_contacts_markdown(self.data.oncall)
+
+    def notification_deadlines(self) -> str:
+        """By when each office, partner, authority and the affected users are told
+        (`security.deadlines` of `data/oncall.yml`), soonest first, unconfirmed deadlines marked."""
+        self._internal_only("security deadlines")
+        return ops_reference.notification_deadlines_markdown(self.data.oncall)
+
     def oncall_tables(self) -> str:
         """Rotations, escalation policies, teams and people from `data/oncall.yml`."""
         self._internal_only("on-call data")

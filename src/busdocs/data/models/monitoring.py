@@ -105,6 +105,10 @@ class Alarm(Model):
     datapoints_to_alarm: int | None = None
     treat_missing_data: Literal["missing", "breaching", "notBreaching", "ignore"] = "missing"
     severity: str = Field(pattern=r"^SEV[1-3]$")
+    impact: Literal["users", "none-yet"]
+    """Whether users notice when it fires (`users`) or it warns before they do (`none-yet`). Only an
+    alarm users notice may page at night: `busdocs check` fails a paging severity with `none-yet`, and
+    a runbook whose Impact section says users are not affected yet while its alarm pages."""
     topic: Slug
     dashboard: Slug
     """Id of the dashboard to open first (its name per environment is in `data/infrastructure.yml`)."""
