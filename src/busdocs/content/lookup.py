@@ -139,7 +139,7 @@ def closest(runbooks: list[Runbook], query: str, n: int = 3) -> list[str]:
 
 
 ENVIRONMENT_PAGES = ("runbooks/alarms/*.md", "runbooks/procedures/*.md", "runbooks/incident-response.md",
-                     "runbooks/oncall.md", "runbooks/disaster-recovery.md")
+                     "runbooks/oncall.md", "runbooks/disaster-recovery.md", "runbooks/security-incident.md")
 """Pages that show one environment's values: rendered for every environment by `busdocs check`
 and the tests, and never allowed to show another environment's identifiers."""
 
