@@ -64,7 +64,8 @@ def test_bad_runbooks_fail_the_check(project: Path, capsys, change, fragment: st
 def test_overdue_reviews_are_listed_and_bannered(project: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     edit(project, RUNBOOK, "last_reviewed: 2026-11-20", "last_reviewed: 2020-01-01")
     assert main(["--root", str(project), "check"]) == 0
-    assert f"notice: {RUNBOOK}: review overdue since 2020-03-31" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"warning: {RUNBOOK}:10: last_reviewed: review overdue since 2020-03-31" in out, out
     site = build_site(project, "internal", tmp_path / "internal").out_dir
     banner = article(site, "runbooks/alarms/high-cpu-usage/").select_one(".admonition.warning")
     assert banner is not None and "Review overdue" in banner.get_text()

@@ -33,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     result = run_checks(_root(args))
     for notice in result.notices:
-        print(f"notice: {notice}")
+        print(f"warning: {notice}")
     if result.problems:
         _err(format_problems(result.problems))
         return 1

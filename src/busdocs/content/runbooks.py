@@ -68,6 +68,9 @@ class RunbookMeta(Model):
     review_interval_days: int = Field(gt=0, le=365)
     description: str | None = None
     tags: list[str] = Field(default_factory=list)
+    verified: bool = False
+    """True once every production value the runbook shows was checked against the account:
+    `busdocs check` then fails on any unverified production value it shows (file, line, value)."""
 
 
 @dataclass(slots=True)
