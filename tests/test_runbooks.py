@@ -229,7 +229,8 @@ def test_the_matrix_covers_every_runbook_procedure_and_environment() -> None:
     pages = _env_pages()
     books = {f"runbooks/alarms/{b.name}.md" for b in load_runbooks(ROOT)[0]}
     assert books <= set(pages)
-    assert {"runbooks/procedures/secrets-rotation.md", "runbooks/incident-response.md", "runbooks/oncall.md"} <= set(pages)
+    assert {"runbooks/procedures/secrets-rotation.md", "runbooks/incident-response.md", "runbooks/oncall.md",
+            "runbooks/security-incident.md"} <= set(pages)
     assert set(ENVIRONMENTS) == {"production", "staging"} == set(load_data(ROOT).infrastructure.environments)
 
 

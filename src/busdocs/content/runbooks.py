@@ -176,7 +176,7 @@ def parse_runbook(path: Path, shown: Path) -> tuple[Runbook | None, list[Problem
 
 NOT_AFFECTED = re.compile(
     r"\b(?:none yet|nothing yet|usually none|no (?:user|visible) impact|nothing is down|none directly visible|"
-    r"(?<!that )(?:users|students|riders|drivers) (?:are|is) (?:not|not yet|un)affected|"
+    r"(?<!that )(?:users|students|riders|drivers) (?:are|is) (?:not |not yet |un)affected|"
     r"(?<!that )(?:users|students|nobody) (?:do|does|will) not (?:yet )?notice)\b", re.I)
 """How an Impact section says that users are not affected (yet): fine for an alarm that waits for the
 next working day, a contradiction for one that pages at night."""
