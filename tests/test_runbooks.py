@@ -425,9 +425,8 @@ def test_rollback_of_a_deploy_has_one_wording_from_one_source() -> None:
     assert sum("{{ rollback_deploy() }}" in b.sections["Rollback"] for b in load_runbooks(ROOT)[0]) >= 10
 
 
-def test_the_ops_site_built_for_staging_shows_staging(project: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("BUSDOCS_ENV", "staging")
-    site = build_site(project, "internal", tmp_path / "internal").out_dir
+def test_the_ops_site_built_for_staging_shows_staging(staging_ops_site: Path) -> None:
+    site = staging_ops_site
     body = article(site, "runbooks/alarms/database-connection-errors/")
     text = body.get_text(" ")
     assert "First five minutes — SEV1 Critical, staging" in text and "Staging pages nobody" in text
