@@ -432,6 +432,8 @@ def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_context
     expect(alarm).to_have_count(1)
     assert f"region={infra.region}" in alarm.get_attribute("href")
     expect(box.locator(f'a[href*="{infra.database.identifier}"]')).to_have_count(1)
+    logs = box.locator('a[href*="logs-insights"]')
+    assert logs.get_attribute("href").endswith("backend))"), "the Logs Insights link is whole"
     expect(box.locator(f'a:has-text("{infra.cloudwatch.dashboards["database"]}")')).to_have_count(1)
 
     # the marker of unverified values is on the page, naming this environment's values

@@ -120,6 +120,23 @@ def test_the_box_links_the_paging_service_and_the_status_page(book: runbooks.Run
         assert "never post staging problems there" in terminal
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_evidence_link_of_the_box_is_a_whole_link_on_the_page(environment: str) -> None:
+    """Console fragments hold parentheses (Logs Insights): each link must reach the page whole."""
+    import markdown
+
+    from busdocs.content.first_minutes import evidence_links
+
+    infra = DATA.infrastructure.environments[environment]
+    for book in BOOKS:
+        text = render_page(ROOT, book.path, DATA, environment, TODAY)
+        html = markdown.markdown(text[text.index("!!! danger"):text.index("|  |  |")], extensions=["admonition"])
+        hrefs = set(re.findall(r'href="([^"]*)"', html.replace("&amp;", "&")))
+        for link in evidence_links(DATA.monitoring.alarm(book.name), DATA.monitoring, infra):
+            assert link.url in hrefs, (book.name, link.label)
+        assert "))" not in re.sub(r"<[^>]+>", "", html).replace("((", ""), book.name
+
+
 # ------------------------------------------------------------------ shared steps, one source
 
 

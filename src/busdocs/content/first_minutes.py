@@ -112,7 +112,8 @@ def box_markdown(*, alarm: Alarm, environment: str, mon: Monitoring, oc: OnCall,
     if terminal:
         steps.append("**Evidence**:\n" + "\n".join(f"   - {e.label}: {e.url}" for e in evidence))
     else:
-        steps.append("**Evidence**: " + " · ".join(f"[{e.label}]({e.url})" for e in evidence))
+        # <…>: console fragments hold nested parentheses (Logs Insights), which end a bare link early
+        steps.append("**Evidence**: " + " · ".join(f"[{e.label}](<{e.url}>)" for e in evidence))
     due = last_reviewed + timedelta(days=review_interval_days)
     review = (f"last reviewed {last_reviewed.isoformat()}, **review overdue since {due.isoformat()}**"
               if today > due else f"last reviewed {last_reviewed.isoformat()}, next review {due.isoformat()}")
