@@ -174,6 +174,8 @@ def alarm_facts_markdown(mon: Monitoring, oc: OnCall, names: Sequence[str], esca
         a = found.for_environment(infra)
         dims = ", ".join(f"{k}={v}" for k, v in a.dimensions.items()) or "—"
         rows += [("Alarm", f"`{a.name}`: {a.summary}"), ("Fires when", a.condition),
+                 ("Why this threshold", a.threshold_reason),
+                 ("Normal", f"{a.baseline} (expected before launch, not yet measured)" if a.baseline else None),
                  ("Metric", f"`{a.namespace}` / `{a.metric}` ({dims})"),
                  ("Missing data", a.treat_missing_data), ("Severity", a.severity),
                  ("Paging", paging_policy(a, mon, infra)),

@@ -253,6 +253,14 @@ def cross_check(runbooks: list[Runbook], data: object) -> list[Problem]:
         elif meta.alarms[0] in alarms and alarms[meta.alarms[0]].severity != meta.severity:
             problems.append(Problem(rb.path, None, "severity", f"{meta.severity} differs from the alarm's "
                                     f"{alarms[meta.alarms[0]].severity} in data/monitoring.yml"))
+        for name in meta.alarms:
+            found = alarms.get(name)
+            for field_name in ("threshold_reason", "baseline") if found is not None else ():
+                if not getattr(found, field_name):
+                    index = next(i for i, a in enumerate(mon.alarms) if a.name == name)
+                    problems.append(data.problem("monitoring", ("alarms", index, "name"), f"alarm {name!r} has no "
+                                                 f"{field_name}: every runbook's facts show why the threshold is "
+                                                 "where it is and the metric's normal value"))
         if meta.alarms[0] in alarms and meta.severity in severities:
             index = next(i for i, a in enumerate(mon.alarms) if a.name == meta.alarms[0])
             severity = next(s for s in mon.severities if s.id == alarms[meta.alarms[0]].severity)
