@@ -72,10 +72,13 @@ def test_a_paging_runbook_that_says_users_are_not_affected_is_a_problem(impact: 
 
 def test_an_alarm_that_pages_at_night_but_does_not_affect_users_fails_the_check(project: Path, capsys) -> None:
     """The issue's own example: rds-high-connections paging at night with 'Usually none yet for users'."""
-    edit(project, "data/monitoring.yml", "severity: SEV3\n    impact: none-yet\n    topic: bus-tracker-warning\n"
-         "    dashboard: database\n  - name: redis-high-memory",
-         "severity: SEV2\n    impact: none-yet\n    topic: bus-tracker-critical\n"
-         "    dashboard: database\n  - name: redis-high-memory")
+    path = project / "data" / "monitoring.yml"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("  - name: rds-high-connections"), text.index("  - name: redis-high-memory")
+    block = text[start:end].replace("severity: SEV3", "severity: SEV2").replace("bus-tracker-warning",
+                                                                                "bus-tracker-critical")
+    assert "impact: none-yet" in block
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
     edit(project, "runbooks/alarms/rds-high-connections.md", "severity: SEV3", "severity: SEV2")
     assert main(["--root", str(project), "check"]) == 1
     err = capsys.readouterr().err
@@ -241,3 +244,19 @@ def test_an_unverified_production_value_on_a_page_marked_verified_fails_the_chec
     assert "bus-tracker-prod-db" in by_value
     # staging values are not production's: a verified page says nothing about them
     assert "staging" not in " ".join(by_value)
+
+
+def test_the_facts_give_the_thresholds_reason_and_the_normal_value(project: Path, capsys) -> None:
+    for book in BOOKS:
+        alarm = DATA.monitoring.alarm(book.name)
+        text = render_runbook(book, DATA, "production", TODAY)
+        assert f"| Why this threshold | {alarm.threshold_reason} |" in text, book.name
+        assert f"| Normal | {alarm.baseline} (expected before launch, not yet measured) |" in text, book.name
+    path = project / "data" / "monitoring.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - name: rds-high-cpu")
+    cut = text.index("    threshold_reason:", start)
+    path.write_text(text[:cut] + text[text.index("\n", cut) + 1:], encoding="utf-8")
+    assert main(["--root", str(project), "check"]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"data/monitoring\.yml:\d+: alarms\[\d+\]\.name: alarm 'rds-high-cpu' has no threshold_reason", err)
