@@ -56,6 +56,27 @@ def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
     return sites_
 
 
+@pytest.fixture(scope="session")
+def staging_ops_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ops site built for staging (`BUSDOCS_ENV=staging busdocs build --site internal`), once per
+    test process, cold, from a copy of the project. Read-only, like `built_sites`."""
+    import os
+
+    from busdocs.mkdocs.build import build_site
+
+    base = tmp_path_factory.mktemp("staging")
+    project = copy_project(base / "project")
+    before = os.environ.get("BUSDOCS_ENV")
+    os.environ["BUSDOCS_ENV"] = "staging"
+    try:
+        return build_site(project, "internal", base / "internal").out_dir
+    finally:
+        if before is None:
+            del os.environ["BUSDOCS_ENV"]
+        else:
+            os.environ["BUSDOCS_ENV"] = before
+
+
 @pytest.fixture
 def edit(project: Path) -> Callable[[str, str], Path]:
     """Write `text` to `relative` path inside the project copy."""

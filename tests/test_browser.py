@@ -373,3 +373,80 @@ def test_screenshots_of_key_pages(open_context, servers: dict[str, Served], devi
         assert scroll_width <= width, f"{site} {path or 'home'} is {scroll_width}px wide on a {width}px {device}"
         assert not watch.blocked, watch.blocked
         context.close()
+
+
+# --- a runbook per environment: the first-five-minutes box, its links, the unverified marker ------
+
+@pytest.fixture(scope="module")
+def ops_by_environment(built_sites: dict[str, Path], staging_ops_site: Path) -> Iterator[dict[str, Served]]:
+    """The ops site of each environment on its own free port: production is the shared build,
+    staging the shared `BUSDOCS_ENV=staging` build."""
+    running = []
+    try:
+        for folder in (built_sites["internal"], staging_ops_site):
+            handler = functools.partial(_QuietHandler, directory=str(folder))
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            server.daemon_threads = True
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            running.append((server, thread))
+        yield {env: Served(f"http://127.0.0.1:{server.server_port}/")
+               for env, (server, _) in zip(("production", "staging"), running)}
+    finally:
+        for server, thread in running:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("environment", ["production", "staging"])
+def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_context, ops_by_environment,
+                                                                    environment: str) -> None:
+    from busdocs.data.loader import load_data
+
+    data = load_data(ROOT)
+    infra = data.infrastructure.environments[environment]
+    other = next(e for e in data.infrastructure.environments if e != environment)
+    served = ops_by_environment[environment]
+    context, watch = open_context(served.origin + "/", **DESKTOP)
+    page = context.new_page()
+    visit(page, served.url("runbooks/alarms/database-connection-errors/"))
+
+    box = page.locator("article .admonition.danger").first
+    expect(box).to_be_visible()
+    expect(box.locator(".admonition-title")).to_have_text(f"First five minutes — SEV1 Critical, {environment}")
+    first_section = page.locator("article h2").first
+    assert box.bounding_box()["y"] < first_section.bounding_box()["y"], "the box is above the first section"
+
+    # one click to the evidence, for this environment's region and resources
+    status = box.locator(f'a[href="{data.site.support.status_page}"]')
+    expect(status).to_have_count(1)
+    pager = box.locator('a[href*="pagerduty.com"]')
+    if infra.cloudwatch.pagerduty_url:
+        expect(pager).to_have_attribute("href", infra.cloudwatch.pagerduty_url)
+        expect(box).to_contain_text("Acknowledge")
+    else:
+        expect(pager).to_have_count(0)
+        expect(box).to_contain_text(f"{environment.capitalize()} pages nobody")
+    alarm = box.locator('a[href*="alarmsV2:alarm/database-connection-errors"]')
+    expect(alarm).to_have_count(1)
+    assert f"region={infra.region}" in alarm.get_attribute("href")
+    expect(box.locator(f'a[href*="{infra.database.identifier}"]')).to_have_count(1)
+    logs = box.locator('a[href*="logs-insights"]')
+    assert logs.get_attribute("href").endswith("backend))"), "the Logs Insights link is whole"
+    expect(box.locator(f'a:has-text("{infra.cloudwatch.dashboards["database"]}")')).to_have_count(1)
+
+    # the marker of unverified values is on the page, naming this environment's values
+    marker = page.locator("article .admonition.warning", has_text="⚠ unverified").first
+    expect(marker).to_be_visible()
+    expect(marker).to_contain_text(infra.database.identifier)
+    expect(marker).to_contain_text(f"against the {environment} account")
+    text = page.locator("article").inner_text()
+    assert data.infrastructure.environments[other].database.identifier not in text
+
+    if environment == "production":  # a link inside the box goes where it says, in one click
+        box.get_by_role("link", name="severity matrix").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/runbooks/incident-response/#severity"), page.url
+        expect(page.locator("h2#severity")).to_be_visible()
+    assert not watch.page_errors and not watch.console_errors, (watch.page_errors, watch.console_errors)

@@ -64,7 +64,8 @@ def test_bad_runbooks_fail_the_check(project: Path, capsys, change, fragment: st
 def test_overdue_reviews_are_listed_and_bannered(project: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     edit(project, RUNBOOK, "last_reviewed: 2026-11-20", "last_reviewed: 2020-01-01")
     assert main(["--root", str(project), "check"]) == 0
-    assert f"notice: {RUNBOOK}: review overdue since 2020-03-31" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"warning: {RUNBOOK}:10: last_reviewed: review overdue since 2020-03-31" in out, out
     site = build_site(project, "internal", tmp_path / "internal").out_dir
     banner = article(site, "runbooks/alarms/high-cpu-usage/").select_one(".admonition.warning")
     assert banner is not None and "Review overdue" in banner.get_text()
@@ -228,7 +229,8 @@ def test_the_matrix_covers_every_runbook_procedure_and_environment() -> None:
     pages = _env_pages()
     books = {f"runbooks/alarms/{b.name}.md" for b in load_runbooks(ROOT)[0]}
     assert books <= set(pages)
-    assert {"runbooks/procedures/secrets-rotation.md", "runbooks/incident-response.md", "runbooks/oncall.md"} <= set(pages)
+    assert {"runbooks/procedures/secrets-rotation.md", "runbooks/incident-response.md", "runbooks/oncall.md",
+            "runbooks/security-incident.md"} <= set(pages)
     assert set(ENVIRONMENTS) == {"production", "staging"} == set(load_data(ROOT).infrastructure.environments)
 
 
@@ -423,9 +425,8 @@ def test_rollback_of_a_deploy_has_one_wording_from_one_source() -> None:
     assert sum("{{ rollback_deploy() }}" in b.sections["Rollback"] for b in load_runbooks(ROOT)[0]) >= 10
 
 
-def test_the_ops_site_built_for_staging_shows_staging(project: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("BUSDOCS_ENV", "staging")
-    site = build_site(project, "internal", tmp_path / "internal").out_dir
+def test_the_ops_site_built_for_staging_shows_staging(staging_ops_site: Path) -> None:
+    site = staging_ops_site
     body = article(site, "runbooks/alarms/database-connection-errors/")
     text = body.get_text(" ")
     assert "First five minutes — SEV1 Critical, staging" in text and "Staging pages nobody" in text

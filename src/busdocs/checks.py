@@ -20,7 +20,7 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     """What must be fixed: `busdocs check` exits 1 when there is any."""
     notices: list[str] = field(default_factory=list)
-    """What needs attention soon but does not fail (runbooks past their review date)."""
+    """Warnings: what needs attention soon but does not fail (runbooks past their review date)."""
 
 
 def run_checks(root: Path, today: date | None = None) -> CheckResult:
@@ -45,8 +45,11 @@ def run_checks(root: Path, today: date | None = None) -> CheckResult:
         result.problems.extend(environment_problems(root, data, today or date.today()))
         result.problems.extend(search.synonym_problems(root, data.search, data.sources["search"].lines.line_of))
     for rb in runbooks.overdue_reviews(books, today or date.today()):
-        result.notices.append(f"{rb.path}: review overdue since {rb.review_due().isoformat()} "
-                              f"(last reviewed {rb.meta.last_reviewed.isoformat()})")
+        lines = (root / rb.path).read_text(encoding="utf-8").split("\n")
+        line = next((i for i, text in enumerate(lines, 1) if text.startswith("last_reviewed:")), None)
+        result.notices.append(f"{rb.path}:{line}: last_reviewed: review overdue since {rb.review_due().isoformat()} "
+                              f"(last reviewed {rb.meta.last_reviewed.isoformat()}, every "
+                              f"{rb.meta.review_interval_days} days): review the runbook and update last_reviewed")
     return result
 
 

@@ -33,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     result = run_checks(_root(args))
     for notice in result.notices:
-        print(f"notice: {notice}")
+        print(f"warning: {notice}")
     if result.problems:
         _err(format_problems(result.problems))
         return 1
@@ -375,6 +375,23 @@ def cmd_search_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_postmortem(args: argparse.Namespace) -> int:
+    """Start the review of an incident: copy runbooks/postmortems/template.md to
+    runbooks/postmortems/<today>-<incident id>.md with the id and date filled in. Refuses an id that
+    is not INC-<year>-<number> and never overwrites an existing review."""
+    from datetime import date
+
+    from busdocs.content.postmortem import PostmortemError, new_postmortem
+
+    try:
+        written = new_postmortem(_root(args), args.incident, date.today())
+    except PostmortemError as exc:
+        _err(f"busdocs postmortem: {exc}")
+        return 1
+    print(f"wrote {written}")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Check (default) or rewrite the JSON Schemas in data/schemas/."""
     from busdocs.data.schemas import stale_schemas, write_schemas
@@ -494,6 +511,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-top3", type=float, default=0.0, metavar="RATE", help="exit 1 below this top-3 rate (0–1)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.set_defaults(func=cmd_search_eval)
+
+    p = sub.add_parser("postmortem", help="start a post-incident review from the template",
+                       description=cmd_postmortem.__doc__)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    new = actions.add_parser("new", help="copy the template into a dated file", description=cmd_postmortem.__doc__)
+    new.add_argument("incident", metavar="INCIDENT-ID", help="the incident's id, e.g. INC-2026-014")
+    new.set_defaults(func=cmd_postmortem)
 
     p = sub.add_parser("schema", help="check or rewrite data/schemas/*.schema.json",
                        description=cmd_schema.__doc__)

@@ -74,17 +74,25 @@ def box_markdown(*, alarm: Alarm, environment: str, mon: Monitoring, oc: OnCall,
     ir = f"{docs}incident-response{'/' if terminal else '.md'}"
 
     def link(label: str, url: str) -> str:
-        return f"{label}: {url}" if terminal else f"[{label}]({url})"
+        return f"{label} <{url}>" if terminal else f"[{label}]({url})"
 
+    pager_url = infra.cloudwatch.pagerduty_url
+    pager_link = (link(f"PagerDuty, service “{pager}”", pager_url) if pager and pager_url
+                  else f"PagerDuty (service “{pager}”)")
+    status = link("status page", status_page)
+    why = ("users are not affected yet" if alarm.impact == "none-yet"
+           else "a minor degradation with a workaround, by the severity matrix")
     if pager and severity.page:
-        ack = (f"**Acknowledge** the page in PagerDuty (service “{pager}”) within "
+        ack = (f"**Acknowledge** the page in {pager_link} within "
                f"{severity.acknowledge_minutes} min: it pages at any hour, and the next person is paged if you do not.")
     elif pager:
         ack = (f"**Acknowledge** in `#bus-tracker-alerts` within {severity.acknowledge_minutes // 60} h on a working "
-               f"day: {severity.id} does not page at night (users are not affected yet).")
+               f"day: {severity.id} does not page at night ({why}), so nothing waits in "
+               f"{pager_link}.")
     else:
         ack = (f"**{environment.capitalize()} pages nobody**: look when you can; nothing here reaches users, so "
-               "there is no incident, no status page and no banner.")
+               f"there is no incident, no page and no banner. The {status} is production's: never post "
+               f"{environment} problems there.")
     steps = [ack,
              f"**Recent deploys**: `gh run list --repo {REPOSITORY} --workflow {deploy_workflow}.yml --limit 3`. "
              "A deploy in the last hour is the first suspect: see Rollback below."]
@@ -99,12 +107,13 @@ def box_markdown(*, alarm: Alarm, environment: str, mon: Monitoring, oc: OnCall,
         templates = ", then ".join(link(TEMPLATE_TITLES.get(t, t), f"{ir}#{t}") for t in severity.templates)
         when = (f"status page within {severity.status_page_minutes} min, updates every "
                 f"{severity.update_every_minutes} min" if severity.status_page_minutes else "no public update")
-        steps.append(f"**Communicate** ({when}): {templates}; status page {status_page}.")
+        steps.append(f"**Communicate** ({when}): {templates}; the {status}.")
     evidence = evidence_links(alarm, mon, infra)
     if terminal:
         steps.append("**Evidence**:\n" + "\n".join(f"   - {e.label}: {e.url}" for e in evidence))
     else:
-        steps.append("**Evidence**: " + " · ".join(f"[{e.label}]({e.url})" for e in evidence))
+        # <…>: console fragments hold nested parentheses (Logs Insights), which end a bare link early
+        steps.append("**Evidence**: " + " · ".join(f"[{e.label}](<{e.url}>)" for e in evidence))
     due = last_reviewed + timedelta(days=review_interval_days)
     review = (f"last reviewed {last_reviewed.isoformat()}, **review overdue since {due.isoformat()}**"
               if today > due else f"last reviewed {last_reviewed.isoformat()}, next review {due.isoformat()}")

@@ -139,7 +139,7 @@ def closest(runbooks: list[Runbook], query: str, n: int = 3) -> list[str]:
 
 
 ENVIRONMENT_PAGES = ("runbooks/alarms/*.md", "runbooks/procedures/*.md", "runbooks/incident-response.md",
-                     "runbooks/oncall.md", "runbooks/disaster-recovery.md")
+                     "runbooks/oncall.md", "runbooks/disaster-recovery.md", "runbooks/security-incident.md")
 """Pages that show one environment's values: rendered for every environment by `busdocs check`
 and the tests, and never allowed to show another environment's identifiers."""
 
@@ -163,6 +163,46 @@ def render_body(src_uri: str, body: str | jinja2.Template, meta: dict[str, objec
     macros = Macros(data, environment, today, lambda: page, site=SiteInfo(terminal=terminal))
     template = _JINJA.from_string(body) if isinstance(body, str) else body
     return template.render({**macros.variables(), **macros.macros(), "page": {"meta": meta}})
+
+
+def rendered_lines(src_uri: str, template: jinja2.Template, meta: dict[str, object], data: DataSet,
+                   environment: str, today: date) -> list[tuple[str, int]]:
+    """`render_body` in pieces: each piece of output with the template line that wrote it (Jinja maps
+    the line its generated code is suspended at back to the template)."""
+    page = PageInfo(src_uri, "internal", meta)
+    macros = Macros(data, environment, today, lambda: page, site=SiteInfo())
+    context = template.new_context({**macros.variables(), **macros.macros(), "page": {"meta": meta}})
+    pieces = template.root_render_func(context)
+    out = []
+    for piece in pieces:
+        frame = pieces.gi_frame
+        out.append((piece, template.get_corresponding_lineno(frame.f_lineno) if frame else 1))
+    return out
+
+
+VERIFIED_ENVIRONMENT = "production"
+"""The environment a page's `verified: true` speaks for: its commands were checked against production."""
+
+
+def verified_page_problems(relative: Path, template: jinja2.Template, meta: dict[str, object], body_line: int,
+                           data: DataSet, today: date) -> list[Problem]:
+    """A page whose front matter says `verified: true` may show no unverified production value: each
+    one is a problem naming the file, the template line that shows it and the value's origin."""
+    if meta.get("verified") is not True:
+        return []
+    values = environment_values.unverified_values(data, VERIFIED_ENVIRONMENT)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for piece, line in rendered_lines(relative.as_posix(), template, meta, data, VERIFIED_ENVIRONMENT, today):
+        for value, _ in environment_values._occurrences(piece, values):
+            if value in seen or any(value in other for other in seen):
+                continue
+            seen.add(value)
+            problems.append(Problem(relative, body_line + line - 1, f"verified: {values[value]}",
+                                    f"the page says 'verified: true' but shows {value!r}, which is unverified in "
+                                    f"{VERIFIED_ENVIRONMENT} (status: unverified in data/infrastructure.yml or "
+                                    "data/environments.yml): check it against the account, or remove 'verified'"))
+    return problems
 
 
 def render_page(root: Path, relative: Path, data: DataSet, environment: str, today: date,
@@ -209,6 +249,10 @@ def environment_problems(root: Path, data: DataSet, today: date) -> list[Problem
         except jinja2.TemplateSyntaxError as exc:
             problems.append(Problem(relative, body_line + (exc.lineno or 1) - 1, "template", exc.message or str(exc)))
             continue
+        try:
+            problems += verified_page_problems(relative, template, meta, body_line, data, today)
+        except (jinja2.TemplateError, BusdocsError, LookupError, TypeError, AttributeError, ValueError):
+            pass  # the same error is reported below, for the environment it belongs to
         for environment in data.infrastructure.environments:
             field = f"environment {environment}"
             if environment not in foreign:

@@ -8,6 +8,7 @@ method of `Macros`; its docstring is the authoring reference.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,10 @@ from busdocs.content import values
 from busdocs.content import runbooks
 from busdocs.data.loader import DataSet
 from busdocs.errors import BusdocsError
+
+
+SNIPPETS = "macros/snippets"
+"""Shared runbook steps (`shared_step`); under `macros/`, so every build's cache key covers them."""
 
 
 class MacroError(BusdocsError):
@@ -397,6 +402,23 @@ class Macros:
                 "still runs (the 30-minute bake); after the promotion, redeploy the previous image tag as in "
                 f"[Backend deploy and rollback]({procedure}#undo-roll-back).")
 
+    def shared_step(self, name: str) -> str:
+        """A step several runbooks share, written once in `macros/snippets/<name>.md` and rendered
+        here with the same macros, for this build's environment: `{{ shared_step("connect-to-database")
+        | indent(4) }}` inside a numbered list. No runbook says "as in the other runbook, step 4"."""
+        import jinja2
+
+        self._internal_only("a runbook step")
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise values.LookupFailed(f"shared_step({name!r}): a snippet name is lower-case words joined by '-'")
+        path = self.data.root / SNIPPETS / f"{name}.md"
+        if not path.is_file():
+            known = sorted(p.stem for p in (self.data.root / SNIPPETS).glob("*.md"))
+            raise values.LookupFailed(f"no snippet {SNIPPETS}/{name}.md (known: {', '.join(known) or 'none'})")
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        template = env.from_string(path.read_text(encoding="utf-8"))
+        return template.render({**self.variables(), **self.macros()}).strip("\n")
+
     def first_five_minutes(self) -> str:
         """The box at the top of every alarm runbook, from data: acknowledge, recent deploys, declare
         or not by the severity matrix, which communication templates, console links for this build's
@@ -445,6 +467,18 @@ class Macros:
         `busdocs deploy` checks before publishing, and whom to ask for access (`data/oncall.yml`)."""
         self._internal_only("the ops site's access rules")
         return ops_reference.access_markdown(self.data.deploy, self.data.oncall)
+
+    def security_contacts(self) -> str:
+        """Whom to tell in a security incident (`security.contacts` of `data/oncall.yml`), unconfirmed
+        contacts marked."""
+        self._internal_only("security contacts")
+        return ops_reference.security_contacts_markdown(self.data.oncall)
+
+    def notification_deadlines(self) -> str:
+        """By when each office, partner, authority and the affected users are told
+        (`security.deadlines` of `data/oncall.yml`), soonest first, unconfirmed deadlines marked."""
+        self._internal_only("security deadlines")
+        return ops_reference.notification_deadlines_markdown(self.data.oncall)
 
     def oncall_tables(self) -> str:
         """Rotations, escalation policies, teams and people from `data/oncall.yml`."""

@@ -150,6 +150,19 @@ def monitoring_markdown(mon: Monitoring, link_runbooks: bool, base: str, infra: 
     return "\n\n".join(parts)
 
 
+def paging_policy(alarm: Alarm, mon: Monitoring, infra: EnvironmentInfrastructure) -> str:
+    """When an alarm reaches a person, and why, from the severity matrix and the alarm's impact."""
+    severity = next(s for s in mon.severities if s.id == alarm.severity)
+    why = ("users notice when it fires" if alarm.impact == "users"
+           else "an early warning: users are not affected yet")
+    if not infra.cloudwatch.pagerduty_service:
+        when = "at any hour" if severity.page else "the next working day"
+        return f"pages nobody in this environment (no paging service); where paging is set up: {when}, {why}"
+    if severity.page:
+        return f"pages on-call at any hour, night included ({severity.id}): {why}"
+    return f"next working day, no page at night ({severity.id}): {why}"
+
+
 def alarm_facts_markdown(mon: Monitoring, oc: OnCall, names: Sequence[str], escalation: str | None,
                          infra: EnvironmentInfrastructure) -> str:
     """The definition of each alarm a runbook covers (for one environment), and its escalation path."""
@@ -161,8 +174,11 @@ def alarm_facts_markdown(mon: Monitoring, oc: OnCall, names: Sequence[str], esca
         a = found.for_environment(infra)
         dims = ", ".join(f"{k}={v}" for k, v in a.dimensions.items()) or "—"
         rows += [("Alarm", f"`{a.name}`: {a.summary}"), ("Fires when", a.condition),
+                 ("Why this threshold", a.threshold_reason),
+                 ("Normal", f"{a.baseline} (expected before launch, not yet measured)" if a.baseline else None),
                  ("Metric", f"`{a.namespace}` / `{a.metric}` ({dims})"),
                  ("Missing data", a.treat_missing_data), ("Severity", a.severity),
+                 ("Paging", paging_policy(a, mon, infra)),
                  ("Notifies", f"SNS `{a.topic}`"), ("Dashboard", f"CloudWatch → Dashboards → **{infra.cloudwatch.dashboards[a.dashboard]}**")]
     policy = next((p for p in oc.escalation_policies if p.id == escalation), None)
     if policy is not None:
@@ -298,3 +314,38 @@ def access_markdown(deploy: Deploy, oc: OnCall) -> str:
               f"Team: **{team.name}** ({team.slack}, lead {lead.name if lead else team.lead}). "
               f"Approver: **{approver.name}**, {approver.role} ({approver.email})."]
     return "\n\n".join(parts)
+
+
+UNVERIFIED = "⚠ unverified"
+"""The marker of a contact or deadline nobody confirmed (the same words as unverified infrastructure)."""
+
+
+def security_contacts_markdown(oc: OnCall) -> str:
+    """Whom to tell in a security incident, each contact marked when nobody confirmed it."""
+    if oc.security is None:
+        raise LookupFailed("data/oncall.yml has no 'security' section (contacts and deadlines)")
+    people = {p.id: p for p in oc.people}
+    rows = []
+    for c in oc.security.contacts:
+        person = people.get(c.who) if c.who else None
+        if c.who and person is None:
+            raise LookupFailed(f"security contact {c.id!r}: no person {c.who!r} in data/oncall.yml")
+        name = person.name if person else c.name
+        reach = [x for x in ((person.phone if person else c.phone), (person.email if person else c.email), c.url) if x]
+        office = f"**{c.office}**" + (f": {name}" if name else "")
+        rows.append((office, ", ".join(reach) or "—", c.when,
+                     "checked" if c.status == "verified" else f"**{UNVERIFIED}**"))
+    return table(["Who", "How to reach", "When", "Contact"], rows)
+
+
+def notification_deadlines_markdown(oc: OnCall) -> str:
+    """By when each one is told, soonest first, each deadline marked when nobody confirmed it."""
+    if oc.security is None:
+        raise LookupFailed("data/oncall.yml has no 'security' section (contacts and deadlines)")
+    offices = {c.id: c.office for c in oc.security.contacts}
+    rows = []
+    for d in sorted(oc.security.deadlines, key=lambda d: d.within_hours):
+        who = offices.get(d.notify, "Affected students and staff" if d.notify == "affected-users" else d.notify)
+        rows.append((who, f"**{d.within_hours} h**", d.after, d.basis,
+                     "checked" if d.status == "verified" else f"**{UNVERIFIED}**"))
+    return table(["Notify", "Within", "Counted from", "Basis", "Deadline"], rows)

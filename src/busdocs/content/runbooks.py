@@ -68,6 +68,9 @@ class RunbookMeta(Model):
     review_interval_days: int = Field(gt=0, le=365)
     description: str | None = None
     tags: list[str] = Field(default_factory=list)
+    verified: bool = False
+    """True once every production value the runbook shows was checked against the account:
+    `busdocs check` then fails on any unverified production value it shows (file, line, value)."""
 
 
 @dataclass(slots=True)
@@ -81,6 +84,13 @@ class Runbook:
     """The Markdown after the front matter."""
     sections: dict[str, str] = field(default_factory=dict)
     """Section title → its Markdown, in page order."""
+    body_line: int = 1
+    """The file's line where `body` starts."""
+
+    def line_of(self, text: str) -> int | None:
+        """The file's line of the first occurrence of `text` in the body."""
+        at = self.body.find(text)
+        return None if at < 0 else self.body_line + self.body.count("\n", 0, at)
 
     @property
     def name(self) -> str:
@@ -160,8 +170,45 @@ def parse_runbook(path: Path, shown: Path) -> tuple[Runbook | None, list[Problem
     for title, line, markdown in sections:
         if title in SECTIONS and not markdown.strip():
             problems.append(Problem(shown, body_line + line - 1, f"section {title!r}", "is empty"))
-    runbook = Runbook(shown, meta, body, {t: m for t, _, m in sections})
+    runbook = Runbook(shown, meta, body, {t: m for t, _, m in sections}, body_line)
     return runbook, problems
+
+
+NOT_AFFECTED = re.compile(
+    r"\b(?:none yet|nothing yet|usually none|no (?:user|visible) impact|nothing is down|none directly visible|"
+    r"(?<!that )(?:users|students|riders|drivers) (?:are|is) (?:not |not yet |un)affected|"
+    r"(?<!that )(?:users|students|nobody) (?:do|does|will) not (?:yet )?notice)\b", re.I)
+"""How an Impact section says that users are not affected (yet): fine for an alarm that waits for the
+next working day, a contradiction for one that pages at night."""
+
+
+def paging_problems(rb: Runbook, alarm: object, severity: object, impact_field: Problem) -> list[Problem]:
+    """The paging policy agrees with the severity matrix and with the runbook: an alarm whose severity
+    pages at any hour is one users notice (`impact: users` in data/monitoring.yml), and its runbook's
+    Impact section does not say they are not affected yet.
+
+    Args:
+        impact_field: Where the alarm's `impact` is in data/monitoring.yml (file, line, field; the
+            message is replaced).
+    """
+    problems: list[Problem] = []
+    if not getattr(severity, "page"):
+        return problems
+    sev = getattr(alarm, "severity")
+    if getattr(alarm, "impact") != "users":
+        problems.append(Problem(impact_field.file, impact_field.line, impact_field.field,
+                                f"{getattr(alarm, 'name')!r} is {sev}, which pages at any hour, but its impact is "
+                                f"'none-yet': an alarm users do not notice yet waits for the next working day "
+                                "(a severity without page: true), or says impact: users"))
+    impact = rb.sections.get("Impact", "")
+    if match := NOT_AFFECTED.search(impact):
+        at = rb.body.find("## Impact")
+        line = rb.body_line + rb.body.count("\n", 0, at + rb.body[at:].find(match.group(0))) if at >= 0 else None
+        problems.append(Problem(rb.path, line, "section 'Impact'",
+                                f"says {match.group(0)!r} (users not affected yet) but {sev} pages on-call at any "
+                                "hour: lower the alarm's severity in data/monitoring.yml (and the front matter), "
+                                "or say how users are affected"))
+    return problems
 
 
 def load_runbooks(root: Path) -> tuple[list[Runbook], list[Problem]]:
@@ -206,6 +253,19 @@ def cross_check(runbooks: list[Runbook], data: object) -> list[Problem]:
         elif meta.alarms[0] in alarms and alarms[meta.alarms[0]].severity != meta.severity:
             problems.append(Problem(rb.path, None, "severity", f"{meta.severity} differs from the alarm's "
                                     f"{alarms[meta.alarms[0]].severity} in data/monitoring.yml"))
+        for name in meta.alarms:
+            found = alarms.get(name)
+            for field_name in ("threshold_reason", "baseline") if found is not None else ():
+                if not getattr(found, field_name):
+                    index = next(i for i, a in enumerate(mon.alarms) if a.name == name)
+                    problems.append(data.problem("monitoring", ("alarms", index, "name"), f"alarm {name!r} has no "
+                                                 f"{field_name}: every runbook's facts show why the threshold is "
+                                                 "where it is and the metric's normal value"))
+        if meta.alarms[0] in alarms and meta.severity in severities:
+            index = next(i for i, a in enumerate(mon.alarms) if a.name == meta.alarms[0])
+            severity = next(s for s in mon.severities if s.id == alarms[meta.alarms[0]].severity)
+            problems += paging_problems(rb, alarms[meta.alarms[0]], severity,
+                                        data.problem("monitoring", ("alarms", index, "impact"), ""))
         if meta.owner not in teams:
             problems.append(Problem(rb.path, None, "owner", f"no team {meta.owner!r} in data/oncall.yml"))
         if meta.escalation not in policies:

@@ -214,6 +214,9 @@ class CloudWatch(Resource):
     """Vault in the disaster-recovery region the nightly backups are copied to; none where nothing is copied."""
     pagerduty_service: str | None = None
     """PagerDuty service alarms of this environment page; none where nothing pages at night."""
+    pagerduty_url: str | None = Field(default=None, pattern=r"^https://")
+    """That service's page in PagerDuty, where its incidents are acknowledged (linked from the
+    first-five-minutes box of every runbook)."""
 
 
 class EnvironmentInfrastructure(Model):

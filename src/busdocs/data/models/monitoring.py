@@ -105,6 +105,14 @@ class Alarm(Model):
     datapoints_to_alarm: int | None = None
     treat_missing_data: Literal["missing", "breaching", "notBreaching", "ignore"] = "missing"
     severity: str = Field(pattern=r"^SEV[1-3]$")
+    impact: Literal["users", "none-yet"]
+    """Whether users notice when it fires (`users`) or it warns before they do (`none-yet`). Only an
+    alarm users notice may page at night: `busdocs check` fails a paging severity with `none-yet`, and
+    a runbook whose Impact section says users are not affected yet while its alarm pages."""
+    threshold_reason: str | None = None
+    """Why the threshold is where it is (shown in every runbook's facts; `busdocs check` requires it)."""
+    baseline: str | None = None
+    """The normal value of the metric, expected before launch until measured after the soft launch."""
     topic: Slug
     dashboard: Slug
     """Id of the dashboard to open first (its name per environment is in `data/infrastructure.yml`)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from busdocs.data.models.base import Email, Model, Slug
 
@@ -50,6 +52,50 @@ class Rotation(Model):
     """Person ids in rotation order."""
 
 
+class SecurityContact(Model):
+    """Someone to tell in a security incident: an office of the university, a partner or an authority."""
+
+    id: Slug
+    office: str
+    who: Slug | None = None
+    """A person of `people` (name, phone and e-mail come from there)."""
+    name: str | None = None
+    email: Email | None = None
+    phone: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https://")
+    when: str
+    """When this contact is told."""
+    status: Literal["verified", "unverified"]
+    """`verified` once the Information security officer confirmed the contact with that office."""
+
+
+class NotificationDeadline(Model):
+    """By when someone must be told, counted from `after`."""
+
+    notify: Slug
+    """A contact id, or `affected-users`."""
+    within_hours: int = Field(gt=0)
+    after: str
+    basis: str
+    """The policy, contract or law it comes from."""
+    status: Literal["verified", "unverified"]
+
+
+class Security(Model):
+    """Contacts and notification deadlines of the security incident runbook."""
+
+    contacts: list[SecurityContact] = Field(min_length=1)
+    deadlines: list[NotificationDeadline] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_contacts(self) -> Security:
+        ids = {c.id for c in self.contacts} | {"affected-users"}
+        for deadline in self.deadlines:
+            if deadline.notify not in ids:
+                raise ValueError(f"deadline for {deadline.notify!r}: no such contact (known: {', '.join(sorted(ids))})")
+        return self
+
+
 class OnCall(Model):
     """Contents of `data/oncall.yml`."""
 
@@ -65,3 +111,5 @@ class OnCall(Model):
     """Slack channel where incidents are run."""
     bridge: str
     """The standing incident call (Google Meet or phone bridge)."""
+    security: Security | None = None
+    """Contacts and deadlines of a security incident (`runbooks/security-incident.md`)."""
