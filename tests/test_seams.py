@@ -65,6 +65,19 @@ def test_a_restored_render_gives_the_page_what_rendering_gave_it(tmp_path: Path)
                                                                                             "other.md#refunds"}}
 
 
+def test_a_page_whose_raw_html_has_an_empty_id_is_stored_and_restored(tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+    text = "# Postmortems\n\nRun `busdocs postmortem new <incident id>` or <span id>x</span>.\n"
+    rendered, files = page_of(config, "pm.md", text)
+    seams.populate_page(rendered, config, files)
+    assert None in rendered.present_anchor_ids  # what MkDocs collects for an id with no value
+    stored = seams.rendered_page(rendered, rendered.content, [])
+    fresh, _ = page_of(config, "pm.md", text)
+    fresh.read_source(config)
+    seams.restore_rendered_page(fresh, stored, files)
+    assert fresh.present_anchor_ids == rendered.present_anchor_ids
+
+
 def test_search_index_entries_can_be_taken_and_given_back(tmp_path: Path) -> None:
     config = config_for(tmp_path, theme={"name": "material"}, plugins=["search"])
     search = config.plugins["material/search"]

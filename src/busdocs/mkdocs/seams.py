@@ -35,6 +35,12 @@ def build_page(page: Any, config: Any, doc_files: Sequence[Any], nav: Any, env: 
     _build_page(page, config, doc_files, nav, env, False, excluded=excluded)
 
 
+def anchor_order(anchor: str | None) -> tuple[bool, str]:
+    """Sort key for anchor ids. MkDocs collects `None` too: raw HTML such as `<incident id>` has an
+    `id` attribute with no value, and a plain sort of str and None raises TypeError."""
+    return anchor is None, anchor or ""
+
+
 def rendered_page(page: Any, html: str, registered: list[tuple[str, str | None, str | None, bool]]) -> Rendered:
     """What Markdown made of a page, for the render cache.
 
@@ -42,7 +48,7 @@ def rendered_page(page: Any, html: str, registered: list[tuple[str, str | None, 
     `_title_from_render` (the first heading, the page title when nav and front matter give none),
     `present_anchor_ids` and `links_to_anchors` (what anchor validation reads after the build).
     """
-    return Rendered(html, toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or ()),
+    return Rendered(html, toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or (), key=anchor_order),
                     {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()}, registered)
 
 
