@@ -1,0 +1,144 @@
+"""Talking to one environment's AWS account: clients, who we are, and AWS errors in words.
+
+Shared by `busdocs alarms apply|check` (`busdocs.deploy.alarms`) and `busdocs infra verify|import`
+(`busdocs.deploy.inventory`). Clients come from the standard credential chain with botocore's
+standard retry mode (throttling and 5xx retried with backoff, as `busdocs deploy` does); an error
+that remains becomes an `AccountError` that names the API call and the IAM permission it needs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from busdocs.errors import BusdocsError
+
+MAX_ATTEMPTS = 6
+"""Attempts per call (botocore standard mode: exponential backoff with jitter, throttles and 5xx)."""
+
+ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
+                           "UnauthorizedAccess", "Forbidden", "403"})
+THROTTLED = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+                       "SlowDown", "RequestThrottled"})
+
+IAM_PREFIX = {"elbv2": "elasticloadbalancing", "monitoring": "cloudwatch"}
+"""IAM action prefix of a boto3 service name where the two differ."""
+IAM_ACTION = {("s3", "HeadBucket"): "s3:ListBucket", ("s3", "ListObjectsV2"): "s3:ListBucket",
+              ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity (allowed to everyone)"}
+"""Calls whose IAM action is not `<prefix>:<OperationName>`."""
+
+
+class AccountError(BusdocsError):
+    """The account could not be read or changed; the message says which call and why."""
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM permission an API call needs: (`cloudwatch`, `PutMetricAlarm`) → `cloudwatch:PutMetricAlarm`."""
+    return IAM_ACTION.get((service, operation), f"{IAM_PREFIX.get(service, service)}:{operation}")
+
+
+def describe_error(exc: Exception, endpoint: str | None = None) -> str:
+    """One line for an AWS error: the call, what went wrong, and what to do."""
+    from botocore.exceptions import (ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError,
+                                     NoRegionError, ReadTimeoutError)
+
+    where = endpoint or "AWS"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "")), error.get("Message", "")
+        operation = exc.operation_name
+        service = _service_of(exc)
+        if code in ACCESS_DENIED:
+            return (f"{operation}: access denied ({code}); the role needs the IAM permission "
+                    f"{iam_action(service, operation) if service else operation}")
+        if code in THROTTLED:
+            return f"{operation}: still throttled after {MAX_ATTEMPTS} attempts with backoff ({code}); try again later"
+        return f"{operation}: {code}: {message}".rstrip(": ")
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        return f"could not connect to {where} ({exc}); check the network, the region or --endpoint-url"
+    if isinstance(exc, ReadTimeoutError):
+        return f"{where} did not answer in time ({exc})"
+    if isinstance(exc, NoCredentialsError):
+        return ("no AWS credentials found in the standard chain (environment, ~/.aws, SSO, instance role): "
+                "e.g. aws sso login --profile <the environment's account alias>")
+    if isinstance(exc, NoRegionError):
+        return "no AWS region (data/infrastructure.yml gives one per environment)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _service_of(exc: Exception) -> str | None:
+    """The boto3 service of the client that raised `exc` (a paginator's call included): found on the
+    client whose `_make_api_call` is in the traceback."""
+    tb = exc.__traceback__
+    while tb is not None:
+        client = tb.tb_frame.f_locals.get("self")
+        model = getattr(getattr(client, "meta", None), "service_model", None)
+        if model is not None and tb.tb_frame.f_code.co_name == "_make_api_call":
+            return str(model.service_name)
+        tb = tb.tb_next
+    return None
+
+
+@contextlib.contextmanager
+def translated(endpoint: str | None = None, prefix: str = "") -> Iterator[None]:
+    """Turn every botocore error inside into an `AccountError` naming the call and the permission."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise AccountError(prefix + describe_error(exc, endpoint)) from None
+
+
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a ClientError ("" for other errors)."""
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+@dataclass
+class Account:
+    """Clients for one environment's account and region, made when first used."""
+
+    region: str
+    endpoint_url: str | None = None
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _identity: dict[str, str] | None = field(default=None, repr=False)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client from the standard chain, standard retry mode."""
+        key = f"{service}@{region or self.region}"
+        if key not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=10,
+                            read_timeout=60)
+            client = boto3.session.Session().client(service, region_name=region or self.region,
+                                                    endpoint_url=self.endpoint_url, config=config)
+            self._clients[key] = client
+        return self._clients[key]
+
+    def use(self, service: str, client: Any, region: str | None = None) -> None:
+        """Use `client` for `service` (tests: a client that fails on purpose)."""
+        self._clients[f"{service}@{region or self.region}"] = client
+
+    def account_id(self) -> str:
+        """The 12-digit id of the account the credentials belong to (sts:GetCallerIdentity)."""
+        if self._identity is None:
+            with translated(self.endpoint_url):
+                self._identity = self.client("sts").get_caller_identity()
+        return self._identity["Account"]
+
+    def check_account(self, documented: str | None, environment: str, say: Any) -> str:
+        """The account id, after refusing credentials of another account than the documented one."""
+        actual = self.account_id()
+        if documented and documented != actual:
+            raise AccountError(f"these credentials belong to account {actual}, but {environment} is account "
+                               f"{documented} (data/infrastructure.yml); use the {environment} account's "
+                               "credentials; nothing was read or changed")
+        if not documented:
+            say(f"note: {environment}'s account id is not recorded in data/infrastructure.yml; the credentials "
+                f"belong to account {actual}; make sure that is {environment}")
+        return actual
