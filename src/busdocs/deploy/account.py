@@ -103,6 +103,7 @@ class Account:
 
     region: str
     endpoint_url: str | None = None
+    max_attempts: int = MAX_ATTEMPTS
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _identity: dict[str, str] | None = field(default=None, repr=False)
 
@@ -113,7 +114,7 @@ class Account:
             import boto3
             from botocore.config import Config
 
-            config = Config(retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"}, connect_timeout=10,
+            config = Config(retries={"max_attempts": self.max_attempts, "mode": "standard"}, connect_timeout=10,
                             read_timeout=60)
             client = boto3.session.Session().client(service, region_name=region or self.region,
                                                     endpoint_url=self.endpoint_url, config=config)
