@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = actions.add_parser("import", help="fill values from a CloudFormation stack's outputs, then verify")
     _account_options(q, base_url=False)
     q.add_argument("--stack", required=True, help="the environment's CloudFormation stack (name or id)")
-    p.set_defaults(func=cmd_infra)
+    p.set_defaults(func=cmd_infra, format="text")
 
     p = sub.add_parser("deploy", help="deploy a built site to S3 + CloudFront", description=cmd_deploy.__doc__)
     p.add_argument("--target", required=True, help="target name from data/deploy.yml")

@@ -39,7 +39,7 @@ def iam_action(service: str, operation: str) -> str:
     return IAM_ACTION.get((service, operation), f"{IAM_PREFIX.get(service, service)}:{operation}")
 
 
-def describe_error(exc: Exception, endpoint: str | None = None) -> str:
+def describe_error(exc: Exception, endpoint: str | None = None, attempts: int = MAX_ATTEMPTS) -> str:
     """One line for an AWS error: the call, what went wrong, and what to do."""
     from botocore.exceptions import (ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError,
                                      NoRegionError, ReadTimeoutError)
@@ -53,8 +53,11 @@ def describe_error(exc: Exception, endpoint: str | None = None) -> str:
         if code in ACCESS_DENIED:
             return (f"{operation}: access denied ({code}); the role needs the IAM permission "
                     f"{iam_action(service, operation) if service else operation}")
-        if code in THROTTLED:
-            return f"{operation}: still throttled after {MAX_ATTEMPTS} attempts with backoff ({code}); try again later"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        tried = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", attempts - 1) + 1
+        if code in THROTTLED or status >= 500:
+            return (f"{operation}: still refused after {tried} attempts with backoff ({code or status}"
+                    f"{': ' + message if message else ''}); AWS is throttling or unwell, try again later")
         return f"{operation}: {code}: {message}".rstrip(": ")
     if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
         return f"could not connect to {where} ({exc}); check the network, the region or --endpoint-url"
@@ -114,7 +117,7 @@ class Account:
             import boto3
             from botocore.config import Config
 
-            config = Config(retries={"max_attempts": self.max_attempts, "mode": "standard"}, connect_timeout=10,
+            config = Config(retries={"total_max_attempts": self.max_attempts, "mode": "standard"}, connect_timeout=10,
                             read_timeout=60)
             client = boto3.session.Session().client(service, region_name=region or self.region,
                                                     endpoint_url=self.endpoint_url, config=config)
