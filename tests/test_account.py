@@ -42,8 +42,10 @@ def aws(moto_endpoint: str) -> Iterator[SimpleNamespace]:
         mp.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
         mp.setenv("AWS_SESSION_TOKEN", creds["SessionToken"])
 
+        session = Account(REGION, moto_endpoint).session()  # the shared service models: clients made fast
+
         def client(service: str, region: str = REGION) -> Any:
-            return boto3.session.Session().client(service, endpoint_url=moto_endpoint, region_name=region)
+            return session.client(service, endpoint_url=moto_endpoint, region_name=region)
 
         yield SimpleNamespace(endpoint=moto_endpoint, client=client)
 
@@ -248,3 +250,193 @@ def test_refused_endpoint_unknown_environment_and_other_account(aws: SimpleNames
     err = capsys.readouterr().err
     assert f"these credentials belong to account {ACCOUNT}, but staging is account 109876543210" in err
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ infrastructure
+
+
+def build(aws: SimpleNamespace, project: Path) -> dict[str, str]:
+    """Create the documented staging resources in the account, as the staging stack would (the
+    bastion's VPN range is a real-looking one, not the documentation range the data holds), and return
+    what the stack's outputs would say (keys of data/verification.yml stack_outputs)."""
+    infra = load_data(project).infrastructure.get(ENV)
+    ec2, out = aws.client("ec2"), {}
+    vpc = ec2.create_vpc(CidrBlock=infra.vpc.cidr)["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    out.update(VpcId=vpc, VpcCidr=infra.vpc.cidr, InternetGatewayId=igw)
+    subnets = {}
+    for subnet in infra.vpc.subnets:
+        subnets[subnet.name] = ec2.create_subnet(VpcId=vpc, CidrBlock=subnet.cidr,
+                                                 AvailabilityZone=subnet.availability_zone)["Subnet"]["SubnetId"]
+        out[{"public-a": "PublicSubnetA", "public-b": "PublicSubnetB", "private-a": "PrivateSubnetA",
+             "private-b": "PrivateSubnetB"}[subnet.name]] = subnets[subnet.name]
+    groups = {g.name: ec2.create_security_group(GroupName=f"bus-tracker-{ENV}-{g.name}", Description=g.description,
+                                                VpcId=vpc)["GroupId"] for g in infra.security_groups}
+    for group in infra.security_groups:
+        out[f"{group.name.capitalize()}SecurityGroupId"] = groups[group.name]
+        for rule in group.ingress:
+            source = ({"UserIdGroupPairs": [{"GroupId": groups[rule.source]}]} if rule.source in groups else
+                      {"IpRanges": [{"CidrIp": "10.200.0.0/16" if rule.source.startswith("203.0.113.") else rule.source}]})
+            ec2.authorize_security_group_ingress(GroupId=groups[group.name], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": int(rule.port), "ToPort": int(rule.port), **source}])
+    db = infra.database
+    endpoint = aws.client("rds").create_db_instance(
+        DBInstanceIdentifier=db.identifier, DBInstanceClass=db.instance_class, Engine="postgres",
+        EngineVersion=db.version, AllocatedStorage=db.storage_gb, MultiAZ=db.multi_az, StorageEncrypted=db.encrypted,
+        BackupRetentionPeriod=db.backup_retention_days, MasterUsername="bus_tracker_admin",
+        MasterUserPassword="not-a-real-password-1")["DBInstance"]
+    out.update(DatabaseIdentifier=db.identifier)
+    live_db = aws.client("rds").describe_db_instances(DBInstanceIdentifier=db.identifier)["DBInstances"][0]
+    out["DatabaseEndpoint"] = (live_db.get("Endpoint") or endpoint.get("Endpoint") or {})["Address"]
+    cache = infra.cache
+    group = aws.client("elasticache").create_replication_group(
+        ReplicationGroupId=cache.replication_group, ReplicationGroupDescription="staging redis", Engine="redis",
+        CacheNodeType=cache.node_type, NumCacheClusters=cache.nodes, MultiAZEnabled=cache.multi_az,
+        AutomaticFailoverEnabled=cache.automatic_failover)["ReplicationGroup"]
+    out["CacheReplicationGroupId"] = cache.replication_group
+    live_cache = aws.client("elasticache").describe_replication_groups(
+        ReplicationGroupId=cache.replication_group)["ReplicationGroups"][0]
+    out["CacheEndpoint"] = ((live_cache.get("NodeGroups") or group.get("NodeGroups") or [{}])[0]
+                            .get("PrimaryEndpoint") or {}).get("Address", "")
+    lb = infra.load_balancer
+    elbv2 = aws.client("elbv2")
+    alb = elbv2.create_load_balancer(Name=lb.name, Subnets=[subnets["public-a"], subnets["public-b"]],
+                                     SecurityGroups=[groups["alb"]], Scheme=lb.scheme)["LoadBalancers"][0]
+    arn = alb["LoadBalancerArn"]
+    out.update(LoadBalancerName=lb.name, LoadBalancerFullName=arn.split(":loadbalancer/")[1],
+               LoadBalancerDnsName=alb["DNSName"])
+    tgs = [elbv2.create_target_group(Name=t.name, Protocol="HTTP", Port=t.port, VpcId=vpc)["TargetGroups"][0]
+           for t in lb.target_groups]
+    certificate = aws.client("acm").request_certificate(DomainName=f"*.{ENV}.university-bus-tracker.com")
+    elbv2.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=80, DefaultActions=[
+        {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}])
+    elbv2.create_listener(LoadBalancerArn=arn, Protocol="HTTPS", Port=443,
+                          Certificates=[{"CertificateArn": certificate["CertificateArn"]}],
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[0]["TargetGroupArn"]}])
+    for tg in tgs[1:]:  # target groups belong to the load balancer through a listener rule
+        elbv2.create_rule(ListenerArn=elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"][1]["ListenerArn"],
+                          Priority=10 + tgs.index(tg), Conditions=[{"Field": "path-pattern", "Values": [f"/{tg['TargetGroupName']}/*"]}],
+                          Actions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
+        {"Key": "idle_timeout.timeout_seconds", "Value": str(lb.idle_timeout_seconds)}])
+    asg = infra.auto_scaling
+    ec2.create_launch_template(LaunchTemplateName="bus-tracker-backend-lt",
+                               LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": asg.instance_type})
+    aws.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=asg.name, MinSize=asg.min, MaxSize=asg.max, DesiredCapacity=asg.desired,
+        LaunchTemplate={"LaunchTemplateName": "bus-tracker-backend-lt"},
+        VPCZoneIdentifier=f"{subnets['private-a']},{subnets['private-b']}")
+    out["AutoScalingGroupName"] = asg.name
+    s3 = aws.client("s3")
+    for bucket in infra.buckets:
+        s3.create_bucket(Bucket=bucket.name)
+        if bucket.versioning:
+            s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
+    out.update(FilesBucket=infra.bucket("files").name, BackupsBucket=infra.bucket("backups").name,
+               LogsBucket=infra.bucket("logs").name)
+    cloudfront = aws.client("cloudfront")
+    for i, dist in enumerate(infra.distributions):
+        origin = f"{dist.origin.split()[0]}.s3.amazonaws.com"
+        made = cloudfront.create_distribution(DistributionConfig={
+            "CallerReference": dist.id, "Comment": dist.purpose, "Enabled": True,
+            "Aliases": {"Quantity": len(dist.aliases), "Items": dist.aliases},
+            "WebACLId": f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/{ENV}-{i}/0" if dist.waf else "",
+            "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": origin,
+                                                  "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+            "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
+                                     "MinTTL": 0, "ForwardedValues": {"QueryString": False,
+                                                                      "Cookies": {"Forward": "none"}},
+                                     "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
+        out[f"Distribution{i}"] = made["Id"]  # not mapped: written by hand below
+    route53 = aws.client("route53")
+    zone = route53.create_hosted_zone(Name=infra.dns.zone, CallerReference=ENV)["HostedZone"]["Id"].split("/")[-1]
+    out["HostedZoneId"] = zone
+    changes = []
+    for record in infra.dns.records:
+        if record.type == "ALIAS":
+            changes.append({"Action": "CREATE", "ResourceRecordSet": {"Name": record.name, "Type": "A", "AliasTarget": {
+                "HostedZoneId": "Z2FDTNDATAQYW2", "DNSName": "d111111abcdef8.cloudfront.net",
+                "EvaluateTargetHealth": False}}})
+        else:
+            changes.append({"Action": "CREATE", "ResourceRecordSet": {"Name": record.name, "Type": record.type,
+                                                                      "TTL": 300, "ResourceRecords": [{"Value": record.target}]}})
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
+    secrets = aws.client("secretsmanager")
+    for secret in infra.secrets:
+        secrets.create_secret(Name=secret.name, SecretString="not-a-real-value")
+        if secret.rotation_days:
+            secrets.rotate_secret(SecretId=secret.name, RotationRules={"AutomaticallyAfterDays": secret.rotation_days})
+    cloudwatch = aws.client("cloudwatch")
+    for name in infra.cloudwatch.dashboards.values():
+        cloudwatch.put_dashboard(DashboardName=name, DashboardBody='{"widgets": []}')
+    aws.client("backup").create_backup_vault(BackupVaultName=infra.cloudwatch.backup_vault)
+    out["BackupVaultName"] = infra.cloudwatch.backup_vault
+    return out
+
+
+def test_infra_verify_import_and_write(aws: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto.cloudfront.models as cloudfront_models
+
+    plain = cloudfront_models.random_id  # AWS's distribution ids start with E (the data checks it); moto's do not
+    monkeypatch.setattr(cloudfront_models, "random_id", lambda uppercase=True, length=13:
+                        "E" + plain(uppercase, length - 1) if uppercase else plain(uppercase, length))
+    project = copy_project(tmp_path / "project")
+    infra_file = project / "data" / "infrastructure.yml"
+    outputs = build(aws, project)
+    ep = ("--env", ENV, "--endpoint-url", aws.endpoint)
+    code, before = run(project, "infra", "verify", *ep)
+    states = {r["resource"]: r["state"] for r in before["resources"]}
+    assert code == 1 and not before["passed"]
+    assert states["vpc vpc-0e2b6d9a4c1f87352"] == "missing"  # the plan's ids are not the account's
+    assert states["database bus-tracker-staging-db"] == "differs"  # found by name; endpoint differs
+    assert states["bucket busdocs-help-staging"] == "found" and states["bastion"] == "not-checked"
+    assert states["account bus-tracker-staging"] == "differs"  # the account id is recorded by hand
+    assert recorded(project, "infra_verify")["passed"] is False
+
+    # the account id and the distribution ids by hand (no stack output names them), then import the rest
+    infra = load_data(project).infrastructure.get(ENV)
+    set_scalars(infra_file, {("environments", ENV, "account", "id"): ACCOUNT,
+                             **{("environments", ENV, "distributions", i, "id"): outputs[f"Distribution{i}"]
+                                for i in range(len(infra.distributions))}})
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "stack-marker"}}},
+                "Outputs": {k: {"Value": v} for k, v in outputs.items() if not k.startswith("Distribution")}}
+    template["Outputs"]["SomethingElse"] = {"Value": "not mapped"}
+    aws.client("cloudformation").create_stack(StackName=f"bus-tracker-{ENV}", TemplateBody=json.dumps(template))
+    text_before = infra_file.read_text()
+    code, imported = run(project, "infra", "import", *ep, "--stack", f"bus-tracker-{ENV}")
+    assert isinstance(imported, dict), imported
+    states = {r["resource"]: (r["state"], r["details"]) for r in imported["resources"]}
+    assert imported["unmapped_outputs"] == ["SomethingElse"]
+    assert any(line.startswith(f"vpc.id = {outputs['VpcId']}") for line in imported["imported"])
+    # the bastion's ingress is the documentation range in the data, a real range in the account
+    assert code == 1 and states["security group bastion"][0] == "differs", states
+    assert "ingress 22 from 203.0.113.0/24: documented allowed, live no such rule" in states["security group bastion"][1]
+    assert [r for r, (s, _) in states.items() if s not in ("found", "not-checked")] == ["security group bastion"]
+    data = load_data(project)  # what was written validates
+    env = data.infrastructure.get(ENV)
+    assert env.vpc.id == outputs["VpcId"] and env.vpc.status == "verified" and env.database.status == "verified"
+    assert env.security_groups[4].status == "unverified" and env.bastion.status == "unverified"
+    assert data.infrastructure.get("production").vpc.status == "unverified"  # another environment: untouched
+    # comments, order and every other line kept: only values and statuses changed
+    old, new = text_before.splitlines(), infra_file.read_text().splitlines()
+    assert len(old) == len(new) and [line for line in old if line.lstrip().startswith("#")] == [
+        line for line in new if line.lstrip().startswith("#")]
+    changed = [(a, b) for a, b in zip(old, new) if a != b]
+    assert changed and all("status: verified" in b or any(str(v) in b for v in outputs.values()) for _, b in changed)
+
+    set_scalars(infra_file, {("environments", ENV, "security_groups", 4, "ingress", 0, "source"): "10.200.0.0/16"})
+    code, after = run(project, "infra", "verify", *ep, "--write")
+    assert code == 0 and after["passed"] and after["counts"]["missing"] == after["counts"]["differs"] == 0
+    run_record = recorded(project, "infra_verify")
+    assert run_record["passed"] is True and run_record["account"] == ACCOUNT and run_record["endpoint"] == aws.endpoint
+    assert load_data(project).infrastructure.get(ENV).security_groups[4].status == "verified"
+
+    # a permission missing for one service: that resource is an error naming the call and the permission
+    account = Account(REGION, aws.endpoint)
+    deny_after(account.client("rds"), "DescribeDBInstances", allowed=0)
+    code = commands.infra_verify(project, ENV, aws.endpoint, write=False, fmt="json", account=account)
+    assert code == 1
+    run_record = recorded(project, "infra_verify")
+    assert any("database bus-tracker-staging-db: error (DescribeDBInstances: access denied (AccessDenied); the role "
+               "needs the IAM permission rds:DescribeDBInstances)" in p for p in run_record["problems"])
