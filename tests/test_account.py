@@ -440,3 +440,39 @@ def test_infra_verify_import_and_write(aws: SimpleNamespace, tmp_path: Path, mon
     run_record = recorded(project, "infra_verify")
     assert any("database bus-tracker-staging-db: error (DescribeDBInstances: access denied (AccessDenied); the role "
                "needs the IAM permission rds:DescribeDBInstances)" in p for p in run_record["problems"])
+
+
+# ------------------------------------------------------------------ the launch gate and the pages
+
+
+def passed_checks(env: str, **change: Any) -> Any:
+    """A verification record where both checks passed for `env` against AWS (fields of both runs changed)."""
+    from datetime import UTC, datetime
+
+    from busdocs.data.models.verification import CheckRun, EnvironmentChecks, Verification
+
+    run = CheckRun(date=datetime(2026, 12, 1, 9, 30, tzinfo=UTC), passed=True, account=ACCOUNT,
+                   counts={"found": 40}).model_copy(update=change)
+    return Verification(environments={env: EnvironmentChecks(alarms_check=run, infra_verify=run)})
+
+
+def test_production_readiness_needs_both_checks_passed_against_aws() -> None:
+    from busdocs.content.readiness import gate_status, unchecked_environments
+
+    data = load_data(Path(__file__).resolve().parent.parent)
+    assert unchecked_environments(data.verification, ["production"]) == (
+        "production: busdocs alarms check has not been run against the account",
+        "production: busdocs infra verify has not been run against the account")
+    assert unchecked_environments(passed_checks("production"), ["production"]) == ()
+    assert unchecked_environments(passed_checks("staging"), ["production"])  # another environment's pass
+    failed = unchecked_environments(passed_checks("production", passed=False, problems=["a", "b"]), ["production"])
+    assert failed[0] == "production: busdocs alarms check did not pass on 2026-12-01 09:30 UTC (2 problems)"
+    local = unchecked_environments(passed_checks("production", endpoint="http://127.0.0.1:5000"), ["production"])
+    assert local[1] == "production: busdocs infra verify last passed against http://127.0.0.1:5000, not AWS"
+    gate = next(g for g in data.launch.gates if g.id == "production-readiness")
+    status = gate_status(data.launch, gate, data.infrastructure, data.verification)
+    assert len(status.unchecked) == 2 and not status.ready
+    soft = next(g for g in data.launch.gates if g.id == "soft-launch")
+    assert gate_status(data.launch, soft, data.infrastructure, data.verification).unchecked == ()
+    code, report = run(Path(__file__).resolve().parent.parent, "status", "--gate", "production-readiness")
+    assert code == 1 and report["gates"]["production-readiness"]["unchecked"] == list(status.unchecked)

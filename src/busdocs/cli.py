@@ -69,13 +69,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     from busdocs.content.readiness import gate_status, status_report
 
     data = load_data(_root(args))
-    launch, infra = data.launch, data.infrastructure
+    launch, infra, checks = data.launch, data.infrastructure, data.verification
     gates = {g.id: g for g in launch.gates}
     if args.gate and args.gate not in gates:
         _err(f"busdocs status: no gate {args.gate!r} in data/launch.yml (known: {', '.join(gates)})")
         return 2
     if args.format == "json":
-        report = status_report(launch, infra)
+        report = status_report(launch, infra, checks)
         if args.gate:
             report["gates"] = {args.gate: report["gates"][args.gate]}  # type: ignore[index]
         print(json.dumps(report, indent=2))
@@ -83,10 +83,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         from busdocs.terminal import print_gate, print_status
 
         if args.gate:
-            print_gate(launch, gate_status(launch, gates[args.gate], infra))
+            print_gate(launch, gate_status(launch, gates[args.gate], infra, checks))
         else:
-            print_status(launch, infra)
-    return 0 if not args.gate or gate_status(launch, gates[args.gate], infra).ready else 1
+            print_status(launch, infra, checks)
+    return 0 if not args.gate or gate_status(launch, gates[args.gate], infra, checks).ready else 1
 
 
 def cmd_runbook(args: argparse.Namespace) -> int:

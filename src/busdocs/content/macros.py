@@ -266,7 +266,7 @@ class Macros:
     def launch_gates(self) -> str:
         """GO / NO-GO banners, one per gate of `data/launch.yml`, with what blocks each."""
         self._internal_only("the launch dashboard")
-        return dashboard.gates_markdown(self.data.launch, self.today, self.data.infrastructure)
+        return dashboard.gates_markdown(self.data.launch, self.today, self.data.infrastructure, self.data.verification)
 
     def launch_progress(self) -> str:
         """Overall and per-section progress bars of the launch checklists."""
