@@ -375,6 +375,7 @@ def build(aws: SimpleNamespace, project: Path) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow  # builds a whole environment in moto: ~40 s on a loaded 2-core machine
 def test_infra_verify_import_and_write(aws: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import moto.cloudfront.models as cloudfront_models
 
@@ -476,3 +477,26 @@ def test_production_readiness_needs_both_checks_passed_against_aws() -> None:
     assert gate_status(data.launch, soft, data.infrastructure, data.verification).unchecked == ()
     code, report = run(Path(__file__).resolve().parent.parent, "status", "--gate", "production-readiness")
     assert code == 1 and report["gates"]["production-readiness"]["unchecked"] == list(status.unchecked)
+
+
+def test_pages_show_when_each_environment_was_checked_and_what_did_not_verify() -> None:
+    from busdocs.content import ops_reference
+    from busdocs.data.models.verification import Verification
+
+    data = load_data(Path(__file__).resolve().parent.parent)
+    staging = data.infrastructure.get(ENV)
+    never = ops_reference.infrastructure_markdown(staging, ENV, data.verification)
+    assert "## Checked against the account" in never and "staging has never been checked against its account" in never
+    record = passed_checks("production").model_dump()
+    record["environments"][ENV] = {"alarms_check": None, "infra_verify": {
+        **record["environments"]["production"]["infra_verify"], "passed": False, "counts": {"found": 38, "missing": 1},
+        "problems": ["secret staging/db/password: missing"]}}
+    checks = Verification.model_validate(record)
+    page = ops_reference.infrastructure_markdown(staging, ENV, checks)
+    assert "| production | 2026-12-01 09:30 UTC | passed | 40 found |" in page
+    assert "| staging | 2026-12-01 09:30 UTC | **did not pass** | 38 found, 1 missing |" in page
+    assert 'What did not verify in staging on 2026-12-01' in page and "- secret staging/db/password: missing" in page
+    production = ops_reference.infrastructure_markdown(data.infrastructure.get("production"), "production", checks)
+    assert "staging/db/password" not in production  # another environment's names stay off the page
+    monitoring = ops_reference.monitoring_markdown(data.monitoring, False, "", staging, checks, ENV)
+    assert "`busdocs alarms check --env NAME`" in monitoring and "| staging | never |" in monitoring
