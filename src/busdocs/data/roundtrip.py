@@ -92,9 +92,15 @@ def _write(path: Path, text: str) -> None:
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/@+-]*$")
 
 
-def scalar_text(value: Any) -> str:
-    """`value` as a YAML scalar that reads back as the same value (plain where that is safe)."""
+def scalar_text(value: Any, quote: str = "") -> str:
+    """`value` as a YAML scalar that reads back as the same value: in `quote` (`'` or `"`, the style
+    the value had) when given, else plain where that is safe."""
     import yaml
+
+    if isinstance(value, str) and quote == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, str) and quote == '"':
+        return json.dumps(value, ensure_ascii=False)
 
     if value is None:
         return "null"
@@ -174,7 +180,8 @@ def set_scalars(path: Path, edits: dict[tuple[Key, ...], Any]) -> bool:
             raise BusdocsError(f"{path}: {'.'.join(map(str, keys))} does not exist ({exc})") from None
         if isinstance(current, dict | list):
             raise BusdocsError(f"{path}: {'.'.join(map(str, keys))} is not a single value")
-        if current == value and type(current) is type(value):
+        if current == value and isinstance(current, bool) == isinstance(value, bool) and \
+                isinstance(current, str) == isinstance(value, str):
             continue
         flow = bool(parent.fa.flow_style())
         try:
@@ -182,7 +189,8 @@ def set_scalars(path: Path, edits: dict[tuple[Key, ...], Any]) -> bool:
         except ValueError as exc:
             raise BusdocsError(f"{path}:{line + 1}: {'.'.join(map(str, keys))} cannot be edited in place ({exc})") \
                 from None
-        spans.append((line, col, end, scalar_text(value), keys, value))
+        quote = lines[line][col] if lines[line][col] in "'\"" else ""
+        spans.append((line, col, end, scalar_text(value, quote), keys, value))
     if not spans:
         return False
     for line, col, end, new, _, _ in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
