@@ -242,6 +242,10 @@ def test_refused_endpoint_unknown_environment_and_other_account(aws: SimpleNames
     assert main(["--root", str(project), "alarms", "check", "--env", "qa", "--endpoint-url", aws.endpoint]) == 1
     assert "no environment 'qa'" in capsys.readouterr().err
     assert main(["--root", str(project), "infra", "verify", "--env", "qa"]) == 1
+    capsys.readouterr()
+    assert main(["--root", str(project), "infra", "import", "--env", ENV, "--endpoint-url", aws.endpoint,
+                 "--stack", "no-such-stack"]) == 1
+    assert "stack 'no-such-stack' does not exist in this account and region" in capsys.readouterr().err
     other = project.parent / "other-account"
     if not other.exists():
         copy_project(other)
