@@ -183,11 +183,12 @@ def find_drift(want: Mapping[str, dict[str, Any]], live: Mapping[str, dict[str, 
             found.append(Drift(name, "missing", f"{name}: documented in data/monitoring.yml, not in the account"))
             continue
         url = runbook_url(name)
-        if url not in (live[name].get("AlarmDescription") or ""):
+        no_url = url not in (live[name].get("AlarmDescription") or "")
+        if no_url:
             found.append(Drift(name, "no-runbook-url", f"{name}: its description does not give the runbook URL {url}",
                                "description", url, live[name].get("AlarmDescription") or "none"))
         for diff in differences(params, live[name]):
-            if diff.field == "description" and found and found[-1].kind == "no-runbook-url" and found[-1].alarm == name:
+            if diff.field == "description" and no_url:  # said above, in the words that matter
                 continue
             found.append(Drift(name, "differs", f"{name}: {diff}", diff.field, diff.documented, diff.live))
         if not is_managed(tags.get(name, [])):

@@ -132,9 +132,14 @@ def _security_group(account: Account, group: SecurityGroup, infra: EnvironmentIn
     for rule in group.ingress:
         source = ids.get(rule.source, rule.source)
         low, _, high = str(rule.port).partition("-")
+        if not (low.isdigit() and (high.isdigit() or not high)):
+            found.details.append(f"ingress {rule.port} from {rule.source}: not compared (not a port or range)")
+            continue
         matched = False
         for perm in live.get("IpPermissions", []):
-            if perm.get("FromPort") is None or not (perm["FromPort"] <= int(low) and int(high or low) <= perm["ToPort"]):
+            every_port = perm.get("IpProtocol") == "-1"
+            if not every_port and (perm.get("FromPort") is None
+                                   or not (perm["FromPort"] <= int(low) and int(high or low) <= perm["ToPort"])):
                 continue
             sources = {r.get("CidrIp") for r in perm.get("IpRanges", [])} | \
                 {r.get("CidrIpv6") for r in perm.get("Ipv6Ranges", [])} | \
