@@ -115,8 +115,8 @@ def test_status_report_shape(launch: Launch) -> None:
     assert all(set(s) == {"id", "title", "done", "total"} for s in report["sections"])
     assert set(report["gates"]) == {"production-readiness", "soft-launch", "launch"}
     for gate in report["gates"].values():
-        assert set(gate) == {"ready", "blocking", "unverified"} and isinstance(gate["ready"], bool)
-        assert gate["ready"] == (gate["blocking"] == [] and gate["unverified"] == [])
+        assert set(gate) == {"ready", "blocking", "unverified", "unchecked"} and isinstance(gate["ready"], bool)
+        assert gate["ready"] == (gate["blocking"] == [] and gate["unverified"] == [] and gate["unchecked"] == [])
 
 
 # ------------------------------------------------------------------ bad input
@@ -191,7 +191,8 @@ def test_status_gate_ready_exits_0(project: Path, capsys) -> None:
     assert main(["--root", str(project), "status", "--gate", "launch"]) == 0
     assert "GO" in capsys.readouterr().out
     assert main(["--root", str(project), "status", "--gate", "launch", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["gates"] == {"launch": {"ready": True, "blocking": [], "unverified": []}}
+    assert json.loads(capsys.readouterr().out)["gates"] == {"launch": {"ready": True, "blocking": [], "unverified": [],
+                                                                   "unchecked": []}}
 
 
 def test_status_json(capsys) -> None:
@@ -293,7 +294,10 @@ def test_production_readiness_waits_for_verified_production_resources(capsys) ->
     assert "production: database" in status.unverified and "production: secrets prod/db/password" in status.unverified
     assert not [u for u in status.unverified if u.startswith("staging")]
     assert not gate_status(launch, gate).ready  # without the infrastructure it never passes
-    assert gate_status(launch, gate, _verified(data.infrastructure, "production")).ready
+    assert not gate_status(launch, gate, _verified(data.infrastructure, "production")).ready  # no account checks
+    from tests.test_account import passed_checks
+
+    assert gate_status(launch, gate, _verified(data.infrastructure, "production"), passed_checks("production")).ready
     assert not gate_status(launch, gate, _verified(data.infrastructure, "staging")).ready
     soft = next(g for g in data.launch.gates if g.id == "soft-launch")
     assert gate_status(launch, soft, data.infrastructure).ready  # only gates that ask for it

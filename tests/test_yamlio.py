@@ -43,3 +43,55 @@ def test_problems_name_line_and_field(text: str, line: int, field: str, fragment
 def test_format_path() -> None:
     assert format_path(("sections", 3, "items", 2, "status")) == "sections[3].items[2].status"
     assert format_path(()) == ""
+
+
+# ------------------------------------------------------------------ in-place edits (busdocs.data.roundtrip)
+
+SOURCE = """# top comment
+env:
+  db: { name: "x-db", status: unverified }   # flow map, comment after
+  ids: [a, b]
+  version: '15.7'
+  list:
+    - { role: files, name: f-1, status: unverified }
+    - role: logs
+      name: l-1 # trailing
+      status: unverified
+"""
+
+
+@pytest.mark.parametrize(
+    ("keys", "value", "line"),
+    [
+        (("env", "db", "status"), "verified", '  db: { name: "x-db", status: verified }   # flow map, comment after'),
+        (("env", "db", "name"), "y db", '  db: { name: "y db", status: unverified }   # flow map, comment after'),
+        (("env", "version"), "15.8", "  version: '15.8'"),
+        (("env", "ids", 1), "c", "  ids: [a, c]"),
+        (("env", "list", 0, "status"), "verified", "    - { role: files, name: f-1, status: verified }"),
+        (("env", "list", 1, "name"), "l-2", "      name: l-2 # trailing"),
+        (("env", "list", 1, "name"), "true", '      name: "true" # trailing'),
+    ],
+)
+def test_set_scalars_changes_only_the_value(tmp_path: Path, keys: tuple, value: str, line: str) -> None:
+    from busdocs.data.roundtrip import set_scalars
+
+    path = tmp_path / "x.yml"
+    path.write_text(SOURCE)
+    assert set_scalars(path, {keys: value})
+    old, new = SOURCE.splitlines(), path.read_text().splitlines()
+    changed = [(a, b) for a, b in zip(old, new) if a != b]
+    assert len(old) == len(new) and [b for _, b in changed] == [line]
+    assert not set_scalars(path, {keys: value})  # already so: the file is not rewritten
+
+
+def test_set_scalars_refuses_what_it_cannot_edit(tmp_path: Path) -> None:
+    from busdocs.data.roundtrip import set_scalars
+    from busdocs.errors import BusdocsError
+
+    path = tmp_path / "x.yml"
+    path.write_text(SOURCE)
+    with pytest.raises(BusdocsError, match="env.nothing does not exist"):
+        set_scalars(path, {("env", "nothing"): "x"})
+    with pytest.raises(BusdocsError, match="is not a single value"):
+        set_scalars(path, {("env", "db"): "x"})
+    assert path.read_text() == SOURCE

@@ -69,13 +69,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     from busdocs.content.readiness import gate_status, status_report
 
     data = load_data(_root(args))
-    launch, infra = data.launch, data.infrastructure
+    launch, infra, checks = data.launch, data.infrastructure, data.verification
     gates = {g.id: g for g in launch.gates}
     if args.gate and args.gate not in gates:
         _err(f"busdocs status: no gate {args.gate!r} in data/launch.yml (known: {', '.join(gates)})")
         return 2
     if args.format == "json":
-        report = status_report(launch, infra)
+        report = status_report(launch, infra, checks)
         if args.gate:
             report["gates"] = {args.gate: report["gates"][args.gate]}  # type: ignore[index]
         print(json.dumps(report, indent=2))
@@ -83,10 +83,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         from busdocs.terminal import print_gate, print_status
 
         if args.gate:
-            print_gate(launch, gate_status(launch, gates[args.gate], infra))
+            print_gate(launch, gate_status(launch, gates[args.gate], infra, checks))
         else:
-            print_status(launch, infra)
-    return 0 if not args.gate or gate_status(launch, gates[args.gate], infra).ready else 1
+            print_status(launch, infra, checks)
+    return 0 if not args.gate or gate_status(launch, gates[args.gate], infra, checks).ready else 1
 
 
 def cmd_publish_schedule(args: argparse.Namespace) -> int:
@@ -166,18 +166,28 @@ def cmd_runbook(args: argparse.Namespace) -> int:
 
 
 def cmd_alarms(args: argparse.Namespace) -> int:
-    """Every alarm with its runbook URL (JSON for the CloudWatch alarm descriptions)."""
+    """Every alarm with its runbook URL (list, the default); `apply` them to an environment's CloudWatch,
+    or `check` the account against them both ways (exit 1 listing every difference)."""
     import json
 
     from busdocs.content import lookup
     from busdocs.data.loader import load_data
 
     root = _root(args)
+    if args.action in ("apply", "check"):
+        from busdocs.deploy import commands
+
+        if args.action == "apply":
+            return commands.alarms_apply(root, args.env, args.endpoint_url, dry_run=args.dry_run, fmt=args.format,
+                                         base_url=args.base_url)
+        return commands.alarms_check(root, args.env, args.endpoint_url, fmt=args.format, base_url=args.base_url)
     data = load_data(root)
     base = args.base_url or lookup.ops_base_url(root)
+    from busdocs.deploy.alarms import description
+
     rows = [{"name": a.name, "severity": a.severity, "service": a.service, "summary": a.summary,
              "condition": a.condition, "topic": a.topic, "runbook_url": lookup.runbook_url(base, a.name),
-             "alarm_description": f"{a.summary} Runbook: {lookup.runbook_url(base, a.name)}"}
+             "alarm_description": description(a, lookup.runbook_url(base, a.name))}
             for a in data.monitoring.alarms]
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -185,6 +195,16 @@ def cmd_alarms(args: argparse.Namespace) -> int:
         for row in rows:
             print(f"{row['name']:<28} {row['severity']}  {row['runbook_url']}")
     return 0
+
+
+def cmd_infra(args: argparse.Namespace) -> int:
+    """Look up every documented resource of an environment in its AWS account (`verify`, `--write`
+    marks what verified), or fill values from a CloudFormation stack's outputs and verify (`import`)."""
+    from busdocs.deploy import commands
+
+    if args.action == "import":
+        return commands.infra_import(_root(args), args.env, args.stack, args.endpoint_url, fmt=args.format)
+    return commands.infra_verify(_root(args), args.env, args.endpoint_url, write=args.write, fmt=args.format)
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -458,10 +478,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true", help="print Markdown instead of formatted text")
     p.set_defaults(func=cmd_runbook)
 
-    p = sub.add_parser("alarms", help="list alarms with their runbook URLs", description=cmd_alarms.__doc__)
-    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
-    p.add_argument("--base-url", help="ops site address (default: site_url of mkdocs.internal.yml)")
-    p.set_defaults(func=cmd_alarms)
+    p = sub.add_parser("alarms", help="list alarms with their runbook URLs; apply or check them in CloudWatch",
+                       description=cmd_alarms.__doc__)
+    _account_options(p, env=False, default=True)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    _account_options(actions.add_parser("list", help="every alarm with its runbook URL (the default)"), env=False)
+    q = actions.add_parser("apply", help="create or update the documented alarms in an environment's CloudWatch")
+    _account_options(q)
+    q.add_argument("--dry-run", action="store_true", help="print the plan (create / update with the fields that "
+                   "differ / unchanged) and change nothing")
+    _account_options(actions.add_parser("check", help="exit 1 listing every difference between the account's "
+                                        "alarms and data/monitoring.yml, both ways"))
+    p.set_defaults(func=cmd_alarms, action="list")
+
+    p = sub.add_parser("infra", help="verify data/infrastructure.yml against an environment's AWS account",
+                       description=cmd_infra.__doc__)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = actions.add_parser("verify", help="report each documented resource found / missing / differs")
+    _account_options(q, base_url=False)
+    q.add_argument("--write", action="store_true", help="mark resources that verified as verified (and ones that "
+                   "did not as unverified) in data/infrastructure.yml, keeping comments and order")
+    q = actions.add_parser("import", help="fill values from a CloudFormation stack's outputs, then verify")
+    _account_options(q, base_url=False)
+    q.add_argument("--stack", required=True, help="the environment's CloudFormation stack (name or id)")
+    p.set_defaults(func=cmd_infra, format="text")
 
     p = sub.add_parser("deploy", help="deploy a built site to S3 + CloudFront", description=cmd_deploy.__doc__)
     p.add_argument("--target", required=True, help="target name from data/deploy.yml")
@@ -524,6 +564,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true", help="rewrite the schemas from the models")
     p.set_defaults(func=cmd_schema)
     return parser
+
+
+def _account_options(p: argparse.ArgumentParser, *, env: bool = True, base_url: bool = True,
+                     default: bool = False) -> None:
+    """--format (and --env, --endpoint-url, --base-url) of the account commands; on a sub-command they
+    do not reset what was given before it (`busdocs alarms --format json check`)."""
+    keep = {} if default else {"default": argparse.SUPPRESS}
+    p.add_argument("--format", choices=["text", "json"], help="output format (default: text)",
+                   **({"default": "text"} if default else keep))
+    if base_url:
+        p.add_argument("--base-url", help="ops site address the runbook URLs start with (default: site_url of "
+                       "mkdocs.internal.yml)", **({"default": None} if default else keep))
+    if env:
+        p.add_argument("--env", required=True, help="environment (data/environments.yml): its account, region and "
+                       "resources come from data/infrastructure.yml")
+        p.add_argument("--endpoint-url", default=None, help="AWS endpoint to talk to instead of AWS (tests); a result "
+                       "against it is recorded with the endpoint and opens no launch gate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,7 +24,7 @@ def text_bar(percent: int, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def print_status(launch: Launch, infra: Any = None) -> None:
+def print_status(launch: Launch, infra: Any = None, checks: Any = None) -> None:
     """Section, done/total and a bar for every section, then the gates."""
     out = console()
     table = Table(title="Launch readiness", title_justify="left", expand=False)
@@ -39,8 +39,9 @@ def print_status(launch: Launch, infra: Any = None) -> None:
     table.add_row("All items", f"{total.done}/{total.total}", f"{text_bar(total.percent)} {total.percent:3d} %")
     out.print(table)
     for gate in launch.gates:
-        st = gate_status(launch, gate, infra)
-        open_ = f"{len(st.blocking)} open" + (f", {len(st.unverified)} unverified resources" if st.unverified else "")
+        st = gate_status(launch, gate, infra, checks)
+        open_ = f"{len(st.blocking)} open" + (f", {len(st.unverified)} unverified resources" if st.unverified else "") \
+            + (f", {len(st.unchecked)} account checks not passed" if st.unchecked else "")
         verdict = "GO" if st.ready else f"NO-GO ({open_})"
         out.print(f"gate {gate.id}: {verdict}")
 
@@ -55,9 +56,12 @@ def print_gate(launch: Launch, status: GateStatus) -> None:
     owners = {o.id: o.name for o in launch.owners}
     out.print(f"gate {status.gate.id}: NO-GO — {len(status.blocking)} items block it"
               + (f", and {len(status.unverified)} resources are not verified against the account"
-                 if status.unverified else ""))
+                 if status.unverified else "")
+              + (f", and {len(status.unchecked)} account checks have not passed" if status.unchecked else ""))
     if status.unverified:
         out.print("unverified (data/infrastructure.yml, status: unverified): " + ", ".join(status.unverified))
+    if status.unchecked:
+        out.print("not passed against the account (data/verification.yml): " + "; ".join(status.unchecked))
     if not status.blocking:
         return
     table = Table(show_header=True, expand=False)

@@ -54,13 +54,13 @@ def _table(launch: Launch, entries: list[OpenItem], today: date) -> str:
     return "\n".join(rows)
 
 
-def gates_markdown(launch: Launch, today: date, infra: Any = None) -> str:
+def gates_markdown(launch: Launch, today: date, infra: Any = None, checks: Any = None) -> str:
     """One GO / NO-GO banner per gate, listing exactly what blocks it."""
     blocks = []
     sections = {s.id: s for s in launch.sections}
     section_of = {i.id: s for s, i in launch.items()}
     for gate in launch.gates:
-        status = gate_status(launch, gate, infra)
+        status = gate_status(launch, gate, infra, checks)
         total = len(gate_items(launch, gate))
         if status.ready:
             blocks.append(f'!!! success "GO — {gate.title}"\n\n    {gate.description} All {total} items are '
@@ -73,9 +73,12 @@ def gates_markdown(launch: Launch, today: date, infra: Any = None) -> str:
         unverified = (f"\n\n    **{len(status.unverified)} resources not verified against the account** "
                       f"(`status: unverified` in `data/infrastructure.yml`): {', '.join(status.unverified)}."
                       if status.unverified else "")
+        unverified += (f"\n\n    **{len(status.unchecked)} checks against the account have not passed** "
+                       f"(`data/verification.yml`): {'; '.join(status.unchecked)}." if status.unchecked else "")
         # Short lists stay open; long ones fold so every banner is visible at a glance.
         fold = "???+" if len(status.blocking) <= OPEN_LIST_LIMIT else "???"
         extra = f", {len(status.unverified)} resources unverified" if status.unverified else ""
+        extra += f", {len(status.unchecked)} account checks not passed" if status.unchecked else ""
         blocks.append(f'{fold} failure "NO-GO — {gate.title}: {len(status.blocking)} of {total} items open{extra}"\n\n'
                       f"    {gate.description}{scope}{unverified}\n\n    {table}\n")
     return "\n".join(blocks)

@@ -271,7 +271,7 @@ class Macros:
     def launch_gates(self) -> str:
         """GO / NO-GO banners, one per gate of `data/launch.yml`, with what blocks each."""
         self._internal_only("the launch dashboard")
-        return dashboard.gates_markdown(self.data.launch, self.today, self.data.infrastructure)
+        return dashboard.gates_markdown(self.data.launch, self.today, self.data.infrastructure, self.data.verification)
 
     def launch_progress(self) -> str:
         """Overall and per-section progress bars of the launch checklists."""
@@ -302,13 +302,14 @@ class Macros:
         """Every AWS resource of this build's environment from `data/infrastructure.yml`, unverified
         ones marked."""
         self._internal_only("the infrastructure reference")
-        return ops_reference.infrastructure_markdown(self._infra(), self.environment)
+        return ops_reference.infrastructure_markdown(self._infra(), self.environment, self.data.verification)
 
     def monitoring_reference(self, link_runbooks: bool = False, base: str = "") -> str:
         """Severities, alarms, dashboards and alert routes from `data/monitoring.yml`, for this build's
         environment."""
         self._internal_only("the monitoring reference")
-        return ops_reference.monitoring_markdown(self.data.monitoring, link_runbooks, base, self._infra())
+        return ops_reference.monitoring_markdown(self.data.monitoring, link_runbooks, base, self._infra(),
+                                                 self.data.verification, self.environment)
 
     def alarm(self, name: str) -> Any:
         """One alarm from `data/monitoring.yml`, its dimensions resolved for this build's environment:

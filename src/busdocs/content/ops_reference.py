@@ -10,6 +10,7 @@ from busdocs.data.models.deploy import Deploy
 from busdocs.data.models.infrastructure import EnvironmentInfrastructure, Resource
 from busdocs.data.models.monitoring import Alarm, Monitoring, resolve
 from busdocs.data.models.oncall import OnCall
+from busdocs.data.models.verification import CHECK_COMMANDS, Verification
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -37,7 +38,40 @@ def mark(resource: Resource) -> str:
     return f" **{UNVERIFIED}**" if resource.status == "unverified" else ""
 
 
-def infrastructure_markdown(infra: EnvironmentInfrastructure, environment: str) -> str:
+def checks_markdown(checks: Verification | None, environment: str, check: str) -> str:
+    """When each environment was last checked against its account (`check`: `alarms_check` or
+    `infra_verify`), and what did not verify in this page's environment (other environments' names
+    stay off the page)."""
+    command = CHECK_COMMANDS[check]
+    if checks is None:
+        return ""
+    rows = []
+    for env in sorted(set(checks.environments) | {environment}):
+        run = checks.run(env, check)  # type: ignore[arg-type]
+        if run is None:
+            rows.append((env, "never", "—", "—"))
+            continue
+        verdict = "passed" if run.passed else "**did not pass**"
+        if not run.against_aws:
+            verdict += " (against a test endpoint, not AWS)"
+        rows.append((env, f"{run.date:%Y-%m-%d %H:%M} UTC", verdict,
+                     ", ".join(f"{n} {k}" for k, n in run.counts.items() if n) or "—"))
+    parts = ["## Checked against the account", f"Last `{command} --env NAME` of each environment "
+             "(recorded in `data/verification.yml` by the command):",
+             table(["Environment", "Last run", "Result", "Counts"], rows)]
+    run = checks.run(environment, check)  # type: ignore[arg-type]
+    if run is None:
+        parts.append(f'!!! warning "{environment} has never been checked against its account"\n\n'
+                     f"    Nothing on this page has been compared with the AWS account yet: run `{command} "
+                     f"--env {environment}` with the account's credentials.")
+    elif run.problems:
+        items = "\n".join(f"    - {p}" for p in run.problems)
+        parts.append(f'!!! failure "What did not verify in {environment} on {run.date:%Y-%m-%d}"\n\n{items}')
+    return "\n\n".join(parts)
+
+
+def infrastructure_markdown(infra: EnvironmentInfrastructure, environment: str,
+                            checks: Verification | None = None) -> str:
     """Every resource of one environment, section by section; unverified ones marked."""
     vpc, db, cache, lb, asg = infra.vpc, infra.database, infra.cache, infra.load_balancer, infra.auto_scaling
     account = infra.account
@@ -107,7 +141,8 @@ def infrastructure_markdown(infra: EnvironmentInfrastructure, environment: str) 
         + (f"PagerDuty service “{infra.cloudwatch.pagerduty_service}”." if infra.cloudwatch.pagerduty_service
            else "none (alarms of this environment page nobody)."),
     ]
-    return "\n\n".join(parts)
+    checked = checks_markdown(checks, environment, "infra_verify")
+    return "\n\n".join(parts[:2] + ([checked] if checked else []) + parts[2:])
 
 
 def alarm_link(alarm: Alarm, base: str = "") -> str:
@@ -115,7 +150,8 @@ def alarm_link(alarm: Alarm, base: str = "") -> str:
     return f"[`{alarm.name}`]({base}alarms/{alarm.name}.md)"
 
 
-def monitoring_markdown(mon: Monitoring, link_runbooks: bool, base: str, infra: EnvironmentInfrastructure) -> str:
+def monitoring_markdown(mon: Monitoring, link_runbooks: bool, base: str, infra: EnvironmentInfrastructure,
+                        checks: Verification | None = None, environment: str = "") -> str:
     """Severities, alarms, dashboards, topics, log groups and uptime checks of one environment."""
     boards = infra.cloudwatch.dashboards
     severities = table(["Severity", "Name", "Meaning", "Pages on-call", "Acknowledge within", "Status page within"],
@@ -133,6 +169,7 @@ def monitoring_markdown(mon: Monitoring, link_runbooks: bool, base: str, infra: 
     parts = [
         "## Severities", severities,
         "## CloudWatch alarms", alarms,
+        checks_markdown(checks, environment, "alarms_check") if environment else "",
         "## Dashboards",
         "\n".join(f"- **{boards[d.id]}**: {d.purpose} Widgets: {', '.join(d.widgets)}." for d in mon.dashboards),
         "## Alert topics",
@@ -147,7 +184,7 @@ def monitoring_markdown(mon: Monitoring, link_runbooks: bool, base: str, infra: 
         parts += ["## Uptime checks", table(["URL", "Every", "Expects"],
                                             [(c.url, f"{c.interval_minutes} min", c.expect)
                                              for c in mon.uptime_checks])]
-    return "\n\n".join(parts)
+    return "\n\n".join(p for p in parts if p)
 
 
 def paging_policy(alarm: Alarm, mon: Monitoring, infra: EnvironmentInfrastructure) -> str:

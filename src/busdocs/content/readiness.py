@@ -11,6 +11,7 @@ from datetime import date
 
 from busdocs.data.models.infrastructure import Infrastructure
 from busdocs.data.models.launch import Gate, Item, Launch, Section
+from busdocs.data.models.verification import CHECK_COMMANDS, CHECKS, Verification
 
 CLOSED = frozenset({"done", "waived"})
 """Statuses that let a gate pass."""
@@ -39,10 +40,13 @@ class GateStatus:
     blocking: tuple[Item, ...]
     unverified: tuple[str, ...] = ()
     """Resources the gate needs verified that are not (`production: database`)."""
+    unchecked: tuple[str, ...] = ()
+    """Checks against the account the gate needs passed that have not (`production: busdocs alarms
+    check did not pass on 2026-12-01 …`)."""
 
     @property
     def ready(self) -> bool:
-        return not self.blocking and not self.unverified
+        return not self.blocking and not self.unverified and not self.unchecked
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +110,34 @@ def unverified_resources(infra: Infrastructure | None, environments: list[str]) 
     return tuple(found)
 
 
-def gate_status(launch: Launch, gate: Gate, infra: Infrastructure | None = None) -> GateStatus:
-    """Ready only when every item of the gate is done or waived, and every resource of the
-    environments it needs verified (`verified_infrastructure`) is verified."""
+def unchecked_environments(checks: Verification | None, environments: list[str]) -> tuple[str, ...]:
+    """Why `busdocs alarms check` and `busdocs infra verify` do not count as passed for each of
+    `environments` (data/verification.yml): never run, failed, or run against another endpoint than
+    AWS. Without the record every check counts as not passed."""
+    found = []
+    for env in environments:
+        for check in CHECKS:
+            command = CHECK_COMMANDS[check]
+            run = checks.run(env, check) if checks is not None else None  # type: ignore[arg-type]
+            if run is None:
+                found.append(f"{env}: {command} has not been run against the account")
+            elif not run.passed:
+                found.append(f"{env}: {command} did not pass on {run.date:%Y-%m-%d %H:%M} UTC "
+                             f"({len(run.problems)} problems)")
+            elif not run.against_aws:
+                found.append(f"{env}: {command} last passed against {run.endpoint}, not AWS")
+    return tuple(found)
+
+
+def gate_status(launch: Launch, gate: Gate, infra: Infrastructure | None = None,
+                checks: Verification | None = None) -> GateStatus:
+    """Ready only when every item of the gate is done or waived, and, for every environment it needs
+    verified (`verified_infrastructure`), every resource is verified and the last `busdocs alarms
+    check` and `busdocs infra verify` against that account passed (`checks`, data/verification.yml)."""
+    envs = gate.verified_infrastructure
     return GateStatus(gate, tuple(i for i in gate_items(launch, gate) if i.status not in CLOSED),
-                      unverified_resources(infra, gate.verified_infrastructure) if gate.verified_infrastructure else ())
+                      unverified_resources(infra, envs) if envs else (),
+                      unchecked_environments(checks, envs) if envs else ())
 
 
 def overdue(launch: Launch, today: date) -> list[OpenItem]:
@@ -130,7 +157,8 @@ def by_owner(launch: Launch) -> dict[str, list[OpenItem]]:
     return {owner: sorted(groups[owner], key=lambda o: o.due) for owner in order if owner in groups}
 
 
-def status_report(launch: Launch, infra: Infrastructure | None = None) -> dict[str, object]:
+def status_report(launch: Launch, infra: Infrastructure | None = None,
+                  checks: Verification | None = None) -> dict[str, object]:
     """The machine-readable report of `busdocs status --format json`."""
     return {
         "sections": [
@@ -138,8 +166,9 @@ def status_report(launch: Launch, infra: Infrastructure | None = None) -> dict[s
             for p in map(section_progress, launch.sections)
         ],
         "gates": {
-            g.id: {"ready": st.ready, "blocking": [i.id for i in st.blocking], "unverified": list(st.unverified)}
+            g.id: {"ready": st.ready, "blocking": [i.id for i in st.blocking], "unverified": list(st.unverified),
+                   "unchecked": list(st.unchecked)}
             for g in launch.gates
-            for st in [gate_status(launch, g, infra)]
+            for st in [gate_status(launch, g, infra, checks)]
         },
     }

@@ -31,6 +31,7 @@ from busdocs.data.models.oncall import OnCall
 from busdocs.data.models.passes import Passes
 from busdocs.data.models.search import SearchSettings
 from busdocs.data.models.site import Site
+from busdocs.data.models.verification import Verification, locate
 from busdocs.data.secrets import SECRET_NAME, lines_to_fields, scan_source_text
 from busdocs.data.yamlio import Loaded, PathKey, format_path, load_yaml
 
@@ -72,6 +73,7 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("deploy", Deploy),
     DataFile("handbooks", Handbooks, "public"),
     DataFile("search", SearchSettings, "public"),
+    DataFile("verification", Verification),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -95,6 +97,7 @@ class DataSet:
     deploy: Deploy
     handbooks: Handbooks
     search: SearchSettings
+    verification: Verification
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment
@@ -415,6 +418,24 @@ def _deploy_access(data: DataSet) -> Iterator[Problem]:
     if access.request_access.approver not in {p.id for p in data.oncall.people}:
         yield data.problem("deploy", ("access", "request_access", "approver"),
                            f"no person {access.request_access.approver!r} in data/oncall.yml")
+
+
+@check
+def _verification_references(data: DataSet) -> Iterator[Problem]:
+    """Every recorded environment exists, and every stack output fills a field every environment has."""
+    envs = data.infrastructure.environments
+    for name in data.verification.environments:
+        if name not in envs:
+            yield data.problem("verification", ("environments", name), f"no environment {name!r} in "
+                               "data/infrastructure.yml")
+    raw = (data.sources["infrastructure"].data or {}).get("environments", {})
+    for key, path in data.verification.stack_outputs.items():
+        for env in envs:
+            try:
+                locate(raw.get(env), path)
+            except KeyError as exc:
+                yield data.problem("verification", ("stack_outputs", key),
+                                   f"{path}: {exc.args[0]} is not a field of {env} in data/infrastructure.yml")
 
 
 def page_exists(root: Path, target: str) -> bool:
