@@ -21,6 +21,8 @@ from busdocs.content import news
 from busdocs.content import ops_reference
 from busdocs.content import values
 from busdocs.content import runbooks
+from busdocs.content import service
+from busdocs.content import glossary
 from busdocs.data.loader import DataSet
 from busdocs.errors import BusdocsError
 
@@ -188,7 +190,38 @@ class Macros:
 
     def faq(self, audience: str | None = None) -> str:
         """The FAQ from `data/faq.yml`, all audiences or one; each answer links to its full page."""
-        return helpcenter.faq_markdown(self.data.faq, self._page().src_uri, audience)
+        return helpcenter.faq_markdown(self.data.faq, self._page().src_uri, audience, self.data.service)
+
+    def glossary(self) -> str:
+        """The Glossary from `data/glossary.yml`, alphabetical; the ops site adds its internal terms."""
+        return glossary.glossary_markdown(self.data.glossary, self._page().src_uri)
+
+    # -------------------------------------------------------------- the service's rules (data/service.yml)
+
+    def rule(self, rule_id: str) -> int | float:
+        """A number of `data/service.yml`: `{{ rule("sign-in-lockout-minutes") }}` → `15`."""
+        return service.rule_value(self.data.service, rule_id)
+
+    def service_rules(self) -> str:
+        """The table of every rule of `data/service.yml` with its value and meaning."""
+        return service.rules_markdown(self.data.service)
+
+    def trip_start_refusals(self, view: str) -> str:
+        """Why a trip will not start, from `data/service.yml`, for `driver`, `admin`,
+        `troubleshooting`, `faq` or `helpdesk`."""
+        return service.trip_start_refusals_markdown(self.data.service, view)
+
+    def payment_failure(self, failure_id: str) -> str:
+        """One payment failure case: message, charged or not, steps, when money comes back."""
+        return service.payment_failure_markdown(service.payment_failure(self.data.service, failure_id))
+
+    def payment_failures(self, level: int = 3) -> str:
+        """Every payment failure case as a section (`### title { #id }`) at heading `level`."""
+        return service.payment_failures_markdown(self.data.service, level)
+
+    def payment_failures_table(self, link: str | None = "") -> str:
+        """Every payment failure case in one table; titles link to `link#<id>` when given."""
+        return service.payment_failures_table(self.data.service, link)
 
     def known_issues(self, fixed: bool = False) -> str:
         """Open known issues (or, with `fixed=True`, the fixed ones) from `data/known_issues.yml`."""

@@ -30,6 +30,8 @@ from busdocs.data.placeholders import documentation_value
 from busdocs.data.models.oncall import OnCall
 from busdocs.data.models.passes import Passes
 from busdocs.data.models.search import SearchSettings
+from busdocs.data.models.service import Service
+from busdocs.data.models.glossary import Glossary
 from busdocs.data.models.site import Site
 from busdocs.data.secrets import SECRET_NAME, lines_to_fields, scan_source_text
 from busdocs.data.yamlio import Loaded, PathKey, format_path, load_yaml
@@ -72,6 +74,8 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("deploy", Deploy),
     DataFile("handbooks", Handbooks, "public"),
     DataFile("search", SearchSettings, "public"),
+    DataFile("service", Service, "public"),
+    DataFile("glossary", Glossary, "public"),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -95,6 +99,8 @@ class DataSet:
     deploy: Deploy
     handbooks: Handbooks
     search: SearchSettings
+    service: Service
+    glossary: Glossary
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment
@@ -439,6 +445,30 @@ def _helpcenter_references(data: DataSet) -> Iterator[Problem]:
             yield data.problem("known_issues", ("issues", i, "fixed_in"),
                                f"no release {issue.fixed_in!r} of {issue.product} in data/releases.yml")
     yield from unique(data, "training", keyed(("plans",), "id", data.training.plans), "plan")
+
+
+@check
+def _service_and_glossary(data: DataSet) -> Iterator[Problem]:
+    service = data.service
+    yield from unique(data, "service", keyed(("rules",), "id", service.rules), "rule")
+    yield from unique(data, "service", keyed(("trip_start_refusals",), "id", service.trip_start_refusals),
+                      "trip-start refusal")
+    yield from unique(data, "service", keyed(("payment_failures",), "id", service.payment_failures),
+                      "payment failure")
+    failures = {f.id for f in service.payment_failures}
+    for si, section in enumerate(data.faq.sections):
+        for qi, question in enumerate(section.questions):
+            kind, _, ident = (question.fact or "").partition("/")
+            if kind == "payment-failures" and ident not in failures:
+                yield data.problem("faq", ("sections", si, "questions", qi, "fact"),
+                                   f"no payment failure {ident!r} in data/service.yml")
+    yield from unique(data, "glossary", keyed(("terms",), "id", data.glossary.terms), "term")
+    yield from unique(data, "glossary", keyed(("terms",), "term", data.glossary.terms), "term")
+    for i, term in enumerate(data.glossary.terms):
+        if term.see and not page_exists(data.root, term.see):
+            yield data.problem("glossary", ("terms", i, "see"), f"{term.see!r} does not exist")
+        if term.visibility == "public" and term.see and term.see.startswith("runbooks/"):
+            yield data.problem("glossary", ("terms", i, "see"), "a public term cannot point at a runbook")
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:
