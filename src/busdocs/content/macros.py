@@ -23,6 +23,8 @@ from busdocs.content import values
 from busdocs.content import runbooks
 from busdocs.content import service
 from busdocs.content import glossary
+from busdocs.content import launchday
+from busdocs.content import helpdesk
 from busdocs.data.loader import DataSet
 from busdocs.errors import BusdocsError
 
@@ -320,6 +322,38 @@ class Macros:
         """The success metrics with their targets (`< 200 ms`, `> 99.5 %`)."""
         self._internal_only("the launch dashboard")
         return dashboard.metrics_markdown(self.data.launch)
+
+    def run_of_show(self, day_id: str) -> str:
+        """A launch day's run-of-show from `data/launch.yml` (`soft-launch`, `official-launch`): hour by
+        hour, who, the go/no-go calls, the rollback criteria and steps; dates from `data/site.yml`."""
+        self._internal_only("the launch run-of-show")
+        return launchday.run_of_show_markdown(self.data.launch, self.data.site, day_id)
+
+    def launch_decisions(self) -> str:
+        """Every go/no-go call of the launch days in time order."""
+        self._internal_only("the launch run-of-show")
+        return launchday.decisions_markdown(self.data.launch, self.data.site)
+
+    def hypercare_roster(self) -> str:
+        """The 48-hour hypercare roster of `data/oncall.yml`, with dates from `data/site.yml`."""
+        self._internal_only("the hypercare roster")
+        return launchday.hypercare_roster_markdown(self.data.oncall, self.data.site)
+
+    def hypercare_watch(self) -> str:
+        """The hypercare watch list: what, where, how often, when to act, what to do."""
+        self._internal_only("the hypercare watch list")
+        return launchday.hypercare_watch_markdown(self.data.oncall)
+
+    def helpdesk(self, part: str) -> str:
+        """The help desk playbook from `data/helpdesk.yml`: `priorities`, `channels` (from
+        `data/site.yml`), `categories-table`, `categories` (with canned replies) or `escalation`."""
+        self._internal_only("the help desk playbook")
+        parts = {"priorities": helpdesk.priorities_markdown, "channels": helpdesk.channels_markdown,
+                 "categories-table": helpdesk.categories_table, "categories": helpdesk.categories_markdown,
+                 "escalation": helpdesk.escalation_markdown}
+        if part not in parts:
+            raise MacroError(f"helpdesk: unknown part {part!r} (one of {', '.join(parts)})")
+        return parts[part](self.data)
 
     # -------------------------------------------------------------- operations (internal)
 

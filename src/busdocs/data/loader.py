@@ -32,6 +32,7 @@ from busdocs.data.models.passes import Passes
 from busdocs.data.models.search import SearchSettings
 from busdocs.data.models.service import Service
 from busdocs.data.models.glossary import Glossary
+from busdocs.data.models.helpdesk import Helpdesk
 from busdocs.data.models.site import Site
 from busdocs.data.secrets import SECRET_NAME, lines_to_fields, scan_source_text
 from busdocs.data.yamlio import Loaded, PathKey, format_path, load_yaml
@@ -76,6 +77,7 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("search", SearchSettings, "public"),
     DataFile("service", Service, "public"),
     DataFile("glossary", Glossary, "public"),
+    DataFile("helpdesk", Helpdesk),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -101,6 +103,7 @@ class DataSet:
     search: SearchSettings
     service: Service
     glossary: Glossary
+    helpdesk: Helpdesk
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment
@@ -445,6 +448,55 @@ def _helpcenter_references(data: DataSet) -> Iterator[Problem]:
             yield data.problem("known_issues", ("issues", i, "fixed_in"),
                                f"no release {issue.fixed_in!r} of {issue.product} in data/releases.yml")
     yield from unique(data, "training", keyed(("plans",), "id", data.training.plans), "plan")
+
+
+@check
+def _launch_days_and_hypercare(data: DataSet) -> Iterator[Problem]:
+    owners = {o.id for o in data.launch.owners}
+    gates = {g.id for g in data.launch.gates}
+    for di, day in enumerate(data.launch.launch_days):
+        if day.gate not in gates:
+            yield data.problem("launch", ("launch_days", di, "gate"), f"unknown gate {day.gate!r}")
+        for si, step in enumerate(day.steps):
+            if step.who not in owners:
+                yield data.problem("launch", ("launch_days", di, "steps", si, "who"), f"unknown owner {step.who!r}")
+    yield from unique(data, "launch", keyed(("launch_days",), "id", data.launch.launch_days), "launch day")
+    hypercare = data.oncall.hypercare
+    if hypercare is None:
+        return
+    people = {p.id for p in data.oncall.people}
+    for si, shift in enumerate(hypercare.shifts):
+        for role in ("primary", "secondary", "desk", "lead"):
+            who = getattr(shift, role)
+            if who is not None and who not in people:
+                yield data.problem("oncall", ("hypercare", "shifts", si, role), f"unknown person {who!r}")
+        if shift.primary == shift.secondary:
+            yield data.problem("oncall", ("hypercare", "shifts", si, "secondary"), "the secondary must be someone else")
+    covered = sorted((s.starts_hour, s.starts_hour + s.hours) for s in hypercare.shifts)
+    end = 0
+    for start, stop in covered:
+        if start > end:
+            yield data.problem("oncall", ("hypercare", "shifts"), f"nobody on hypercare from hour {end} to {start}")
+        end = max(end, stop)
+    if end < hypercare.hours:
+        yield data.problem("oncall", ("hypercare", "shifts"), f"nobody on hypercare after hour {end} of {hypercare.hours}")
+
+
+@check
+def _helpdesk_references(data: DataSet) -> Iterator[Problem]:
+    desk = data.helpdesk
+    if desk.owner not in {p.id for p in data.oncall.people}:
+        yield data.problem("helpdesk", ("owner",), f"unknown person {desk.owner!r} (data/oncall.yml people)")
+    priorities = {p.id for p in desk.priorities}
+    failures = {f.id for f in data.service.payment_failures}
+    yield from unique(data, "helpdesk", keyed(("categories",), "id", desk.categories), "category")
+    for ci, cat in enumerate(desk.categories):
+        if cat.priority not in priorities:
+            yield data.problem("helpdesk", ("categories", ci, "priority"), f"unknown priority {cat.priority!r}")
+        for fi, failure in enumerate(cat.payment_failures):
+            if failure not in failures:
+                yield data.problem("helpdesk", ("categories", ci, "payment_failures", fi),
+                                   f"no payment failure {failure!r} in data/service.yml")
 
 
 @check
