@@ -168,5 +168,11 @@ def videos_markdown(training: Training, audience: str | None = None) -> str:
     videos = [v for v in training.videos if audience is None or v.audience == audience]
     if not videos:
         return "No video tutorials yet."
-    return table(["Video", "For", "Length", "What it shows"],
-                 [(f"[{v.title}]({v.link})", v.audience, v.duration, v.summary) for v in videos])
+    rows = []
+    for v in videos:
+        if v.status == "published":
+            rows.append((f"[{v.title}]({v.link})", v.audience, v.duration, v.summary, "Online"))
+        else:
+            due = f"{v.due.day} {v.due:%B %Y}" if v.due else ""
+            rows.append((v.title, v.audience, v.duration, v.summary, f"Planned: {v.owner}, by {due}"))
+    return table(["Video", "For", "Length", "What it shows", "Status"], rows)

@@ -11,6 +11,9 @@ FIXERS = {"driver": "You (the driver)", "hotline": "The hotline controller", "tr
           "workshop": "The workshop", "update": "An app update"}
 """Who clears a refusal, as the driver guide says it."""
 
+CLEARED_BY = {"driver": "you", "hotline": "the hotline controller", "transport-office": "the Transport Office",
+              "workshop": "the workshop", "update": "an app update"}
+
 VIEWS = ("driver", "admin", "troubleshooting", "faq", "helpdesk")
 
 
@@ -47,7 +50,7 @@ def trip_start_refusals_markdown(service: Service, view: str) -> str:
         return table(["Message", "Cause", "Fix", "Who fixes it"],
                      [(_italic(r.message), _cell(r.cause), _cell(r.driver_fix), FIXERS[r.fixed_by]) for r in items])
     if view == "faq":
-        return "\n".join(f"- {_italic(r.message)} {r.cause.strip()} {FIXERS[r.fixed_by]} clears it."
+        return "\n".join(f"- {_italic(r.message)} {r.cause.strip()} Cleared by: {CLEARED_BY[r.fixed_by]}."
                          for r in items) + "\n"
     if view == "helpdesk":
         return table(["The driver reads", "Cause", "Who clears it", "Dashboard fix"],
@@ -83,7 +86,8 @@ def payment_failures_markdown(service: Service, level: int = 3) -> str:
 
 def payment_failure_summary(failure: PaymentFailure) -> str:
     """The FAQ answer: charged or not, the first step, when money comes back."""
-    return f"{failure.charged.strip()} {failure.what_to_do[0].strip()} {failure.money_back.strip()}"
+    return (f"**Charged?** {failure.charged.strip()} **First step:** {failure.what_to_do[0].strip()} "
+            f"**Money back:** {failure.money_back.strip()}")
 
 
 def payment_failures_table(service: Service, link: str | None = "") -> str:

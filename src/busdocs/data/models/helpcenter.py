@@ -137,9 +137,24 @@ class Video(Model):
     title: str
     audience: Audience
     duration: str = Field(pattern=r"^\d{1,2}:\d{2}$")
-    """Length as `m:ss`."""
-    link: Url
+    """Length as `m:ss` (planned: the script's length)."""
+    status: Literal["planned", "published"] = "planned"
+    """`published` only once the recording is online at `link`; until then it is listed as planned."""
+    link: Url | None = None
+    """Where it plays (required once published; a planned video has none)."""
+    owner: str | None = None
+    """Who records it (required while planned)."""
+    due: date | None = None
+    """When it is to be online (required while planned)."""
     summary: str
+
+    @model_validator(mode="after")
+    def _status_fields(self) -> Video:
+        if self.status == "published" and not self.link:
+            raise ValueError("a published video needs its link")
+        if self.status == "planned" and (self.link or not self.owner or not self.due):
+            raise ValueError("a planned video has an owner and a due date, and no link yet")
+        return self
 
 
 class Training(Model):

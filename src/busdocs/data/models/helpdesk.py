@@ -11,6 +11,9 @@ from busdocs.data.models.base import Model, Slug
 
 
 class Priority(Model):
+    # Targets in everyday words ("within 2 working days"), which public pages also write.
+    common_fields: ClassVar[frozenset[str]] = frozenset({"first_response", "resolve"})
+
     id: Slug
     """`p1` … `p4`."""
     name: str
@@ -25,7 +28,7 @@ class Category(Model):
     """One triage category: how to recognise it, its priority, the reply, when it leaves the desk."""
 
     # What people say and the apps show: the help center writes the same words.
-    common_fields: ClassVar[frozenset[str]] = frozenset({"recognise", "name", "audience"})
+    common_fields: ClassVar[frozenset[str]] = frozenset({"recognise", "name", "audience", "faq", "payment_failures"})
 
     id: Slug
     name: str
