@@ -25,6 +25,7 @@ from busdocs.content import service
 from busdocs.content import glossary
 from busdocs.content import launchday
 from busdocs.content import helpdesk
+from busdocs.content import diagrams
 from busdocs.data.loader import DataSet
 from busdocs.errors import BusdocsError
 
@@ -354,6 +355,17 @@ class Macros:
         if part not in parts:
             raise MacroError(f"helpdesk: unknown part {part!r} (one of {', '.join(parts)})")
         return parts[part](self.data)
+
+    def diagram(self, name: str) -> str:
+        """A diagram drawn from data as inline SVG (title, description, selectable text, nothing
+        fetched): `pass-purchase`, `trip-life-cycle`; on the ops site also `escalation-ladder`,
+        `deploy-pipeline`."""
+        if name in diagrams.INTERNAL:
+            self._internal_only(f"the {name} diagram")
+            return diagrams.INTERNAL[name](self.data)
+        if name not in diagrams.PUBLIC:
+            raise MacroError(f"diagram: unknown {name!r} (one of {', '.join([*diagrams.PUBLIC, *diagrams.INTERNAL])})")
+        return diagrams.PUBLIC[name](self.data)
 
     # -------------------------------------------------------------- operations (internal)
 
