@@ -212,3 +212,141 @@ def deploy_pipeline(data: DataSet) -> str:
 
 PUBLIC = {"pass-purchase": pass_purchase, "trip-life-cycle": trip_life_cycle}
 INTERNAL = {"escalation-ladder": escalation_ladder, "deploy-pipeline": deploy_pipeline}
+
+
+# ---------------------------------------------------------------- annotated screen mock-ups
+
+PHONE_W, PHONE_H = 250, 470
+
+
+@dataclass
+class Row:
+    """One element of a mocked-up screen, top to bottom."""
+
+    kind: str
+    """`bar-green`, `bar-grey`, `header`, `label`, `big`, `text`, `muted`, `button`, `button-grey`,
+    `button-red`, `link`, `warn`."""
+    text: str
+    callout: int | None = None
+    """The number of the note that explains it."""
+
+
+ROW_H = {"bar-green": 26, "bar-grey": 26, "header": 34, "label": 20, "big": 34, "text": 20, "muted": 20,
+         "button": 40, "button-grey": 40, "button-red": 40, "link": 26, "warn": 36}
+
+MOCK_STYLE = (
+    "<style>"
+    ".mk-phone{fill:#fff;stroke:#222;stroke-width:3}.mk-screen{fill:#fafafa}"
+    ".mk-bar-green{fill:#2e7d32}.mk-bar-grey{fill:#9e9e9e}"
+    ".mk-button{fill:#3f51b5}.mk-button-grey{fill:#bdbdbd}.mk-button-red{fill:#c62828}.mk-warn{fill:#fff3e0;stroke:#ef6c00}"
+    ".mk-t{font:13px system-ui,sans-serif;fill:#222}.mk-h{font:600 16px system-ui,sans-serif;fill:#111}"
+    ".mk-big{font:600 22px ui-monospace,monospace;fill:#111}.mk-muted{font:12px system-ui,sans-serif;fill:#666}"
+    ".mk-on{font:600 13px system-ui,sans-serif;fill:#fff}.mk-link{font:13px system-ui,sans-serif;fill:#3f51b5}"
+    ".mk-dot{fill:#f57f17}.mk-n{font:700 12px system-ui,sans-serif;fill:#fff}"
+    ".mk-note{font:13px system-ui,sans-serif;fill:#222}.mk-lead{stroke:#f57f17;stroke-width:1.2}"
+    "</style>"
+)
+
+
+def mockup_svg(mock_id: str, title: str, description: str, rows: list[Row], notes: dict[int, str]) -> str:
+    """A phone with `rows` on its screen and numbered notes beside it, each joined by a line to what it
+    explains. All words are `<text>`: selectable, searchable, read by screen readers via the description."""
+    x0, y0, note_x, note_w = 10, 10, PHONE_W + 70, 300
+    parts = [f'<rect x="{x0}" y="{y0}" width="{PHONE_W}" height="{PHONE_H}" rx="26" class="mk-phone"/>',
+             f'<rect x="{x0 + 10}" y="{y0 + 34}" width="{PHONE_W - 20}" height="{PHONE_H - 60}" class="mk-screen"/>']
+    y = y0 + 36
+    anchors: dict[int, float] = {}
+    inner_x, inner_w = x0 + 18, PHONE_W - 36
+    for row in rows:
+        h = ROW_H[row.kind]
+        mid = y + h / 2
+        if row.kind.startswith("bar"):
+            parts.append(f'<rect x="{x0 + 10}" y="{y:.0f}" width="{PHONE_W - 20}" height="{h}" class="mk-{row.kind}"/>')
+            parts.append(f'<text x="{x0 + PHONE_W / 2:.0f}" y="{mid + 5:.0f}" class="mk-on" text-anchor="middle">{escape(row.text)}</text>')
+        elif row.kind.startswith("button"):
+            parts.append(f'<rect x="{inner_x}" y="{y + 4:.0f}" width="{inner_w}" height="{h - 8}" rx="8" class="mk-{row.kind}"/>')
+            parts.append(f'<text x="{x0 + PHONE_W / 2:.0f}" y="{mid + 5:.0f}" class="mk-on" text-anchor="middle">{escape(row.text)}</text>')
+        elif row.kind == "warn":
+            parts.append(f'<rect x="{inner_x}" y="{y + 2:.0f}" width="{inner_w}" height="{h - 4}" rx="4" class="mk-warn"/>')
+            for i, line in enumerate(textwrap.wrap(row.text, 34)[:2]):
+                parts.append(f'<text x="{inner_x + 6}" y="{y + 15 + i * 14:.0f}" class="mk-muted">{escape(line)}</text>')
+        else:
+            cls = {"header": "mk-h", "big": "mk-big", "muted": "mk-muted", "link": "mk-link"}.get(row.kind, "mk-t")
+            parts.append(f'<text x="{inner_x}" y="{mid + 5:.0f}" class="{cls}">{escape(row.text)}</text>')
+        if row.callout is not None:
+            anchors[row.callout] = mid
+        y += h
+    ny = y0 + 20
+    for n, note in sorted(notes.items()):
+        lines = textwrap.wrap(note, int(note_w / 6.8))
+        target = anchors.get(n, ny)
+        parts.append(f'<path d="M{x0 + PHONE_W - 14} {target:.0f}L{note_x - 14} {ny + 4:.0f}" class="mk-lead"/>')
+        parts.append(f'<circle cx="{note_x - 4}" cy="{ny:.0f}" r="10" class="mk-dot"/>'
+                     f'<text x="{note_x - 4}" y="{ny + 4:.0f}" class="mk-n" text-anchor="middle">{n}</text>')
+        for i, line in enumerate(lines):
+            parts.append(f'<text x="{note_x + 12}" y="{ny + 4 + i * 16:.0f}" class="mk-note">{escape(line)}</text>')
+        ny += max(40, 16 * len(lines) + 18)
+    height = max(PHONE_H + 2 * y0, ny)
+    width = note_x + note_w + 20
+    return (f'<figure class="busdocs-diagram busdocs-mockup" id="{mock_id}">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height:.0f}" width="100%" '
+            f'style="max-width:{width}px" aria-labelledby="{mock_id}-title {mock_id}-desc">'
+            f'<title id="{mock_id}-title">{escape(title)}</title><desc id="{mock_id}-desc">{escape(description)}</desc>'
+            f"{MOCK_STYLE}{''.join(parts)}</svg><figcaption>{escape(title)}</figcaption></figure>")
+
+
+def _mock_description(rows: list[Row], notes: dict[int, str]) -> str:
+    screen = "; ".join(r.text for r in rows)
+    return f"The screen shows, top to bottom: {screen}. Notes: " + " ".join(f"{n}. {t}" for n, t in sorted(notes.items()))
+
+
+def student_payment_screen(data: DataSet) -> str:
+    monthly = next((t for t in data.passes.types if t.id == "monthly"), data.passes.types[0])
+    window = data.passes.payment_window_minutes
+    price = f"{data.site.university.currency} {monthly.price:,}"
+    rows = [Row("header", "Pay with KuickPay"), Row("text", f"{monthly.name} · {price}", 1),
+            Row("label", "KuickPay consumer number"), Row("big", "1234 5678 9012 3", 2),
+            Row("button", "Copy"), Row("muted", f"{window - 1}:41 left to pay", 3),
+            Row("button", "Open banking app", 4), Row("muted", "Waiting for payment", 5),
+            Row("link", "Cancel payment")]
+    notes = {1: "The bank shows the same amount and University Bus Tracker. A different amount means another number.",
+             2: "The consumer number of this checkout (an example here). Tap Copy and paste it in your banking "
+                "app under KuickPay; do not type it.",
+             3: f"You have {window} minutes from Pay with KuickPay. When the countdown ends the number expires: "
+                "tap Start again; nothing was charged.",
+             4: "Opens the KuickPay page with the number filled in, on most phones.",
+             5: "Changes to Active when KuickPay confirms, usually within seconds. Pull down to refresh."}
+    return mockup_svg("mockup-student-payment", "The payment screen of the student app, explained",
+                      _mock_description(rows, notes), rows, notes)
+
+
+def driver_trip_screen(data: DataSet) -> str:
+    every = _rule(data, "position-interval-seconds")
+    rows = [Row("bar-green", "Sharing location", 1), Row("muted", "R1 Main Campus – Blue Area · 08:15"),
+            Row("label", "Next stop"), Row("big", "Zero Point", 2), Row("muted", "then Faizabad, Blue Area"),
+            Row("text", "Passes scanned: 12"), Row("button", "Scan pass", 3),
+            Row("button-red", "Report", 4), Row("button-grey", "End trip", 5)]
+    notes = {1: f"Green: your position is sent every {every}. Amber: no signal, positions are kept and sent later. "
+                "Red: location is off, turn it on at the next safe stop.",
+             2: "Stops are passed by themselves when the bus comes within 50 m; you tap nothing.",
+             3: "Scan passes only while stopped.",
+             4: "Breakdown, Accident, Road closed or Passenger incident. Emergencies: call first.",
+             5: "At the last stop only; the app asks you to confirm."}
+    return mockup_svg("mockup-driver-trip", "The trip screen of the driver app, explained",
+                      _mock_description(rows, notes), rows, notes)
+
+
+def driver_start_refused(data: DataSet) -> str:
+    refusal = next(r for r in data.service.trip_start_refusals if r.id == "no-checklist")
+    rows = [Row("bar-grey", "Not sharing"), Row("header", "New trip"), Row("label", "Route"),
+            Row("text", "R1 Main Campus – Blue Area"), Row("label", "Departure"), Row("text", "08:15 from Main Campus", 1),
+            Row("button-grey", "Start trip", 2), Row("warn", refusal.message, 3)]
+    notes = {1: "Departures from 30 minutes before now to 20 minutes after their time; one another bus started is grey.",
+             2: "Grey: the app will not start the trip.",
+             3: "Why, in words. Find the message in the table below: it says what you do and who clears it."}
+    return mockup_svg("mockup-driver-refused", "Start trip refused, and where the app says why",
+                      _mock_description(rows, notes), rows, notes)
+
+
+PUBLIC.update({"student-payment-screen": student_payment_screen, "driver-trip-screen": driver_trip_screen,
+               "driver-start-refused": driver_start_refused})
