@@ -49,10 +49,11 @@ def page_texts(site: Path) -> dict[str, str]:
     return out
 
 
-def stated_numbers(data: DataSet) -> list[tuple[str, re.Pattern[str], float]]:
+def stated_numbers(data: DataSet) -> list[tuple[str, re.Pattern[str], float | str]]:
     """(what, pattern, expected) for every number the data states once: the rules of
     `data/service.yml`, and the price of every pass type in `data/passes.yml`."""
-    checks = [(f"data/service.yml: {r.id}", re.compile(p, re.IGNORECASE | re.MULTILINE), float(r.value))
+    checks = [(f"data/service.yml: {r.id}", re.compile(p, re.IGNORECASE | re.MULTILINE),
+               r.value if isinstance(r.value, str) else float(r.value))
               for r in data.service.rules for p in r.patterns]
     for t in data.passes.types:
         # "Monthly pass PKR 4,500", "Monthly pass | 30 days | PKR 4,500": a price within a few words of the name
@@ -65,25 +66,27 @@ def stated_numbers(data: DataSet) -> list[tuple[str, re.Pattern[str], float]]:
     return checks
 
 
-def contradictions(texts: dict[str, str], checks: list[tuple[str, re.Pattern[str], float]]) -> list[str]:
+def contradictions(texts: dict[str, str], checks: list[tuple[str, re.Pattern[str], float | str]]) -> list[str]:
     """Every place a page states a number that is not the data's."""
     found = []
     for page, text in texts.items():
         for what, pattern, expected in checks:
             for m in pattern.finditer(text):
-                said = float(m.group(1).replace(",", ""))
+                said: float | str = m.group(1) if isinstance(expected, str) else float(m.group(1).replace(",", ""))
                 if said != expected:
-                    found.append(f"{page}: “{m.group(0)}” says {said:g}, {what} says {expected:g}")
+                    found.append(f"{page}: “{m.group(0)}” says {said}, {what} says {expected}")
     return found
 
 
 def test_contradiction_finder_names_a_wrong_number(data: DataSet) -> None:
     texts = {"students/x/index.html": "After 5 wrong passwords the account is locked for 20 minutes. "
-                                      "Monthly pass PKR 4,000 for 30 days."}
+                                      "Monthly pass PKR 4,000 for 30 days. Call the hotline "
+                                      "(every day 07:00–22:00 while buses run)."}
     found = contradictions(texts, stated_numbers(data))
     assert any("locked for 20 minutes" in f and "sign-in-lockout-minutes" in f for f in found), found
     assert any("PKR 4,000" in f and "monthly.price" in f for f in found), found
-    assert not any("wrong passwords" in f for f in found)  # 5 is right
+    assert any("07:00" in f and "bus-hours-start" in f for f in found), found
+    assert not any("wrong passwords" in f or "bus-hours-end" in f for f in found)  # 5 and 22:00 are right
 
 
 @pytest.mark.parametrize("site", ["public", "internal"])
@@ -263,3 +266,61 @@ def test_public_data_view_has_no_launch_days_or_helpdesk(data: DataSet) -> None:
     with pytest.raises(Exception):
         view.helpdesk.categories  # noqa: B018
     assert dataclasses.is_dataclass(view)
+
+
+# ---------------------------------------------------------------- diagrams and mock-ups
+
+DIAGRAM_PAGES = {
+    ("public", "students/buy-a-pass/"): {"diagram-pass-purchase", "mockup-student-payment"},
+    ("public", "drivers/trips/"): {"diagram-trip-life-cycle", "mockup-driver-trip", "mockup-driver-refused"},
+    ("internal", "runbooks/helpdesk/playbook/"): {"diagram-escalation"},
+    ("internal", "runbooks/launch/hypercare/"): {"diagram-deploy-pipeline"},
+}
+
+
+@pytest.mark.parametrize("site,url", sorted(DIAGRAM_PAGES))
+def test_diagrams_are_inline_svg_with_alt_text(built_sites, site: str, url: str) -> None:
+    body = article(built_sites[site], url)
+    figures = {f["id"]: f for f in body.select("figure.busdocs-diagram")}
+    assert set(figures) == DIAGRAM_PAGES[(site, url)]
+    for fid, figure in figures.items():
+        svg = figure.svg
+        assert svg["role"] == "img"
+        title, desc = svg.find("title"), svg.find("desc")
+        assert title.get_text(strip=True) and len(desc.get_text(strip=True)) > 80, fid
+        assert svg["aria-labelledby"] == f"{title['id']} {desc['id']}"
+        assert svg.find_all("text"), f"{fid}: words must be text, selectable"
+        assert not svg.find_all(["image", "script", "foreignobject"]), fid
+        assert not [a for t in svg.find_all(True) for k, a in t.attrs.items()
+                    if k in ("href", "xlink:href", "src") and not str(a).startswith("#")], fid
+
+
+def test_diagrams_follow_the_data(data: DataSet) -> None:
+    from busdocs.content import diagrams
+
+    svg = diagrams.pass_purchase(data)
+    assert f"Pay it within {data.passes.payment_window_minutes} minutes" in svg
+    assert all(f.title.split()[-1] in svg for f in data.service.payment_failures)
+    changed = dataclasses.replace(data, service=data.service.model_copy(update={"rules": [
+        r.model_copy(update={"value": 45}) if r.id == "payment-window-minutes" else r for r in data.service.rules]}))
+    assert "Pay it within 45 minutes" in diagrams.pass_purchase(changed)
+    ladder = diagrams.escalation_ladder(data)
+    assert all(p.name in ladder for p in data.oncall.escalation_policies)
+
+
+def test_no_page_fetches_anything_from_outside(built_sites) -> None:
+    """No Mermaid or other CDN: every script, stylesheet and image a page loads is the site's own."""
+    for site in ("public", "internal"):
+        for path in built_sites[site].rglob("*.html"):
+            soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+            loads = [t.get("src") for t in soup.find_all(["script", "img", "iframe"])] + \
+                    [t.get("href") for t in soup.find_all("link") if "stylesheet" in (t.get("rel") or [])]
+            outside = [u for u in loads if u and re.match(r"^(https?:)?//", u)]
+            assert outside == [], (path, outside)
+            assert "mermaid" not in " ".join(str(u) for u in loads), path
+
+
+def test_internal_diagrams_stay_off_the_public_site(built_sites) -> None:
+    for path in built_sites["public"].rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert 'id="diagram-escalation"' not in html and 'id="diagram-deploy-pipeline"' not in html, path

@@ -133,7 +133,8 @@ def _figure(diagram_id: str, title: str, description: str, width: float, height:
 
 
 def _rule(data: DataSet, rule_id: str) -> str:
-    return next(f"{r.value:g} {r.unit}" for r in data.service.rules if r.id == rule_id)
+    return next(f"{r.value:g} {r.unit}" if not isinstance(r.value, str) else r.value
+                for r in data.service.rules if r.id == rule_id)
 
 
 def pass_purchase(data: DataSet) -> str:

@@ -201,7 +201,7 @@ class Macros:
 
     # -------------------------------------------------------------- the service's rules (data/service.yml)
 
-    def rule(self, rule_id: str) -> int | float:
+    def rule(self, rule_id: str) -> int | float | str:
         """A number of `data/service.yml`: `{{ rule("sign-in-lockout-minutes") }}` → `15`."""
         return service.rule_value(self.data.service, rule_id)
 

@@ -100,7 +100,7 @@ def payment_failures_table(service: Service, link: str | None = "") -> str:
     return table(["Case", "Message", "Charged?", "Money back"], rows)
 
 
-def rule_value(service: Service, rule_id: str) -> int | float:
+def rule_value(service: Service, rule_id: str) -> int | float | str:
     for rule in service.rules:
         if rule.id == rule_id:
             return rule.value
@@ -111,8 +111,8 @@ def rule_value(service: Service, rule_id: str) -> int | float:
 
 def rules_markdown(service: Service) -> str:
     """The rules table: each number and what it means."""
-    def number(value: int | float) -> str:
-        return f"{value:g}"
+    def number(value: int | float | str) -> str:
+        return value if isinstance(value, str) else f"{value:g}"
     return table(["Rule", "Value", "What it means"],
                  [(r.id.replace("-", " "), f"{number(r.value)} {r.unit}", _cell(r.text)) for r in service.rules])
 

@@ -514,6 +514,13 @@ def _service_and_glossary(data: DataSet) -> Iterator[Problem]:
             if kind == "payment-failures" and ident not in failures:
                 yield data.problem("faq", ("sections", si, "questions", qi, "fact"),
                                    f"no payment failure {ident!r} in data/service.yml")
+    rules = {r.id: r.value for r in service.rules}
+    if "bus-hours-start" in rules and "bus-hours-end" in rules:
+        hours = f"{rules['bus-hours-start']}–{rules['bus-hours-end']}"
+        for ci, channel in enumerate(data.site.support.channels):
+            if channel.kind == "phone" and hours not in channel.hours:
+                yield data.problem("site", ("support", "channels", ci, "hours"),
+                                   f"the hotline answers while buses run: {hours} (data/service.yml bus-hours)")
     yield from unique(data, "glossary", keyed(("terms",), "id", data.glossary.terms), "term")
     yield from unique(data, "glossary", keyed(("terms",), "term", data.glossary.terms), "term")
     for i, term in enumerate(data.glossary.terms):

@@ -16,8 +16,8 @@ class Rule(Model):
     """One number the service is built around (a limit, a timing, a count)."""
 
     id: Slug
-    value: int | float
-    """The number, in `unit`."""
+    value: int | float | str
+    """The number, in `unit`; a time of day as text (`"06:30"`)."""
     unit: str
     """`minutes`, `hours`, `days`, `working days`, `km/h`, `seconds`, `attempts`, `m` …"""
     text: str
