@@ -28,7 +28,8 @@ class Category(Model):
     """One triage category: how to recognise it, its priority, the reply, when it leaves the desk."""
 
     # What people say and the apps show: the help center writes the same words.
-    common_fields: ClassVar[frozenset[str]] = frozenset({"recognise", "name", "audience", "faq", "payment_failures"})
+    common_fields: ClassVar[frozenset[str]] = frozenset({"recognise", "name", "audience", "faq", "payment_failures",
+                                                       "ask_for"})
 
     id: Slug
     name: str
