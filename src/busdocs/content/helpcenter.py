@@ -73,10 +73,13 @@ def faq_markdown(faq: Faq, from_src_uri: str, audience: str | None = None, servi
             link = relative_link(q.see, from_src_uri)
             # `{ #id }` with spaces: `{#` would open a Jinja comment in mkdocs-macros.
             answer = q.a.strip()
+            if q.fact == "trip-start-refusals" and service is not None:  # a list after the answer and its link
+                out.append(f"### {q.q} {{ #{anchor} }}\n\n{answer} [Read more]({link})\n"
+                           f"{fact_answer(service, q.fact)}")
+                continue
             if q.fact and service is not None:
                 answer = f"{answer} {fact_answer(service, q.fact)}".strip()
-            out.append(f"### {q.q} {{ #{anchor} }}\n\n{answer}\n\n[Read more]({link})\n"
-                       if q.fact == "trip-start-refusals" else f"### {q.q} {{ #{anchor} }}\n\n{answer} [Read more]({link})\n")
+            out.append(f"### {q.q} {{ #{anchor} }}\n\n{answer} [Read more]({link})\n")
     return "\n".join(out)
 
 

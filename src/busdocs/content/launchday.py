@@ -36,7 +36,7 @@ def launch_date(site: Site, day: LaunchDay) -> date:
 def owner_name(launch: Launch, owner_id: str) -> str:
     for owner in launch.owners:
         if owner.id == owner_id:
-            return f"{owner.name} ({owner.role})"
+            return f"{owner.name}, {owner.role}"
     return owner_id
 
 

@@ -35,3 +35,4 @@ class Glossary(Model):
     """Contents of `data/glossary.yml`."""
 
     terms: list[Term] = Field(min_length=1)
+    """Every term; the Glossary page sorts them alphabetically."""

@@ -60,7 +60,9 @@ class Helpdesk(Model):
     ticket_tool: str
     """Where tickets live."""
     priorities: list[Priority] = Field(min_length=1)
+    """P1 to P4, with their response targets."""
     categories: list[Category] = Field(min_length=1)
+    """Triage categories, in the order agents check them."""
     escalate_to_ops: list[str] = Field(min_length=1)
     """Any one of these makes it an incident: the desk posts in the incident channel."""
     escalation_message: str

@@ -81,5 +81,8 @@ class Service(Model):
     """Contents of `data/service.yml`."""
 
     rules: list[Rule] = Field(min_length=1)
+    """Limits and timings, each stated once; `{{ rule("id") }}` on pages, checked in built pages."""
     trip_start_refusals: list[TripStartRefusal] = Field(min_length=1)
+    """Why the driver app will not start a trip, in the order a driver checks them."""
     payment_failures: list[PaymentFailure] = Field(min_length=1)
+    """How paying for a pass fails, in the order students meet the cases."""
