@@ -22,4 +22,5 @@ def article(site: Path, url_path: str) -> BeautifulSoup:
 
 def heading_text(tag) -> str:
     """A heading's text without its permalink (¶)."""
-    return tag.get_text(strip=True).removesuffix("¶")
+    # Not get_text(strip=True): that drops the spaces around inline tags (a glossary <abbr>).
+    return " ".join(tag.get_text().split()).removesuffix("¶").rstrip()

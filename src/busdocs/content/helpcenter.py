@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 from busdocs.data.models.helpcenter import Faq, KnownIssues, Release, Releases, Training, TrainingPlan
 from busdocs.content.ops_reference import table
+from busdocs.content.service import fact_answer
+from busdocs.data.models.service import Service
 
 MOUNTS = (("docs/", ""), ("guides/", ""), ("runbooks/", "runbooks/"))
 """Where each source folder appears in the site (guides/ is mounted at the root)."""
@@ -59,7 +61,7 @@ def faq_anchors(faq: Faq) -> list[list[str]]:
     return out
 
 
-def faq_markdown(faq: Faq, from_src_uri: str, audience: str | None = None) -> str:
+def faq_markdown(faq: Faq, from_src_uri: str, audience: str | None = None, service: Service | None = None) -> str:
     """FAQ sections; each question is a heading with a stable anchor (`faq/#who-can-use-the-app`),
     so it has a permalink and its own search entry, and its answer ends with a link to the full page."""
     out = []
@@ -70,7 +72,14 @@ def faq_markdown(faq: Faq, from_src_uri: str, audience: str | None = None) -> st
         for q, anchor in zip(section.questions, anchors, strict=True):
             link = relative_link(q.see, from_src_uri)
             # `{ #id }` with spaces: `{#` would open a Jinja comment in mkdocs-macros.
-            out.append(f"### {q.q} {{ #{anchor} }}\n\n{q.a.strip()} [Read more]({link})\n")
+            answer = q.a.strip()
+            if q.fact == "trip-start-refusals" and service is not None:  # a list after the answer and its link
+                out.append(f"### {q.q} {{ #{anchor} }}\n\n{answer} [Read more]({link})\n"
+                           f"{fact_answer(service, q.fact)}")
+                continue
+            if q.fact and service is not None:
+                answer = f"{answer} {fact_answer(service, q.fact)}".strip()
+            out.append(f"### {q.q} {{ #{anchor} }}\n\n{answer} [Read more]({link})\n")
     return "\n".join(out)
 
 
@@ -162,5 +171,11 @@ def videos_markdown(training: Training, audience: str | None = None) -> str:
     videos = [v for v in training.videos if audience is None or v.audience == audience]
     if not videos:
         return "No video tutorials yet."
-    return table(["Video", "For", "Length", "What it shows"],
-                 [(f"[{v.title}]({v.link})", v.audience, v.duration, v.summary) for v in videos])
+    rows = []
+    for v in videos:
+        if v.status == "published":
+            rows.append((f"[{v.title}]({v.link})", v.audience, v.duration, v.summary, "Online"))
+        else:
+            due = f"{v.due.day} {v.due:%B %Y}" if v.due else ""
+            rows.append((v.title, v.audience, v.duration, v.summary, f"Planned: {v.owner}, by {due}"))
+    return table(["Video", "For", "Length", "What it shows", "Status"], rows)

@@ -22,6 +22,11 @@ from busdocs.content import news
 from busdocs.content import ops_reference
 from busdocs.content import values
 from busdocs.content import runbooks
+from busdocs.content import service
+from busdocs.content import glossary
+from busdocs.content import launchday
+from busdocs.content import helpdesk
+from busdocs.content import diagrams
 from busdocs.data.loader import DataSet
 from busdocs.errors import BusdocsError
 
@@ -193,7 +198,38 @@ class Macros:
 
     def faq(self, audience: str | None = None) -> str:
         """The FAQ from `data/faq.yml`, all audiences or one; each answer links to its full page."""
-        return helpcenter.faq_markdown(self.data.faq, self._page().src_uri, audience)
+        return helpcenter.faq_markdown(self.data.faq, self._page().src_uri, audience, self.data.service)
+
+    def glossary(self) -> str:
+        """The Glossary from `data/glossary.yml`, alphabetical; the ops site adds its internal terms."""
+        return glossary.glossary_markdown(self.data.glossary, self._page().src_uri)
+
+    # -------------------------------------------------------------- the service's rules (data/service.yml)
+
+    def rule(self, rule_id: str) -> int | float | str:
+        """A number of `data/service.yml`: `{{ rule("sign-in-lockout-minutes") }}` → `15`."""
+        return service.rule_value(self.data.service, rule_id)
+
+    def service_rules(self) -> str:
+        """The table of every rule of `data/service.yml` with its value and meaning."""
+        return service.rules_markdown(self.data.service)
+
+    def trip_start_refusals(self, view: str) -> str:
+        """Why a trip will not start, from `data/service.yml`, for `driver`, `admin`,
+        `troubleshooting`, `faq` or `helpdesk`."""
+        return service.trip_start_refusals_markdown(self.data.service, view)
+
+    def payment_failure(self, failure_id: str) -> str:
+        """One payment failure case: message, charged or not, steps, when money comes back."""
+        return service.payment_failure_markdown(service.payment_failure(self.data.service, failure_id))
+
+    def payment_failures(self, level: int = 3) -> str:
+        """Every payment failure case as a section (`### title { #id }`) at heading `level`."""
+        return service.payment_failures_markdown(self.data.service, level)
+
+    def payment_failures_table(self, link: str | None = "") -> str:
+        """Every payment failure case in one table; titles link to `link#<id>` when given."""
+        return service.payment_failures_table(self.data.service, link)
 
     def known_issues(self, fixed: bool = False) -> str:
         """Open known issues (or, with `fixed=True`, the fixed ones) from `data/known_issues.yml`."""
@@ -292,6 +328,49 @@ class Macros:
         """The success metrics with their targets (`< 200 ms`, `> 99.5 %`)."""
         self._internal_only("the launch dashboard")
         return dashboard.metrics_markdown(self.data.launch)
+
+    def run_of_show(self, day_id: str) -> str:
+        """A launch day's run-of-show from `data/launch.yml` (`soft-launch`, `official-launch`): hour by
+        hour, who, the go/no-go calls, the rollback criteria and steps; dates from `data/site.yml`."""
+        self._internal_only("the launch run-of-show")
+        return launchday.run_of_show_markdown(self.data.launch, self.data.site, day_id)
+
+    def launch_decisions(self) -> str:
+        """Every go/no-go call of the launch days in time order."""
+        self._internal_only("the launch run-of-show")
+        return launchday.decisions_markdown(self.data.launch, self.data.site)
+
+    def hypercare_roster(self) -> str:
+        """The 48-hour hypercare roster of `data/oncall.yml`, with dates from `data/site.yml`."""
+        self._internal_only("the hypercare roster")
+        return launchday.hypercare_roster_markdown(self.data.oncall, self.data.site)
+
+    def hypercare_watch(self) -> str:
+        """The hypercare watch list: what, where, how often, when to act, what to do."""
+        self._internal_only("the hypercare watch list")
+        return launchday.hypercare_watch_markdown(self.data.oncall)
+
+    def helpdesk(self, part: str) -> str:
+        """The help desk playbook from `data/helpdesk.yml`: `priorities`, `channels` (from
+        `data/site.yml`), `categories-table`, `categories` (with canned replies) or `escalation`."""
+        self._internal_only("the help desk playbook")
+        parts = {"priorities": helpdesk.priorities_markdown, "channels": helpdesk.channels_markdown,
+                 "categories-table": helpdesk.categories_table, "categories": helpdesk.categories_markdown,
+                 "escalation": helpdesk.escalation_markdown}
+        if part not in parts:
+            raise MacroError(f"helpdesk: unknown part {part!r} (one of {', '.join(parts)})")
+        return parts[part](self.data)
+
+    def diagram(self, name: str) -> str:
+        """A diagram drawn from data as inline SVG (title, description, selectable text, nothing
+        fetched): `pass-purchase`, `trip-life-cycle`; on the ops site also `escalation-ladder`,
+        `deploy-pipeline`."""
+        if name in diagrams.INTERNAL:
+            self._internal_only(f"the {name} diagram")
+            return diagrams.INTERNAL[name](self.data)
+        if name not in diagrams.PUBLIC:
+            raise MacroError(f"diagram: unknown {name!r} (one of {', '.join([*diagrams.PUBLIC, *diagrams.INTERNAL])})")
+        return diagrams.PUBLIC[name](self.data)
 
     # -------------------------------------------------------------- operations (internal)
 

@@ -30,6 +30,9 @@ from busdocs.data.placeholders import documentation_value
 from busdocs.data.models.oncall import OnCall
 from busdocs.data.models.passes import Passes
 from busdocs.data.models.search import SearchSettings
+from busdocs.data.models.service import Service
+from busdocs.data.models.glossary import Glossary
+from busdocs.data.models.helpdesk import Helpdesk
 from busdocs.data.models.site import Site
 from busdocs.data.models.verification import Verification, locate
 from busdocs.data.secrets import SECRET_NAME, lines_to_fields, scan_source_text
@@ -74,6 +77,9 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("handbooks", Handbooks, "public"),
     DataFile("search", SearchSettings, "public"),
     DataFile("verification", Verification),
+    DataFile("service", Service, "public"),
+    DataFile("glossary", Glossary, "public"),
+    DataFile("helpdesk", Helpdesk),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -98,6 +104,9 @@ class DataSet:
     handbooks: Handbooks
     search: SearchSettings
     verification: Verification
+    service: Service
+    glossary: Glossary
+    helpdesk: Helpdesk
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment
@@ -460,6 +469,86 @@ def _helpcenter_references(data: DataSet) -> Iterator[Problem]:
             yield data.problem("known_issues", ("issues", i, "fixed_in"),
                                f"no release {issue.fixed_in!r} of {issue.product} in data/releases.yml")
     yield from unique(data, "training", keyed(("plans",), "id", data.training.plans), "plan")
+
+
+@check
+def _launch_days_and_hypercare(data: DataSet) -> Iterator[Problem]:
+    owners = {o.id for o in data.launch.owners}
+    gates = {g.id for g in data.launch.gates}
+    for di, day in enumerate(data.launch.launch_days):
+        if day.gate not in gates:
+            yield data.problem("launch", ("launch_days", di, "gate"), f"unknown gate {day.gate!r}")
+        for si, step in enumerate(day.steps):
+            if step.who not in owners:
+                yield data.problem("launch", ("launch_days", di, "steps", si, "who"), f"unknown owner {step.who!r}")
+    yield from unique(data, "launch", keyed(("launch_days",), "id", data.launch.launch_days), "launch day")
+    hypercare = data.oncall.hypercare
+    if hypercare is None:
+        return
+    people = {p.id for p in data.oncall.people}
+    for si, shift in enumerate(hypercare.shifts):
+        for role in ("primary", "secondary", "desk", "lead"):
+            who = getattr(shift, role)
+            if who is not None and who not in people:
+                yield data.problem("oncall", ("hypercare", "shifts", si, role), f"unknown person {who!r}")
+        if shift.primary == shift.secondary:
+            yield data.problem("oncall", ("hypercare", "shifts", si, "secondary"), "the secondary must be someone else")
+    covered = sorted((s.starts_hour, s.starts_hour + s.hours) for s in hypercare.shifts)
+    end = 0
+    for start, stop in covered:
+        if start > end:
+            yield data.problem("oncall", ("hypercare", "shifts"), f"nobody on hypercare from hour {end} to {start}")
+        end = max(end, stop)
+    if end < hypercare.hours:
+        yield data.problem("oncall", ("hypercare", "shifts"), f"nobody on hypercare after hour {end} of {hypercare.hours}")
+
+
+@check
+def _helpdesk_references(data: DataSet) -> Iterator[Problem]:
+    desk = data.helpdesk
+    if desk.owner not in {p.id for p in data.oncall.people}:
+        yield data.problem("helpdesk", ("owner",), f"unknown person {desk.owner!r} (data/oncall.yml people)")
+    priorities = {p.id for p in desk.priorities}
+    failures = {f.id for f in data.service.payment_failures}
+    yield from unique(data, "helpdesk", keyed(("categories",), "id", desk.categories), "category")
+    for ci, cat in enumerate(desk.categories):
+        if cat.priority not in priorities:
+            yield data.problem("helpdesk", ("categories", ci, "priority"), f"unknown priority {cat.priority!r}")
+        for fi, failure in enumerate(cat.payment_failures):
+            if failure not in failures:
+                yield data.problem("helpdesk", ("categories", ci, "payment_failures", fi),
+                                   f"no payment failure {failure!r} in data/service.yml")
+
+
+@check
+def _service_and_glossary(data: DataSet) -> Iterator[Problem]:
+    service = data.service
+    yield from unique(data, "service", keyed(("rules",), "id", service.rules), "rule")
+    yield from unique(data, "service", keyed(("trip_start_refusals",), "id", service.trip_start_refusals),
+                      "trip-start refusal")
+    yield from unique(data, "service", keyed(("payment_failures",), "id", service.payment_failures),
+                      "payment failure")
+    failures = {f.id for f in service.payment_failures}
+    for si, section in enumerate(data.faq.sections):
+        for qi, question in enumerate(section.questions):
+            kind, _, ident = (question.fact or "").partition("/")
+            if kind == "payment-failures" and ident not in failures:
+                yield data.problem("faq", ("sections", si, "questions", qi, "fact"),
+                                   f"no payment failure {ident!r} in data/service.yml")
+    rules = {r.id: r.value for r in service.rules}
+    if "bus-hours-start" in rules and "bus-hours-end" in rules:
+        hours = f"{rules['bus-hours-start']}–{rules['bus-hours-end']}"
+        for ci, channel in enumerate(data.site.support.channels):
+            if channel.kind == "phone" and hours not in channel.hours:
+                yield data.problem("site", ("support", "channels", ci, "hours"),
+                                   f"the hotline answers while buses run: {hours} (data/service.yml bus-hours)")
+    yield from unique(data, "glossary", keyed(("terms",), "id", data.glossary.terms), "term")
+    yield from unique(data, "glossary", keyed(("terms",), "term", data.glossary.terms), "term")
+    for i, term in enumerate(data.glossary.terms):
+        if term.see and not page_exists(data.root, term.see):
+            yield data.problem("glossary", ("terms", i, "see"), f"{term.see!r} does not exist")
+        if term.visibility == "public" and term.see and term.see.startswith("runbooks/"):
+            yield data.problem("glossary", ("terms", i, "see"), "a public term cannot point at a runbook")
 
 
 def scan_credentials(loaded: Loaded) -> Iterator[Problem]:

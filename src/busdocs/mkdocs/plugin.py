@@ -43,6 +43,7 @@ from busdocs.data.loader import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.mkdocs.leakguard import scan_output
 from busdocs.mkdocs.navfiles import expand_nav
+from busdocs.content import glossary
 from busdocs.data.visibility import internal_values, public_view
 
 INTERNAL_ROBOTS_TXT = ("# The ops site is for university staff only: nothing here is to be indexed.\n"
@@ -299,14 +300,17 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             source = self.sources.get(page.file.src_uri) or ""
             if source.startswith(f"{self.config.runbooks_dir}/") and page.meta.get("environments") != "all":
                 markdown = environment_values.mark_unverified(markdown, self.data, self.environment)
-        if self._cache is None:
-            return markdown
-        macros_key = getattr(page, "_busdocs_macros_key", None)
-        if getattr(page, "_busdocs_macros_hit", False):
-            page.meta.pop("render_macros", None)
-        elif macros_key is not None:
-            self._cache.put("macros", macros_key, markdown)
-            self._cache.used.add(macros_key)
+        if self._cache is not None:
+            macros_key = getattr(page, "_busdocs_macros_key", None)
+            if getattr(page, "_busdocs_macros_hit", False):
+                page.meta.pop("render_macros", None)
+            elif macros_key is not None:
+                self._cache.put("macros", macros_key, markdown)
+                self._cache.used.add(macros_key)
+        # The glossary's terms explained where they are used (after the macros layer, before the
+        # render key, so the rendered page's key covers them).
+        if self.data is not None and page.meta.get("glossary_tooltips", True):
+            markdown = glossary.append_abbreviations(markdown, self.data.glossary)
         return markdown
 
     @event_priority(-100)  # after every plugin's Markdown changes: the key is the Markdown as it will be converted

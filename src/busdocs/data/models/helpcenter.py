@@ -20,13 +20,22 @@ class Question(Model):
 
     q: str
     """The question, as people ask it."""
-    a: str
-    """The short answer (Markdown, one or two sentences)."""
+    a: str = ""
+    """The short answer (Markdown, one or two sentences). May be left out when `fact` gives it."""
+    fact: str | None = Field(default=None, pattern=r"^(payment-failures/[a-z0-9-]+|trip-start-refusals)$")
+    """An answer rendered from `data/service.yml`, after `a`: `payment-failures/bank-declined` (what
+    to do and when money comes back) or `trip-start-refusals` (every reason, with who fixes it)."""
     see: PagePath = Field(pattern=r"^(docs|guides)/[^\s#]+\.md(#[a-z0-9_-]+)?$")
     """The page that answers it in full (a public page; checked to exist)."""
     id: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     """Its anchor on the FAQ page (`faq/#<id>`); by default made from the question. Set it to keep
     old links working when the question is reworded."""
+
+    @model_validator(mode="after")
+    def _has_answer(self) -> Question:
+        if not self.a.strip() and not self.fact:
+            raise ValueError("a question needs an answer: 'a', 'fact' or both")
+        return self
 
 
 class FaqSection(Model):
@@ -128,9 +137,24 @@ class Video(Model):
     title: str
     audience: Audience
     duration: str = Field(pattern=r"^\d{1,2}:\d{2}$")
-    """Length as `m:ss`."""
-    link: Url
+    """Length as `m:ss` (planned: the script's length)."""
+    status: Literal["planned", "published"] = "planned"
+    """`published` only once the recording is online at `link`; until then it is listed as planned."""
+    link: Url | None = None
+    """Where it plays (required once published; a planned video has none)."""
+    owner: str | None = None
+    """Who records it (required while planned)."""
+    due: date | None = None
+    """When it is to be online (required while planned)."""
     summary: str
+
+    @model_validator(mode="after")
+    def _status_fields(self) -> Video:
+        if self.status == "published" and not self.link:
+            raise ValueError("a published video needs its link")
+        if self.status == "planned" and (self.link or not self.owner or not self.due):
+            raise ValueError("a planned video has an owner and a due date, and no link yet")
+        return self
 
 
 class Training(Model):

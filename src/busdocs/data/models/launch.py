@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -117,6 +117,42 @@ class Metric(Model):
         return f"{self.comparator} {value} {self.unit}".strip()
 
 
+HourMinute = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+"""A time of day, `07:30` (Asia/Karachi)."""
+
+
+class ShowStep(Model):
+    """One line of a launch day's run-of-show."""
+
+    at: HourMinute
+    what: str
+    """What happens, in a sentence or two (Markdown)."""
+    who: Slug
+    """The owner (an id of `owners`) who does it or calls it."""
+    decision: str | None = None
+    """For a go/no-go call: what must hold to say go. The step is then listed as a decision."""
+    day: int = Field(default=0, ge=-1, le=2)
+    """Days from the launch date: -1 the day before, 0 the day itself, 1 the day after."""
+
+
+class LaunchDay(Model):
+    """A launch day (soft or official): its run-of-show and what makes it roll back."""
+
+    id: Slug
+    title: str
+    date_of: Literal["soft_launch", "official_launch"]
+    """Which date of `data/site.yml` (`launch.soft_launch` or `launch.official_launch`) it is."""
+    gate: Slug
+    """The gate (`gates`) that must be GO before the first go/no-go call."""
+    audience: str
+    """Who is let in that day."""
+    steps: list[ShowStep] = Field(min_length=1)
+    rollback_criteria: list[str] = Field(min_length=1)
+    """Any one of these, seen during the day, and the launch owner rolls back (or pauses sign-ups)."""
+    rollback: list[str] = Field(min_length=1)
+    """How to roll back, in order."""
+
+
 class Launch(Model):
     """Contents of `data/launch.yml`."""
 
@@ -128,6 +164,8 @@ class Launch(Model):
     """Go/no-go decisions that CI checks with `busdocs status --gate NAME`."""
     metrics: list[Metric] = Field(default_factory=list)
     """Success metrics of the launch."""
+    launch_days: list[LaunchDay] = Field(default_factory=list)
+    """The run-of-show of the soft and the official launch."""
 
     def items(self) -> list[tuple[Section, Item]]:
         """Every item with its section, in order."""

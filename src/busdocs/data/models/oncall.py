@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -95,6 +95,52 @@ class Security(Model):
                 raise ValueError(f"deadline for {deadline.notify!r}: no such contact (known: {', '.join(sorted(ids))})")
         return self
 
+class HypercareShift(Model):
+    """One shift of the hypercare roster after the official launch."""
+
+    starts_hour: int = Field(ge=0, le=47)
+    """Hours after hypercare starts (0, 8, 16, …)."""
+    hours: int = Field(gt=0, le=12)
+    primary: Slug
+    """The engineer watching (a person id)."""
+    secondary: Slug
+    """The engineer who takes over if the primary is busy with an incident."""
+    desk: Slug | None = None
+    """The help-desk lead the shift escalates with (a person id); none at night, when the desk and
+    the in-app chat are closed."""
+    lead: Slug
+    """The decision maker that shift (rolls back, declares)."""
+
+
+class WatchItem(Model):
+    """One thing watched during hypercare, with the line that calls for action."""
+
+    common_fields: ClassVar[frozenset[str]] = frozenset({"what"})  # metric names: report vocabulary
+
+    what: str
+    where: str
+    """Dashboard, report or channel where it is read."""
+    act_when: str
+    """The threshold: when it is crossed, the watcher acts."""
+    action: str
+    """What they do."""
+    every_minutes: int = Field(gt=0)
+    """How often it is read."""
+
+
+class Hypercare(Model):
+    """The 48 hours after the official launch."""
+
+    start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    """When it starts on the official launch date (Asia/Karachi)."""
+    hours: int = Field(gt=0)
+    channel: str = Field(pattern=r"^#[a-z0-9-]+$")
+    """Where the hypercare team posts its checks."""
+    check_in: str
+    """The stand-up: when and where."""
+    shifts: list[HypercareShift] = Field(min_length=1)
+    watch: list[WatchItem] = Field(min_length=1)
+
 
 class OnCall(Model):
     """Contents of `data/oncall.yml`."""
@@ -113,3 +159,5 @@ class OnCall(Model):
     """The standing incident call (Google Meet or phone bridge)."""
     security: Security | None = None
     """Contacts and deadlines of a security incident (`runbooks/security-incident.md`)."""
+    hypercare: Hypercare | None = None
+    """The roster and watch list of the 48 hours after the official launch."""

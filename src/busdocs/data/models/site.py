@@ -66,6 +66,9 @@ class StoreLinks(Model):
     """Oldest supported iOS version."""
     min_android: str
     """Oldest supported Android version."""
+    listing: Literal["live", "unverified"] = "unverified"
+    """`live` once someone opened both store links and saw the published listing; until then the
+    store ids are the ones planned in the submission and pages say the listing is not open yet."""
 
 
 class Apps(Model):
