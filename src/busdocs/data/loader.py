@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from busdocs.errors import Problem, ProblemsError
+from busdocs.data.models.appstrings import AppStrings
 from busdocs.data.models.base import Model
 from busdocs.data.models.deploy import Deploy
 from busdocs.data.models.environments import Environments
@@ -72,6 +73,7 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("deploy", Deploy),
     DataFile("handbooks", Handbooks, "public"),
     DataFile("search", SearchSettings, "public"),
+    DataFile("app_strings", AppStrings, "public"),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -95,6 +97,7 @@ class DataSet:
     deploy: Deploy
     handbooks: Handbooks
     search: SearchSettings
+    app_strings: AppStrings
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment
