@@ -1,0 +1,217 @@
+"""The Urdu edition (issue 23): built pages (language, direction, switcher, alternates, notices,
+font), the translation bookkeeping (`busdocs i18n`), Urdu values and the app strings macro."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from busdocs.cli import main
+from busdocs.content.macros import Macros, PageInfo, SiteInfo
+from busdocs.data.loader import load_data
+from busdocs.errors import BusdocsError
+from busdocs.i18n import fonts, translations, urdu
+from tests.pages import page as parsed
+
+ROOT = Path(__file__).resolve().parent.parent
+DRIVER_PAGES = ["index.md", "sign-in.md", "shift-checklist.md", "trips.md", "location-and-battery.md",
+                "no-signal.md", "incidents.md", "passengers.md", "getting-help.md"]
+
+
+def _url(src_uri: str) -> str:
+    """`drivers/sign-in.md` → `drivers/sign-in/`, `index.md` → ``."""
+    stem = src_uri.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def _html_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix().removesuffix("index.html") for p in site.rglob("index.html")
+                  if not p.relative_to(site).as_posix().startswith("ur/"))
+
+
+# --- the built sites ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ur(built_sites) -> Path:
+    return built_sites["public"] / "ur"
+
+
+def test_the_urdu_edition_is_urdu_and_right_to_left(ur: Path) -> None:
+    for url in ["", "drivers/", "drivers/sign-in/", "admins/"]:  # translated and fallback pages alike
+        soup = parsed(ur, url)
+        assert soup.html["lang"] == "ur", url
+        assert soup.body["dir"] == "rtl", url
+        # Material's Urdu interface strings: the search box and the "skip to content" link.
+        assert soup.select_one("input.md-search__input")["placeholder"] == "تلاش کریں", url
+
+
+def test_every_page_has_its_twin_in_the_other_language_and_the_switcher_goes_there(built_sites, ur: Path) -> None:
+    english = built_sites["public"]
+    pages = _html_pages(english)
+    assert len(pages) > 40
+    for url in pages:
+        assert (ur / url / "index.html").is_file(), f"/{url} has no Urdu twin"
+        for site, here in ((english, english / url), (ur, ur / url)):
+            links = {a["hreflang"]: a["href"] for a in parsed(site, url).select("a.busdocs-language")}
+            assert set(links) == {"en", "ur"}, (site, url)
+            assert (here / links["en"]).resolve() == (english / url).resolve(), (site, url, links)
+            assert (here / links["ur"]).resolve() == (ur / url).resolve(), (site, url, links)
+
+
+def test_hreflang_alternates_in_head_and_sitemap(built_sites, ur: Path) -> None:
+    english = built_sites["public"]
+    head = {link["hreflang"]: link["href"] for link in parsed(english, "drivers/trips/").select("link[rel=alternate][hreflang]")}
+    assert (english / "drivers/trips" / head["ur"] / "sitemap.xml").resolve() == (ur / "sitemap.xml").resolve()
+    for site, base in ((english, "https://help.university-bus-tracker.com/"),
+                       (ur, "https://help.university-bus-tracker.com/ur/")):
+        xml = (site / "sitemap.xml").read_text(encoding="utf-8")
+        urls = re.findall(r"<url>(.*?)</url>", xml, re.S)
+        assert len(urls) > 40
+        for entry in urls:
+            loc = re.search(r"<loc>(.*?)</loc>", entry)[1]
+            path = loc.removeprefix(base)
+            alternates = dict(re.findall(r'hreflang="([^"]+)" href="([^"]+)"', entry))
+            assert alternates == {"en": "https://help.university-bus-tracker.com/" + path,
+                                  "ur": "https://help.university-bus-tracker.com/ur/" + path,
+                                  "x-default": "https://help.university-bus-tracker.com/" + path}, entry
+
+
+def test_the_internal_site_has_no_language_switcher(built_sites) -> None:
+    assert not parsed(built_sites["internal"], "").select("a.busdocs-language")
+
+
+def test_an_untranslated_page_is_english_under_an_urdu_notice(ur: Path) -> None:
+    soup = parsed(ur, "admins/buses/")
+    notice = soup.select_one("article .admonition.busdocs-fallback")
+    assert notice is not None and "اردو" in notice.get_text()
+    english = soup.select_one('article div.busdocs-english[lang="en"][dir="ltr"]')
+    assert english is not None and english.find("h1") is not None
+    href = notice.select_one('a[hreflang="en"]')["href"]
+    assert (ur / "admins/buses" / href / "index.html").resolve() == (ur.parent / "admins/buses/index.html").resolve()
+
+
+def test_translated_pages_carry_no_fallback_notice_and_stale_ones_carry_theirs(built_sites, ur: Path) -> None:
+    project = built_sites.project
+    done = translations.translations(project, "ur")
+    assert {f"drivers/{p}" for p in DRIVER_PAGES} <= set(done)
+    for src_uri, t in done.items():
+        soup = parsed(ur, _url(src_uri))
+        assert soup.select_one(".busdocs-fallback") is None, src_uri
+        stale = soup.select_one(".admonition.busdocs-stale")
+        # A page whose English changed after it was translated must say so; a current one must not.
+        assert (stale is not None) == t.stale, f"{src_uri}: stale={t.stale}, notice={stale is not None}"
+
+
+def test_nastaliq_is_shipped_subset_and_covers_every_urdu_character(ur: Path) -> None:
+    from fontTools.ttLib import TTFont
+
+    font_path = ur / fonts.SITE_FOLDER / "NotoNastaliqUrdu-Regular.subset.woff"
+    full = fonts.find_font("NotoNastaliqUrdu-Regular.ttf")
+    assert font_path.stat().st_size < full.stat().st_size / 3  # subset, not the whole 570 KB font
+    font = TTFont(str(font_path))
+    assert font["name"].getDebugName(1) == "Noto Nastaliq Urdu"
+    cmap = font.getBestCmap()
+    used = set(fonts.characters(ur))
+    missing = sorted(c for c in used if ord(c) not in cmap and not c.isspace() and c not in "\u200c\u200d\u200e\u200f")
+    assert not missing, missing
+    css = (ur / "assets/stylesheets/urdu.css").read_text(encoding="utf-8")
+    assert 'url("../fonts/NotoNastaliqUrdu-Regular.subset.woff")' in css
+    assert "line-height: 2.3" in css
+    assert (ur / fonts.SITE_FOLDER / "NotoNastaliqUrdu-LICENSE.txt").is_file()
+
+
+def test_app_labels_and_values_come_from_data(ur: Path) -> None:
+    text = parsed(ur, "drivers/trips/").select_one("article").get_text()
+    assert "ٹرپ شروع کریں" in text and "Start trip" not in text
+    contact = parsed(ur, "drivers/getting-help/").select_one("article")
+    assert contact.select_one('bdi[dir="ltr"]').get_text() == "+92 51 9085 4400"
+    assert "پیر تا جمعہ" in contact.get_text()
+
+
+# --- stale translations, without a build -----------------------------------------------------------
+
+def _plugin_for(project: Path) -> object:
+    from busdocs.mkdocs.plugin import BusdocsPlugin
+
+    plugin = BusdocsPlugin()
+    plugin.load_config({"language": "ur"})
+    plugin.root = project
+    plugin.translations = translations.translations(project, "ur")
+    plugin.english = {uri: t.english.relative_to(project).as_posix() for uri, t in plugin.translations.items()}
+    plugin._dates = {}
+    return plugin
+
+
+def _page(src_uri: str) -> SimpleNamespace:
+    return SimpleNamespace(file=SimpleNamespace(src_uri=src_uri), url=_url(src_uri))
+
+
+def test_an_english_edit_makes_the_translation_stale_and_the_page_says_so(project: Path) -> None:
+    markdown = (project / "i18n/ur/drivers/trips.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert "busdocs-stale" not in _plugin_for(project)._language_notice(markdown, _page("drivers/trips.md"))
+    english = project / "guides/drivers/trips.md"
+    english.write_text(english.read_text(encoding="utf-8") + "\nA new English paragraph.\n", encoding="utf-8")
+    out = _plugin_for(project)._language_notice(markdown, _page("drivers/trips.md"))
+    assert "busdocs-stale" in out and 'href="../../../drivers/trips/"' in out
+    assert out.index("# ٹرپ شروع اور ختم کرنا") < out.index("busdocs-stale")  # under the title
+
+
+def test_i18n_status_lists_missing_and_stale_with_the_english_diff_and_mark_clears_it(project: Path, capsys) -> None:
+    english = project / "guides/drivers/no-signal.md"
+    english.write_text(english.read_text(encoding="utf-8").replace("up to **2 hours**", "up to **3 hours**"),
+                       encoding="utf-8")
+    assert main(["--root", str(project), "i18n", "status", "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "stale: i18n/ur/drivers/no-signal.md translates guides/drivers/no-signal.md" in out
+    assert "-2. The app keeps up to **2 hours**" in out and "+2. The app keeps up to **3 hours**" in out
+    assert "missing (shown in English with a notice):" in out and "  admins/buses.md" in out
+    assert main(["--root", str(project), "i18n", "mark", "drivers/no-signal.md"]) == 0
+    assert main(["--root", str(project), "i18n", "status", "--strict"]) == 0
+    assert "0 stale" in capsys.readouterr().out
+
+
+def test_a_translation_of_no_english_page_is_an_error(project: Path) -> None:
+    (project / "i18n/ur/drivers/nonsense.md").write_text("# x\n", encoding="utf-8")
+    with pytest.raises(BusdocsError, match="i18n/ur/drivers/nonsense.md: translates drivers/nonsense.md"):
+        translations.translations(project, "ur")
+
+
+# --- values and labels -----------------------------------------------------------------------------
+
+def test_urdu_numbers_dates_and_money() -> None:
+    assert urdu.number(18000) == "۱۸٬۰۰۰"
+    assert urdu.money(250) == "۲۵۰ روپے"
+    assert urdu.long_date(date(2027, 1, 25)) == "۲۵ جنوری ۲۰۲۷"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_data(ROOT)
+
+
+def _macros(data, language: str) -> Macros:
+    return Macros(data, "production", date(2027, 1, 1), lambda: PageInfo("drivers/trips.md", "public"),
+                  site=SiteInfo(language=language))
+
+
+def test_the_app_macro_prints_the_label_of_each_language(data) -> None:
+    assert _macros(data, "en").app("Account → Sign out") == "**Account → Sign out**"
+    assert _macros(data, "ur").app("Account → Sign out") == "**اکاؤنٹ ← سائن آؤٹ**"
+    assert _macros(data, "ur").term("Semester pass") == "سمسٹر پاس"
+    with pytest.raises(BusdocsError, match="no ur string for 'Fly away'"):
+        _macros(data, "ur").app("Fly away")
+
+
+def test_every_pass_name_and_support_value_has_an_urdu_term(data) -> None:
+    macros = _macros(data, "ur")
+    for t in data.passes.types:
+        macros.term(t.name), macros.term(t.validity)
+    for ch in data.site.support.channels:
+        if "students" in ch.audiences or "drivers" in ch.audiences:
+            macros.term(ch.label), macros.term(ch.hours), macros.term(ch.response_time)
