@@ -29,6 +29,9 @@ from busdocs.i18n import urdu
 TRANSLATIONS_DIR = "i18n"
 SNAPSHOTS = ".english"
 HASH_KEY = "source_hash"
+ALSO_KEY = "also_translates"
+"""Front matter: data files whose English text the page also translates (`[data/faq.yml]` for the
+FAQ, whose questions are data); their text is part of the hash, so a change to them makes it stale."""
 ENGLISH_FOLDERS = ("docs", "guides")
 """Where the English pages live: `docs/` and the guides the busdocs plugin mounts at the root."""
 UNTRANSLATED = ("api/", "news/")
@@ -65,6 +68,8 @@ class Translation:
     """`source_hash` of the translation's front matter (None when it has none)."""
     current: str
     """The hash of the English source as it is now."""
+    also: tuple[Path, ...] = ()
+    """Data files it also translates (`also_translates`)."""
 
     @property
     def stale(self) -> bool:
@@ -104,9 +109,15 @@ def translations(root: Path, language: str, english: dict[str, Path] | None = No
         if source is None:
             raise BusdocsError(f"{path.relative_to(root)}: translates {src_uri}, which no English page is "
                                f"(the English pages live in {' and '.join(ENGLISH_FOLDERS)}/)")
-        recorded = front_matter(path.read_text(encoding="utf-8")).get(HASH_KEY)
+        meta = front_matter(path.read_text(encoding="utf-8"))
+        recorded = meta.get(HASH_KEY)
+        also = tuple(root / str(name) for name in (meta.get(ALSO_KEY) or []))
+        for extra in also:
+            if not extra.is_file():
+                raise BusdocsError(f"{path.relative_to(root)}: {ALSO_KEY}: {extra.relative_to(root)} does not exist")
+        text = "".join(p.read_text(encoding="utf-8") for p in (source, *also))
         found[src_uri] = Translation(src_uri, path, source, str(recorded) if recorded else None,
-                                     source_hash(source.read_text(encoding="utf-8")))
+                                     source_hash(text), also)
     return found
 
 
@@ -150,16 +161,16 @@ def status_report(root: Path, language: str) -> tuple[str, int]:
     for t in stale:
         lines.append(f"\nstale: {t.path.relative_to(root)} translates {t.english.relative_to(root)} "
                      f"at {t.recorded or '(no source_hash)'}, English is now {t.current}")
-        snapshot = language_dir(root, language) / SNAPSHOTS / t.src_uri
-        if snapshot.is_file():
-            diff = difflib.unified_diff(snapshot.read_text(encoding="utf-8").splitlines(),
-                                        t.english.read_text(encoding="utf-8").splitlines(),
-                                        f"{t.english.relative_to(root)} (translated)",
-                                        f"{t.english.relative_to(root)} (now)", lineterm="", n=1)
-            lines += [f"    {line}" for line in diff]
-        else:
-            lines.append(f"    (no copy of the translated English in {snapshot.relative_to(root)}: "
-                         "compare with git log -p)")
+        for english, snapshot in _snapshots(root, language, t):
+            if snapshot.is_file():
+                diff = difflib.unified_diff(snapshot.read_text(encoding="utf-8").splitlines(),
+                                            english.read_text(encoding="utf-8").splitlines(),
+                                            f"{english.relative_to(root)} (translated)",
+                                            f"{english.relative_to(root)} (now)", lineterm="", n=1)
+                lines += [f"    {line}" for line in diff]
+            else:
+                lines.append(f"    (no copy of the translated English in {snapshot.relative_to(root)}: "
+                             "compare with git log -p)")
     if stale:
         lines.append(f"\nafter updating a translation: busdocs i18n mark {language} PAGE")
     return "\n".join(lines), len(stale)
@@ -185,7 +196,13 @@ def mark(root: Path, language: str, src_uri: str) -> Translation:
     else:
         text = text[:match.end(1)] + "\n" + line + text[match.end(1):]
     t.path.write_text(text, encoding="utf-8")
-    snapshot = language_dir(root, language) / SNAPSHOTS / src_uri
-    snapshot.parent.mkdir(parents=True, exist_ok=True)
-    snapshot.write_text(t.english.read_text(encoding="utf-8"), encoding="utf-8")
-    return Translation(t.src_uri, t.path, t.english, t.current, t.current)
+    for english, snapshot in _snapshots(root, language, t):
+        snapshot.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.write_text(english.read_text(encoding="utf-8"), encoding="utf-8")
+    return Translation(t.src_uri, t.path, t.english, t.current, t.current, t.also)
+
+
+def _snapshots(root: Path, language: str, t: Translation) -> list[tuple[Path, Path]]:
+    """Each English file a translation follows, and where the copy of its translated version is kept."""
+    base = language_dir(root, language) / SNAPSHOTS
+    return [(t.english, base / t.src_uri), *((p, base / p.relative_to(root)) for p in t.also)]
