@@ -261,3 +261,13 @@ def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_w
         assert "drivers/no-signal/" in found[:3], found[:5]
         page.screenshot(path=str(shots / "urdu-phone-search.png"))
     assert not blocked, blocked
+
+
+def test_the_training_page_lists_the_urdu_handbook_next_to_the_english_one(built_sites) -> None:
+    links = [(a["href"], a.get("hreflang")) for a in parsed(built_sites["public"], "training/").select("ul.busdocs-handbooks a")]
+    hrefs = [h for h, _ in links]
+    english = hrefs.index("../downloads/driver-handbook.pdf")
+    assert links[english + 1] == ("../downloads/driver-handbook-ur.pdf", "ur")
+    # The Urdu edition links the handbooks where they live, in the English site's downloads/.
+    ur_links = [a["href"] for a in parsed(built_sites["public"] / "ur", "training/").select("ul.busdocs-handbooks a")]
+    assert "https://help.university-bus-tracker.com/downloads/driver-handbook-ur.pdf" in ur_links

@@ -288,6 +288,12 @@ class Macros:
         for h in books:
             href = self._download(h.site, f"downloads/{h.id}.pdf")
             where = "" if "://" not in href else f", {urlsplit(href).hostname}"
+            if h.language != "en":  # beside its English twin, in its own language and direction
+                items.append(f'<li><a href="{escape(href)}" type="application/pdf" hreflang="{h.language}">'
+                             f'<span lang="{h.language}" dir="rtl">{escape(h.title)}</span> (PDF, Urdu{where})</a>: '
+                             f'<span lang="{h.language}" dir="rtl">{escape(h.subtitle)}۔ {escape(h.audience)} کے لیے۔</span> '
+                             f"Version {escape(h.version)}, {h.date.day} {h.date:%B %Y}.</li>")
+                continue
             items.append(f'<li><a href="{escape(href)}" type="application/pdf">{escape(h.title)} (PDF{where})</a>: '
                          f"{escape(h.subtitle)}. For {escape(h.audience)}. Version {escape(h.version)}, "
                          f"{h.date.day} {h.date:%B %Y}.</li>")
