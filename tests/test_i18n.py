@@ -271,3 +271,24 @@ def test_the_training_page_lists_the_urdu_handbook_next_to_the_english_one(built
     # The Urdu edition links the handbooks where they live, in the English site's downloads/.
     ur_links = [a["href"] for a in parsed(built_sites["public"] / "ur", "training/").select("ul.busdocs-handbooks a")]
     assert "https://help.university-bus-tracker.com/downloads/driver-handbook-ur.pdf" in ur_links
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_urdu_search_figures_do_not_fall(built_sites) -> None:
+    """The Urdu questions of tests/search_eval.yml (site: ur) on the Urdu edition's own index.
+    Measured 2026-12-02: 22 queries, top-1 81.8 %, top-3 90.9 %."""
+    import json
+
+    from busdocs.bench import searcheval
+
+    cases = searcheval.load_cases(ROOT / searcheval.CASES)
+    assert sum(1 for c in cases if c.site == "ur") >= 20
+    assert not searcheval.missing_pages(cases, built_sites["public"] / "ur", "ur")
+    report = searcheval.run_eval(built_sites["public"] / "ur", "ur", cases)
+    out = ROOT / "test-artifacts" / "search-eval-ur.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+    summary = searcheval.format_report(report)
+    assert report.rate(3) >= 0.85, summary
+    assert report.rate(1) >= 0.7, summary

@@ -439,7 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search-eval", help="score the site search on users' questions, in chromium",
                        description=cmd_search_eval.__doc__)
-    p.add_argument("--site", choices=["public", "internal"], default="public", help="which site (default: public)")
+    p.add_argument("--site", choices=["public", "internal", "ur"], default="public",
+                   help="which site (default: public; ur: the Urdu edition)")
     p.add_argument("--site-dir", metavar="DIR", help="an already built site (default: build one into a temporary "
                    "folder)")
     p.add_argument("--cases", metavar="FILE", help="the evaluation (default: tests/search_eval.yml)")
