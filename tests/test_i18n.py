@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import urljoin
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -125,6 +126,7 @@ def test_nastaliq_is_shipped_subset_and_covers_every_urdu_character(ur: Path) ->
     assert 'url("../fonts/NotoNastaliqUrdu-Regular.subset.woff")' in css
     assert "line-height: 2.3" in css
     assert (ur / fonts.SITE_FOLDER / "NotoNastaliqUrdu-LICENSE.txt").is_file()
+    assert not (ur.parent / "assets/stylesheets/urdu.css").exists()  # the edition's own, not the English site's
 
 
 def test_app_labels_and_values_come_from_data(ur: Path) -> None:
@@ -249,7 +251,7 @@ def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_w
         # The language switcher keeps the reader on the same page, both ways.
         page.goto(base + "drivers/trips/", wait_until="load")
         href = page.locator('a.busdocs-language[hreflang="ur"]').get_attribute("href")
-        page.goto(base + "drivers/trips/" + href, wait_until="load")
+        page.goto(urljoin(base + "drivers/trips/", href), wait_until="load")
         assert page.url == base + "ur/drivers/trips/"
         assert page.evaluate("document.documentElement.lang") == "ur"
         # Search in Urdu: words of the translated pages find them.

@@ -243,7 +243,8 @@ def search(page: object, box: object, query: str, timeout_ms: int = 15_000) -> l
     box.press_sequentially(query)  # type: ignore[attr-defined]  # key events, as a visitor types
     # Letters no US key makes (Urdu) arrive as text input without key events; a phone's keyboard
     # sends a keyup after each one, and Material reads the box on keyup.
-    box.dispatch_event("keyup")  # type: ignore[attr-defined]
+    if not query.isascii():
+        box.dispatch_event("keyup")  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
         "q => { const s = window.__busdocsSearch; return s.last === q && s.received >= s.sent; }",
         arg=query, timeout=timeout_ms)

@@ -207,6 +207,14 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             new.inclusion = file.inclusion
             new.edit_uri = self.sources[file.src_uri] = _relative(translation.path, self.root)
             files.append(new)
+        # The edition's own files (its stylesheet): beside the pages, never on the English site.
+        folder = self.root / self.config.translations_dir / self.config.language
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder).as_posix()
+            if path.is_file() and not path.name.endswith(".md") and not any(p.startswith(".") for p in rel.split("/")):
+                if files.get_file_from_path(rel) is not None:
+                    raise PluginError(f"{_relative(path, self.root)} would replace {rel} of the English site")
+                files.append(File.generated(config, rel, abs_src_path=str(path)))
 
     def _language_notice(self, markdown: str, page: Any) -> str:
         """On a page of a language edition: the notice of an untranslated page (its English text
