@@ -12,7 +12,7 @@ SERVE_INTERNAL_PORT ?= 8001
 
 .PHONY: setup setup-test site check test test-fast serve serve-internal bench clean
 
-setup: .venv/.busdocs-ready  ## Debian packages for building (git, pango, harfbuzz-subset) and .venv
+setup: .venv/.busdocs-ready  ## Debian packages for building (git, pango, harfbuzz-subset, fonts-noto-core) and .venv
 
 setup-test: .venv/.busdocs-test-ready  ## the same and Chromium, for the browser tests
 

@@ -61,8 +61,11 @@ def rendered(root: Path, built_sites: dict[str, Path],
 
 
 @pytest.fixture(scope="module")
-def readers(rendered: Rendered) -> dict[str, PdfReader]:
-    return {hid: PdfReader(result.path) for hid, result in rendered.results.items()}
+def readers(rendered: Rendered, handbooks: dict[str, Handbook]) -> dict[str, PdfReader]:
+    """The English handbooks (the Urdu one has tests of its own: Nastaliq text does not come back
+    out of a PDF glyph for glyph, so it is read through its outline, fonts and words)."""
+    return {hid: PdfReader(result.path) for hid, result in rendered.results.items()
+            if handbooks[hid].language == "en"}
 
 
 def chosen_pages(site_dir: Path, handbook: Handbook) -> list[dict[str, Any]]:
@@ -188,6 +191,45 @@ def test_each_handbook_lands_in_the_downloads_of_its_site(rendered: Rendered,
     public = {f.name for f in (rendered.site_root / "public" / "downloads").glob("*.pdf")}
     assert public == {f"{hid}.pdf" for hid, h in handbooks.items() if h.site == "public"}
     assert not list(rendered.site_root.rglob("*.partial"))
+
+
+def test_the_urdu_driver_handbook_is_right_to_left_nastaliq_with_contents_and_outline(
+        rendered: Rendered, handbooks: dict[str, Handbook]) -> None:
+    handbook = handbooks["driver-handbook-ur"]
+    assert handbook.language == "ur" and handbooks["driver-handbook"].pages == handbook.pages
+    result = rendered.results["driver-handbook-ur"]
+    assert result.path == rendered.site_root / "public" / "downloads" / "driver-handbook-ur.pdf"
+    reader = PdfReader(result.path)
+    assert reader.trailer["/Root"]["/Lang"] == "ur"
+    assert reader.metadata.title == handbook.title
+    # The Nastaliq font is embedded (a subset), not just named.
+    fonts = {}
+    for page in reader.pages:
+        for ref in (page["/Resources"].get("/Font") or {}).values():
+            font = ref.get_object()
+            descriptor = (font.get("/DescendantFonts") or [font])[0].get_object().get("/FontDescriptor")
+            fonts[str(font["/BaseFont"])] = descriptor is not None and any(
+                k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    nastaliq = {name: embedded for name, embedded in fonts.items() if "Noto-Nastaliq-Urdu" in name}
+    assert nastaliq and all(nastaliq.values()), fonts
+    # The outline: one entry per chapter, the Urdu titles of the Urdu edition's pages, in order,
+    # on increasing pages after the contents.
+    site_dir = rendered.site_root / "public" / "ur"
+    expected = [clean(built_article(site_dir, p["url"]).h1.get_text().replace("¶", ""))
+                for p in chosen_pages(site_dir, handbook)]
+    chapters = [(title, page) for level, title, page in outline(reader) if level == 1]
+    assert [t for t, _ in chapters] == expected
+    assert expected[0] == "ڈرائیور گائیڈ" and "سائن اِن" in expected
+    assert [p for _, p in chapters] == sorted(p for _, p in chapters) and chapters[0][1] > 2
+    # Right-to-left text comes back out as Urdu, in reading order: thousands of words of the
+    # Arabic script, and whole words that Nastaliq sets without contextual ligatures (others lose
+    # letters in extraction: the glyph-to-text map of a Nastaliq ligature names only some of its
+    # letters; a known limit, said in the README). The contents page carries its Urdu title.
+    text = " ".join(clean(p.extract_text()) for p in reader.pages)
+    assert len(re.findall(r"[\u0600-\u06ff]+", text)) > 3000
+    for word in ("ڈرائیور", "ہیلپ ڈیسک", "رابطہ", "ایپ"):
+        assert word in text, word
+    assert "فہرست" in clean(reader.pages[1].extract_text())
 
 
 def test_progress_reports_every_step_of_every_handbook(rendered: Rendered) -> None:

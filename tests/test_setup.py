@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ["git", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"]
+BUILD = ["git", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-core"]
 
 
 def bootstrap(*args: str) -> subprocess.CompletedProcess[str]:

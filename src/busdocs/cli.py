@@ -44,7 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Strict builds of the public and/or internal site."""
     from busdocs.mkdocs.build import build_site, zip_offline
-    from busdocs.sites import SITES
+    from busdocs.sites import EDITIONS, SITES
 
     root = _root(args)
     out = Path(args.out) if args.out else root / "site"
@@ -55,6 +55,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         for notice in result.notices:
             print(f"notice: {notice}", file=sys.stderr)
         print(f"built {site} site: {result.pages} pages in {result.seconds:.1f} s", file=sys.stderr)
+        if site == "public":  # the language editions go inside it: site/public/ur/
+            for language in EDITIONS:
+                print(f"building {language} edition → {_display(out / site / language)} …", file=sys.stderr, flush=True)
+                edition = build_site(root, language, out / site / language)
+                for notice in edition.notices:
+                    print(f"notice: {notice}", file=sys.stderr)
+                print(f"built {language} edition: {edition.pages} pages in {edition.seconds:.1f} s", file=sys.stderr)
         if site == "offline" and (out / "internal").is_dir():
             archive = zip_offline(out / "offline", out / "internal")
             print(f"offline bundle: {_display(archive)} ({archive.stat().st_size // 1024} KB)", file=sys.stderr)
@@ -429,6 +436,25 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_i18n(args: argparse.Namespace) -> int:
+    """Translations of the help center: `status` lists missing and stale ones (with the English
+    diff since), `mark PAGE` records that a translation is up to date with its English page."""
+    from busdocs.i18n import translations
+
+    root = _root(args)
+    if args.action == "status":
+        report, stale = translations.status_report(root, args.language)
+        print(report)
+        return 1 if stale and args.strict else 0
+    if not args.pages:
+        _err("busdocs i18n mark: name the pages (drivers/sign-in.md …)")
+        return 2
+    for page in args.pages:
+        done = translations.mark(root, args.language, page)
+        print(f"marked {_display(done.path)}: translates {_display(done.english)} at {done.current}")
+    return 0
+
+
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
@@ -542,7 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search-eval", help="score the site search on users' questions, in chromium",
                        description=cmd_search_eval.__doc__)
-    p.add_argument("--site", choices=["public", "internal"], default="public", help="which site (default: public)")
+    p.add_argument("--site", choices=["public", "internal", "ur"], default="public",
+                   help="which site (default: public; ur: the Urdu edition)")
     p.add_argument("--site-dir", metavar="DIR", help="an already built site (default: build one into a temporary "
                    "folder)")
     p.add_argument("--cases", metavar="FILE", help="the evaluation (default: tests/search_eval.yml)")
@@ -558,6 +585,14 @@ def build_parser() -> argparse.ArgumentParser:
     new = actions.add_parser("new", help="copy the template into a dated file", description=cmd_postmortem.__doc__)
     new.add_argument("incident", metavar="INCIDENT-ID", help="the incident's id, e.g. INC-2026-014")
     new.set_defaults(func=cmd_postmortem)
+
+    p = sub.add_parser("i18n", help="translations: missing and stale pages, mark one up to date",
+                       description=cmd_i18n.__doc__)
+    p.add_argument("action", choices=("status", "mark"))
+    p.add_argument("pages", nargs="*", metavar="PAGE", help="for mark: pages by their path in the site")
+    p.add_argument("--language", default="ur", help="the edition (default: ur)")
+    p.add_argument("--strict", action="store_true", help="status exits 1 when a translation is stale")
+    p.set_defaults(func=cmd_i18n)
 
     p = sub.add_parser("schema", help="check or rewrite data/schemas/*.schema.json",
                        description=cmd_schema.__doc__)

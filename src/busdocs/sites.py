@@ -33,20 +33,24 @@ SITES: dict[str, Site] = {site.name: site for site in (
 )}
 """Every site, in build order. `offline` is the internal site as a file:// bundle."""
 
+EDITIONS: dict[str, Site] = {"ur": Site("ur", "mkdocs.ur.yml", "public", "https://help.university-bus-tracker.com/ur/")}
+"""Language editions of the public site (issue 23), built into `<public site>/<language>/` right
+after it: `ur`, the Urdu edition (`mkdocs.ur.yml`, pages from `i18n/ur/`)."""
+
 OUTPUT = "site"
 """Where `busdocs build` puts the sites by default: `site/<name>/`."""
 
 OFFLINE_ZIP = "downloads/bus-tracker-ops-offline.zip"
 """Where the offline bundle's zip goes inside the internal site."""
 
-SOURCES = ("docs", "guides", "runbooks", "data", "macros", "overrides", "src", "mkdocs.yml", "mkdocs.internal.yml",
-           "mkdocs.offline.yml")
+SOURCES = ("docs", "guides", "runbooks", "data", "macros", "overrides", "src", "i18n", "mkdocs.yml",
+           "mkdocs.internal.yml", "mkdocs.offline.yml", "mkdocs.ur.yml")
 """Everything a build reads, relative to the project root."""
 
 
 def config_file(root: Path, site: str) -> Path:
     """The MkDocs configuration of `site` in the project at `root`."""
-    return root / SITES[site].config
+    return root / (SITES.get(site) or EDITIONS[site]).config
 
 
 def config_chain(path: Path) -> list[Path]:
@@ -67,7 +71,7 @@ def base_url(root: Path, site: str) -> str:
         url = _read(path).get("site_url")
         if isinstance(url, str) and url.strip():
             return url.strip().rstrip("/") + "/"
-    return SITES[site].default_url
+    return (SITES.get(site) or EDITIONS[site]).default_url
 
 
 def copy_project(root: Path, dest: Path) -> Path:

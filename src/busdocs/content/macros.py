@@ -67,6 +67,8 @@ class SiteInfo:
     handbooks), `internal` (the ops site: the internal handbooks and the offline bundle), or None
     (the offline bundle, which cannot contain itself, and the terminal). Files a site does not
     carry are linked where they live, at the `site_url` of their site."""
+    language: str = "en"
+    """The language of the edition being built: `en`, or `ur` for the Urdu edition (`mkdocs.ur.yml`)."""
 
 
 NO_SITE = SiteInfo()
@@ -174,6 +176,61 @@ class Macros:
         """An amount in the university's currency: `{{ money(18000) }}` → `PKR 18,000`."""
         return values.money(self.data, amount)
 
+    # -------------------------------------------------------------- language editions
+
+    def app(self, label: str) -> str:
+        """A button, screen or menu of the apps as the app of this edition's language shows it, in
+        bold: `{{ app("Start trip") }}` → **Start trip** (English), **ٹرپ شروع کریں** (Urdu). A menu
+        path: `{{ app("Account → Sign out") }}`. Labels come from `data/app_strings.yml`."""
+        parts = [part.strip() for part in label.split("→")]
+        if self.site.language == "en":
+            return "**" + " → ".join(parts) + "**"
+        table = {s.en: s.ur for s in self.data.app_strings.strings}
+        missing = [p for p in parts if p not in table]
+        if missing:
+            raise values.LookupFailed(f"no {self.site.language} string for {', '.join(map(repr, missing))} in "
+                                      "data/app_strings.yml (strings:)")
+        return "**" + " ← ".join(table[p] for p in parts) + "**"  # a menu path reads right to left
+
+    def app_text(self, label: str) -> str:
+        """What `app` prints, without the bold: for a message or a status bar quoted in italics."""
+        return self.app(label)[2:-2]
+
+    def term(self, value: str) -> str:
+        """A value of another data file (support hours, a pass name) in this edition's language,
+        from `terms` of `data/app_strings.yml`: `{{ term(channel("phone").hours) }}`."""
+        if self.site.language == "en":
+            return value
+        found = next((t.ur for t in self.data.app_strings.terms if t.en == value), None)
+        if found is None:
+            raise values.LookupFailed(f"no {self.site.language} term for {value!r} in data/app_strings.yml (terms:)")
+        return found
+
+    def ltr(self, text: object) -> str:
+        """Left-to-right text inside a right-to-left page (a phone number, an address, a code):
+        `{{ ltr(channel("phone").address) }}`."""
+        from html import escape
+
+        return f'<bdi dir="ltr">{escape(str(text))}</bdi>'
+
+    def ur_number(self, value: int) -> str:
+        """`{{ ur_number(18000) }}` → ۱۸٬۰۰۰ (Urdu digits)."""
+        from busdocs.i18n import urdu
+
+        return urdu.number(int(value))
+
+    def ur_money(self, amount: int) -> str:
+        """`{{ ur_money(pass_type("semester").price) }}` → ۱۸٬۰۰۰ روپے."""
+        from busdocs.i18n import urdu
+
+        return urdu.money(int(amount))
+
+    def ur_date(self, when: Any) -> str:
+        """`{{ ur_date(site.launch.official_launch) }}` → ۲۵ جنوری ۲۰۲۷."""
+        from busdocs.i18n import urdu
+
+        return urdu.long_date(when)
+
     def pass_table(self) -> str:
         """The table of pass types with prices, validity and who can buy them."""
         return values.passes_table(self.data)
@@ -272,6 +329,12 @@ class Macros:
         for h in books:
             href = self._download(h.site, f"downloads/{h.id}.pdf")
             where = "" if "://" not in href else f", {urlsplit(href).hostname}"
+            if h.language != "en":  # beside its English twin, in its own language and direction
+                items.append(f'<li><a href="{escape(href)}" type="application/pdf" hreflang="{h.language}">'
+                             f'<span lang="{h.language}" dir="rtl">{escape(h.title)}</span> (PDF, Urdu{where})</a>: '
+                             f'<span lang="{h.language}" dir="rtl">{escape(h.subtitle)}۔ {escape(h.audience)} کے لیے۔</span> '
+                             f"Version {escape(h.version)}, {h.date.day} {h.date:%B %Y}.</li>")
+                continue
             items.append(f'<li><a href="{escape(href)}" type="application/pdf">{escape(h.title)} (PDF{where})</a>: '
                          f"{escape(h.subtitle)}. For {escape(h.audience)}. Version {escape(h.version)}, "
                          f"{h.date.day} {h.date:%B %Y}.</li>")

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from busdocs.errors import Problem, ProblemsError
+from busdocs.data.models.appstrings import AppStrings
 from busdocs.data.models.base import Model
 from busdocs.data.models.deploy import Deploy
 from busdocs.data.models.environments import Environments
@@ -80,6 +81,7 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("service", Service, "public"),
     DataFile("glossary", Glossary, "public"),
     DataFile("helpdesk", Helpdesk),
+    DataFile("app_strings", AppStrings, "public"),
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -107,6 +109,7 @@ class DataSet:
     service: Service
     glossary: Glossary
     helpdesk: Helpdesk
+    app_strings: AppStrings
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment

@@ -39,3 +39,11 @@ class BusdocsConfig(Config):
     files on the site that carries them (`site_url` of `mkdocs.yml` / `mkdocs.internal.yml`)."""
     leak_guard = c.Type(bool, default=True)
     """Fail a public build whose output holds an internal value, host or runbook page."""
+    language = c.Type(str, default="en")
+    """The language of this edition: `en` (the sources themselves) or another (`ur`), whose pages come
+    from `translations_dir/<language>/` where translated and from the English sources, with a notice,
+    where not (`busdocs.i18n`)."""
+    translations_dir = c.Type(str, default="i18n")
+    """Where the translations live: `i18n/ur/drivers/sign-in.md` translates the page `drivers/sign-in.md`."""
+    web_font = c.Type(bool, default=True)
+    """In a language edition other than English: subset the edition's web font to the characters of its pages."""

@@ -32,7 +32,8 @@ def define_env(env: Any) -> None:
             return OUTSIDE_PAGE
         return PageInfo(page.file.src_uri, plugin.audience_of(page.file.abs_src_path), page.meta or {}, page.url)
 
-    site = SiteInfo(downloads=plugin.config.audience if plugin.config.downloads else None)
+    site = SiteInfo(downloads=plugin.config.audience if plugin.config.downloads else None,
+                    language=plugin.config.language)
     macros = Macros(plugin.data, plugin.environment, plugin.today, current_page, plugin.news, plugin.serving, site)
     env.variables.update(macros.variables())
     for name, func in macros.macros().items():

@@ -45,6 +45,8 @@ from busdocs.mkdocs.leakguard import scan_output
 from busdocs.mkdocs.navfiles import expand_nav
 from busdocs.content import glossary
 from busdocs.data.visibility import internal_values, public_view
+from busdocs.i18n import fonts as web_fonts
+from busdocs.i18n import translations as i18n
 
 INTERNAL_ROBOTS_TXT = ("# The ops site is for university staff only: nothing here is to be indexed.\n"
                        "User-agent: *\nDisallow: /\n")
@@ -83,6 +85,10 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._pages: list[Any] = []
         self._search_key = ""
         self.sources: dict[str, str] = {}
+        self.translations: dict[str, i18n.Translation] = {}
+        """In a language edition: the translated pages by their path in the site."""
+        self.english: dict[str, str] = {}
+        """In a language edition: each page's English source in the repository, by its path in the site."""
         """Where each page of the site comes from: `src_uri` → path in the repository."""
         self._markdown_ahead = parallel.Prefetch(self._merge)
         self._theme_ahead = parallel.Prefetch(self._merge)
@@ -119,6 +125,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             folders = [("", Path(config.docs_dir)), ("", self.root / self.config.guides_dir)]
             if self.config.audience == "internal":
                 folders.insert(0, ("runbooks/", self.root / self.config.runbooks_dir))
+            if self.config.language != "en":  # a translated `.nav.yml` (its titles) first
+                folders.insert(0, ("", self.root / self.config.translations_dir / self.config.language))
             try:
                 config.nav = expand_nav(config.nav, folders)
             except ProblemsError as exc:
@@ -133,6 +141,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 code=[Path(busdocs.__file__).parent, self.root / "macros",
                       *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])],
                 folders=[Path(config.docs_dir), self.root / self.config.guides_dir,
+                         *([self.root / self.config.translations_dir / self.config.language]
+                           if self.config.language != "en" else []),
                          *([self.root / self.config.runbooks_dir] if self.config.audience == "internal" else [])],
                 other=[self.config.audience, self.environment, self.today, self.serving,
                        sorted((k, v) for k, v in os.environ.items() if k.startswith("BUSDOCS_"))]),
@@ -172,6 +182,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 files.append(File.generated(config, "robots.txt", content=INTERNAL_ROBOTS_TXT))
             if self.config.home:
                 self._replace_home(files, config, self.root / self.config.home)
+        if self.config.language != "en":
+            self._use_translations(files, config)
         self._files_key = rendercache.digest(sorted((f.src_uri, f.url, f.inclusion.value) for f in files))
         if self._cache is not None:
             self._macros_key = rendercache.digest(
@@ -180,6 +192,51 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                     / "macros"), Path(config.config_file_path).read_text(encoding="utf-8"),
                 [(p.src_uri, _stable(p.meta.model_dump())) for p in self.news])
         return files
+
+    def _use_translations(self, files: Files, config: MkDocsConfig) -> None:
+        """A language edition: every English page, replaced by its translation where there is one
+        (same path in the site, so the language switcher always has the same page to go to)."""
+        try:
+            found = i18n.translations(self.root, self.config.language)
+        except BusdocsError as exc:
+            raise PluginError(str(exc)) from None
+        self.translations = found
+        self.english = {}
+        for file in list(files.documentation_pages()):
+            self.english[file.src_uri] = self.sources.get(file.src_uri, "")
+            translation = found.get(file.src_uri)
+            if translation is None:
+                continue
+            files.remove(file)
+            new = File.generated(config, file.src_uri, abs_src_path=str(translation.path))
+            new.inclusion = file.inclusion
+            new.edit_uri = self.sources[file.src_uri] = _relative(translation.path, self.root)
+            files.append(new)
+        # The edition's own files (its stylesheet): beside the pages, never on the English site.
+        folder = self.root / self.config.translations_dir / self.config.language
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder).as_posix()
+            if path.is_file() and not path.name.endswith(".md") and not any(p.startswith(".") for p in rel.split("/")):
+                if files.get_file_from_path(rel) is not None:
+                    raise PluginError(f"{_relative(path, self.root)} would replace {rel} of the English site")
+                files.append(File.generated(config, rel, abs_src_path=str(path)))
+
+    def _language_notice(self, markdown: str, page: Any) -> str:
+        """On a page of a language edition: the notice of an untranslated page (its English text
+        follows, marked as English) or of a translation whose English page changed since."""
+        src_uri = page.file.src_uri
+        if src_uri not in self.english:  # generated pages (API reference): English, said by the section
+            return markdown
+        href = i18n.english_href(page.url)
+        translation = self.translations.get(src_uri)
+        if translation is None:
+            return (f"{i18n.fallback_notice(href)}"
+                    f'<div class="busdocs-english" lang="en" dir="ltr" markdown="1">\n\n{markdown}\n\n</div>\n')
+        if not translation.stale:
+            return markdown
+        updated = gitdates.last_updated(self.english[src_uri], self.root, self._dates)  # type: ignore[arg-type]
+        head, body = _split_title(markdown)
+        return f"{head}{i18n.stale_notice(updated.date(), href)}{body}"
 
     def _load_data(self) -> DataSet:
         """The data this site's pages may see, loaded again only when a file of `data/` changed
@@ -271,6 +328,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         return "public"
 
     def _page_dates_and_banners(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        if self.config.language != "en":
+            markdown = self._language_notice(markdown, page)
         source = self.sources.get(page.file.src_uri)
         if source and "revision_date" not in page.meta:
             when = gitdates.last_updated(source, self.root, self._dates)  # type: ignore[arg-type]
@@ -556,6 +615,12 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self.stop_workers()  # no worker writes once the output is checked
         site_dir = Path(config.site_dir)
+        if self.config.language != "en" and self.config.web_font:
+            try:  # the Nastaliq font, cut to the characters of the pages just written
+                web_fonts.subset(web_fonts.characters(site_dir), site_dir / web_fonts.SITE_FOLDER,
+                                 self.root / ".cache" / "fonts" if self._cache is not None else None)
+            except BusdocsError as exc:
+                raise PluginError(str(exc)) from None
         # Under `mkdocs serve` nothing is published; the guard runs on every real build.
         if self.config.audience == "public" and self.config.leak_guard and not self.serving:
             try:  # every internal value: from the full data, read again, never kept on the plugin
@@ -724,3 +789,12 @@ def _relative(path: Path, root: Path) -> str:
 
 
 __all__ = ["BusdocsConfig", "BusdocsPlugin", "BusdocsError"]
+
+
+def _split_title(markdown: str) -> tuple[str, str]:
+    """A page's `# Title` line (with what precedes it) and the rest, so a notice goes under the title."""
+    lines = markdown.split("\n")
+    for number, line in enumerate(lines[:12]):
+        if line.startswith("# "):
+            return "\n".join(lines[:number + 1]) + "\n\n", "\n".join(lines[number + 1:])
+    return "", markdown

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 
 PRODUCT = "University Bus Tracker"
+
+LABELS = {
+    "en": {"for": "For", "version": "Version", "date": "Date", "online": "Online", "contents": "Contents"},
+    "ur": {"for": "کس کے لیے", "version": "ورژن", "date": "تاریخ", "online": "آن لائن", "contents": "فہرست"},
+}
+"""The words of the cover and the contents, by the handbook's language."""
 """The product name printed on every cover."""
 
 
@@ -108,6 +114,14 @@ def build_document(handbook: Handbook, chapters: Sequence[Chapter], base_url: st
         body.append(f'<section class="chapter" id="c{n}">' + article.decode_contents() + "</section>")
 
     internal = handbook.site == "internal"
+    language = getattr(handbook, "language", "en")
+    words = LABELS[language]
+    if language == "ur":
+        from busdocs.i18n import urdu
+
+        when = urdu.long_date(handbook.date)
+    else:
+        when = _long_date(handbook.date)
     cover = (
         f'<section class="cover{" cover-internal" if internal else ""}">'
         '<div class="cover-band">'
@@ -116,20 +130,21 @@ def build_document(handbook: Handbook, chapters: Sequence[Chapter], base_url: st
         f'<p class="cover-subtitle">{_text(handbook.subtitle)}</p>'
         "</div>"
         '<div class="cover-facts">'
-        f'<p><span class="cover-label">For</span>{_text(handbook.audience)}</p>'
-        f'<p><span class="cover-label">Version</span>{_text(handbook.version)}</p>'
-        f'<p><span class="cover-label">Date</span>{_text(_long_date(handbook.date))}</p>'
-        f'<p><span class="cover-label">Online</span>{_text(base_url)}</p>'
+        f'<p><span class="cover-label">{words["for"]}</span>{_text(handbook.audience)}</p>'
+        f'<p><span class="cover-label">{words["version"]}</span><bdi dir="ltr">{_text(handbook.version)}</bdi></p>'
+        f'<p><span class="cover-label">{words["date"]}</span>{_text(when)}</p>'
+        f'<p><span class="cover-label">{words["online"]}</span><bdi dir="ltr">{_text(base_url)}</bdi></p>'
         + ('<p class="cover-notice">Internal: for the Bus Tracker operations team only. '
            "Do not share outside the team.</p>" if internal else "")
         + "</div></section>"
     )
-    contents = ('<nav class="toc"><h1 class="toc-title">Contents</h1>'
+    contents = (f'<nav class="toc"><h1 class="toc-title">{words["contents"]}</h1>'
                 f'<ol class="toc-list">{"".join(toc)}</ol></nav>')
     description = (f"{handbook.subtitle}. For {handbook.audience}. "
                    f"Version {handbook.version}, {handbook.date}.")
+    direction = ' dir="rtl"' if language == "ur" else ""
     head = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{language}"{direction}>\n<head>\n<meta charset="utf-8">\n'
         f"<title>{_text(handbook.title)}</title>\n"
         f'<meta name="author" content="{_attr(PRODUCT)}">\n'
         f'<meta name="description" content="{_attr(description)}">\n'

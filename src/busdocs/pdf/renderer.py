@@ -53,6 +53,8 @@ STEPS: tuple[str, ...] = ("collect", "transform", "layout", "write")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STYLESHEET = PACKAGE_DIR / "pdf.css"
+LANGUAGE_STYLESHEETS = {"ur": PACKAGE_DIR / "pdf-ur.css"}
+"""Added to pdf.css for a handbook in that language."""
 FONTS_DIR = PACKAGE_DIR / "fonts"
 
 
@@ -232,7 +234,7 @@ class _Renderer:
         """Render `handbook` (or copy it from the cache when nothing it is made of changed); with
         `from_cache_only`, None instead of rendering."""
         started = time.perf_counter()
-        site_dir = self.site_root / handbook.site
+        site_dir = self.site_dir(handbook)
         target = handbook_file(self.site_root, handbook)
         if handbook.site == "internal":
             # never next to the public site's files, not even left over from an older run
@@ -253,14 +255,14 @@ class _Renderer:
             return None
         self._report(handbook.id, 1, f"collect: {len(chapters)} pages of the {handbook.site} site")
 
-        document, sections = build_document(handbook, chapters, self.base_url(handbook.site), site_dir)
+        document, sections = build_document(handbook, chapters, self.base_url(_edition(handbook)), site_dir)
         self._report(handbook.id, 2, f"transform: {len(chapters)} chapters, {sections} sections")
 
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         try:
             with _gc_paused():
-                rendered = self._layout(document, site_dir)
+                rendered = self._layout(document, site_dir, handbook.language)
                 pages = len(rendered.pages)
                 self._report(handbook.id, 3, f"layout: {pages} pages")
                 rendered.write_pdf(partial, pdf_tags=True, optimize_images=False)
@@ -278,6 +280,11 @@ class _Renderer:
             self.progress(handbook_id, step, len(STEPS), message)
 
     # -------------------------------------------------------- collect
+
+    def site_dir(self, handbook: Handbook) -> Path:
+        """The built site a handbook's pages come from: `public/`, or its edition `public/ur/`."""
+        site_dir = self.site_root / handbook.site
+        return site_dir / handbook.language if handbook.language != "en" else site_dir
 
     def record(self, site: str) -> dict[str, Any]:
         if site not in self._records:
@@ -299,7 +306,7 @@ class _Renderer:
         return self._urls[site]
 
     def collect(self, handbook: Handbook, site_dir: Path) -> list[Chapter]:
-        record = self.record(handbook.site)
+        record = self.record(self.site_dir(handbook).relative_to(self.site_root).as_posix())
         pages = select_pages(handbook.id, handbook.pages, record["pages"])
         chapters = []
         for number, page in enumerate(pages, start=1):
@@ -315,7 +322,7 @@ class _Renderer:
                                    '<article class="md-content__inner"> (not a Material page?)')
             chapter = Chapter(number, page["src"], str(page.get("url", "")), str(page.get("title", "")),
                                article)
-            base = self.base_url(handbook.site)
+            base = self.base_url(_edition(handbook))
             for src in IMG_SRC.findall(article):
                 image = local_image(htmlmod.unescape(src), base + chapter.url, base, site_dir)
                 if image is not None:
@@ -338,6 +345,8 @@ class _Renderer:
             for module in sorted(PACKAGE_DIR.glob("*.py")):
                 _add(digest, module.name, module.read_bytes())
             _add(digest, "pdf.css", STYLESHEET.read_bytes())
+            for language, sheet in sorted(LANGUAGE_STYLESHEETS.items()):
+                _add(digest, f"{language}.css", sheet.read_bytes())
             for font in sorted(FONTS_DIR.iterdir()):
                 if font.is_file():
                     _add(digest, f"font:{font.name}", font.read_bytes())
@@ -348,7 +357,11 @@ class _Renderer:
         digest = hashlib.sha256()
         _add(digest, "common", self.fingerprint())
         _add(digest, "handbook", handbook.model_dump_json().encode())
-        _add(digest, "site_url", self.base_url(handbook.site).encode())
+        _add(digest, "site_url", self.base_url(_edition(handbook)).encode())
+        if handbook.language == "ur":
+            from busdocs.i18n import fonts
+
+            _add(digest, "font:nastaliq", fonts.find_font("NotoNastaliqUrdu-Regular.ttf").read_bytes())
         for chapter in chapters:
             _add(digest, "page", f"{chapter.src}\n{chapter.url}\n{chapter.title}".encode())
             _add(digest, "article", chapter.article.encode())
@@ -376,7 +389,7 @@ class _Renderer:
             self._weasy = import_weasyprint()
         return self._weasy
 
-    def _layout(self, document: str, site_dir: Path) -> Any:
+    def _layout(self, document: str, site_dir: Path, language: str = "en") -> Any:
         weasy = self.weasyprint()
         if self._css is None:
             from weasyprint.text.fonts import FontConfiguration
@@ -387,10 +400,24 @@ class _Renderer:
                                   base_url=STYLESHEET.as_uri(),
                                   url_fetcher=restricted_fetcher(weasy, [FONTS_DIR]),
                                   font_config=self._font_config)
+        sheets = [self._css]
+        if language in LANGUAGE_STYLESHEETS:
+            from busdocs.i18n import fonts
+
+            font = fonts.find_font("NotoNastaliqUrdu-Regular.ttf")
+            text = LANGUAGE_STYLESHEETS[language].read_text(encoding="utf-8").replace("NASTALIQ_URL", font.as_uri())
+            sheets.append(weasy.CSS(string=text, base_url=STYLESHEET.as_uri(),
+                                    url_fetcher=restricted_fetcher(weasy, [FONTS_DIR, font.parent]),
+                                    font_config=self._font_config))
         html = weasy.HTML(string=document, base_url=site_dir.as_uri() + "/",
                           url_fetcher=restricted_fetcher(weasy, [self.site_root]))
-        return html.render(stylesheets=[self._css], font_config=self._font_config, pdf_tags=True,
+        return html.render(stylesheets=sheets, font_config=self._font_config, pdf_tags=True,
                            optimize_images=False)
+
+
+def _edition(handbook: Handbook) -> str:
+    """The site whose address a handbook's pages have: `public`, `internal`, or an edition (`ur`)."""
+    return handbook.language if handbook.language != "en" else handbook.site
 
 
 @contextmanager

@@ -23,6 +23,9 @@ class Handbook(Model):
     """Who it is for, printed on the cover (`Drivers of the university bus fleet`)."""
     site: Literal["public", "internal"]
     """Which built site the pages come from; internal handbooks go only to the internal site."""
+    language: Literal["en", "ur"] = "en"
+    """The language of its pages: `ur` takes them from the Urdu edition of the site
+    (`site/public/ur/`) and lays the book out right to left in Noto Nastaliq Urdu."""
     version: str
     date: date
     pages: list[str] = Field(min_length=1)
