@@ -154,3 +154,21 @@ def test_build_into_a_folder_that_cannot_be_made_exits_1(capsys, root: Path, tmp
     assert code == 1
     assert "busdocs build: cannot write the public site to" in err and "Not a directory" in err
     assert "Traceback" not in err + out
+
+
+
+def test_output_cut_short_by_the_reader_ends_quietly(monkeypatch: pytest.MonkeyPatch,
+                                                      capfd: pytest.CaptureFixture[str]) -> None:
+    """`busdocs runbook --list | head -1`: the reader goes away; no BrokenPipeError traceback, exit 141
+    (what a shell reports for a command stopped by SIGPIPE)."""
+    import io
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads any more, as after `head` exits
+    cut_off = io.TextIOWrapper(io.FileIO(write_end, "w"), write_through=True)
+    monkeypatch.setattr("sys.stdout", cut_off)
+    assert main(["runbook", "--list"]) == 141
+    assert "Traceback" not in capfd.readouterr().err
+    cut_off.write("flushing at exit no longer fails\n")
+    cut_off.close()

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a problem the user can fix (message, no traceback), 2 u
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -634,6 +635,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BusdocsError as exc:
         _err(f"busdocs {args.command}: {exc}")
         return 1
+    except BrokenPipeError:  # `busdocs alarms --format json | head`: the reader has what it wanted
+        # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command cut off by `head`
     except Exception as exc:  # AWS errors: a clear line, not a traceback
         if type(exc).__module__.startswith(("botocore", "boto3")):
             _err(f"busdocs {args.command}: AWS: {exc}")
