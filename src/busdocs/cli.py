@@ -339,6 +339,18 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Start a runbook, procedure, guide page, FAQ entry, news piece or release that passes
+    `busdocs check` as created; never overwrites. `<!-- write: … -->` marks what is yours to write."""
+    from busdocs.authoring.scaffold import create
+
+    written = create(_root(args), args)
+    for path in (*written.created, *written.edited):
+        print(f"{'created' if path in written.created else 'edited '} {_display(path)}")
+    print("next: fill in the <!-- write: … --> parts (busdocs lint lists them), then busdocs check")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 
 
@@ -427,6 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description=cmd_schema.__doc__)
     p.add_argument("--write", action="store_true", help="rewrite the schemas from the models")
     p.set_defaults(func=cmd_schema)
+
+    from busdocs.authoring.scaffold import add_arguments
+
+    p = sub.add_parser("new", help="start a runbook, procedure, guide page, FAQ entry, news piece or release",
+                       description=cmd_new.__doc__)
+    add_arguments(p)
+    p.set_defaults(func=cmd_new)
     return parser
 
 
