@@ -84,8 +84,13 @@ def test_every_kind_passes_check_and_a_strict_build_of_each_site(project: Path, 
     assert releases.index("version: 1.0.2") < releases.index("# ---------------------------------------------------------------- admin dashboard")
     assert "- Lost property: lost-property.md" in (project / "guides/students/.nav.yml").read_text()
     runbook = (project / "runbooks/alarms/redis-evictions.md").read_text()
-    assert "severity: SEV3" in runbook and "dashboards:\n- overview" in runbook
+    assert "severity: SEV3" in runbook and "dashboards: [overview]" in runbook
     assert "escalation: business-hours" in runbook  # what the cache's SEV3 runbooks use
+
+    created = ["runbooks/alarms/redis-evictions.md", "runbooks/procedures/redis-failover-test.md",
+               "runbooks/procedures/index.md", "guides/students/lost-property.md", "docs/news/route-5-detour.md"]
+    code, out, _ = run(project, "lint", *created)  # what is left is only what a person writes
+    assert code == 1 and out and {line.split(": ")[1] for line in out.splitlines()} == {"scaffold"}, out
 
     code, _, err = run(project, "build", "--site", "public", "--out", str(tmp_path / "site"))
     assert code == 0, err

@@ -144,7 +144,7 @@ def test_serve_shows_the_error_in_every_open_page_and_the_page_comes_back(projec
         assert f"data/faq.yml:{broken_at}: invalid YAML" in body or f"data/faq.yml:{broken_at + 1}: invalid YAML" in body
         assert "[unclosed" in body and "livereload" in body  # the snippet, and the page still reloads itself
         assert MARKER in _get(home_url) and MARKER in _get(f"http://127.0.0.1:{public_port}/no/such/page/")
-        print(f"error page after {waited:.1f} s")
+        assert waited < 20, f"the error page took {waited:.1f} s"  # about 1 s; the machine may be busy
         faq.write_text(good_faq)
         _poll(faq_url, lambda b: MARKER not in b and "Frequently asked questions" in b, 30)
 

@@ -58,7 +58,8 @@ def _create(root: Path, relative: str, text: str) -> Path:
 
 
 def _front_matter(fields: dict[str, object]) -> str:
-    return "---\n" + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
+    return "---\n" + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=1000,
+                                     default_flow_style=None) + "---\n"
 
 
 def _one_line(text: str, what: str) -> str:
@@ -108,7 +109,8 @@ def new_runbook(root: Path, alarm_name: str, today: date) -> Written:
 
 ## Summary
 
-{alarm.summary} The alarm compares the {{{{ {a}.statistic }}}} of `{alarm.namespace}/{alarm.metric}` with
+{alarm.summary}
+The alarm compares the {{{{ {a}.statistic }}}} of `{alarm.namespace}/{alarm.metric}` with
 {{{{ {a}.threshold }}}}{' ' + alarm.unit if alarm.unit and alarm.unit != '%' else (' %' if alarm.unit == '%' else '')} over \
 {{{{ {a}.evaluation_periods }}}} period(s) of {{{{ {a}.period }}}} s.
 
