@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING := 1   # silence the MkDocs 2.0 banner
 SERVE_PORT ?= 8000
 SERVE_INTERNAL_PORT ?= 8001
 
-.PHONY: setup setup-test site check test test-fast serve serve-internal bench clean
+.PHONY: setup setup-test site check test test-fast serve serve-internal serve-all bench clean
 
 setup: .venv/.busdocs-ready  ## Debian packages for building (git, pango, harfbuzz-subset, fonts-noto-core) and .venv
 
@@ -26,8 +26,9 @@ site: setup  ## build site/public, site/internal (+ offline bundle) and the PDF 
 	$(BUSDOCS) build --site all --out site
 	$(BUSDOCS) pdf --site-dir site
 
-check: setup  ## validate data, front matter and cross references
+check: setup  ## validate data, front matter and cross references; Markdown lint and the house style
 	$(BUSDOCS) check
+	$(BUSDOCS) lint
 
 # One test process per core; a test file stays in one process (its shared builds are made once).
 PYTEST_PARALLEL := -n auto --dist loadfile
@@ -43,6 +44,14 @@ serve: setup  ## public help center with live reload on http://127.0.0.1:$(SERVE
 
 serve-internal: setup  ## internal ops site with live reload on http://127.0.0.1:$(SERVE_INTERNAL_PORT) (default 8001)
 	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:$(SERVE_INTERNAL_PORT)
+
+# Both sites at once, each on its own port; Ctrl-C (or a failed start) stops both. The two servers
+# share the terminal: each line says which site it comes from.
+serve-all: setup  ## help center on :$(SERVE_PORT) and ops site on :$(SERVE_INTERNAL_PORT), together; Ctrl-C stops both
+	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
+	.venv/bin/mkdocs serve -f mkdocs.yml --livereload -a 127.0.0.1:$(SERVE_PORT) 2>&1 | sed -u 's/^/[public]   /' & \
+	.venv/bin/mkdocs serve -f mkdocs.internal.yml --livereload -a 127.0.0.1:$(SERVE_INTERNAL_PORT) 2>&1 | sed -u 's/^/[internal] /' & \
+	wait -n; echo "one server stopped: stopping the other"
 
 bench: setup-test  ## (Chromium for page loads) build speed, page weight, edit loop, PDF and deploy figures, against stock Material
 	$(BUSDOCS) bench --pages 500 --pages 2000

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "busdocs"
-SUBPACKAGES = {"data", "content", "mkdocs", "deploy", "pdf", "i18n", "bench"}
+SUBPACKAGES = {"data", "content", "mkdocs", "deploy", "pdf", "i18n", "bench", "authoring"}
 
 
 def modules() -> dict[str, Path]:

@@ -122,3 +122,21 @@ def test_material_is_pinned_to_the_minor_version_navhtml_reproduces(root: Path, 
         assert version("mkdocs-material").startswith("9.8.")
     else:
         assert any(d.startswith("mkdocs>=1.6.1,<2") for d in deps), deps
+
+
+def test_the_serve_builder_can_be_wrapped(tmp_path: Path) -> None:
+    """`LiveReloadServer.builder` is what its build loop calls; a raise there keeps the old epoch."""
+    from mkdocs.livereload import LiveReloadServer
+
+    def builder() -> None: ...
+
+    server = LiveReloadServer(builder=builder, host="127.0.0.1", port=0, root=str(tmp_path))
+    try:
+        assert server.builder is builder
+        seams.wrap_serve_builder(server, lambda build: lambda: ("wrapped", build))
+        assert server.builder() == ("wrapped", builder)
+        loop = inspect.getsource(LiveReloadServer._build_loop)
+        assert "self.builder()" in loop and "self._visible_epoch = self._wanted_epoch" in loop
+        assert loop.index("self.builder()") < loop.index("continue") < loop.index("self._visible_epoch =")
+    finally:
+        server.server_close()

@@ -463,6 +463,39 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Start a runbook, procedure, guide page, FAQ entry, news piece or release that passes
+    `busdocs check` as created; never overwrites. `<!-- write: … -->` marks what is yours to write."""
+    from busdocs.authoring.scaffold import create
+
+    written = create(_root(args), args)
+    for path in (*written.created, *written.edited):
+        print(f"{'created' if path in written.created else 'edited '} {_display(path)}")
+    print("next: fill in the <!-- write: … --> parts (busdocs lint lists them), then busdocs check")
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Markdown rules (pymarkdownlnt) and the house style of data/style.yml over the pages (or the
+    files and folders given): `file:line:col: rule: message`; exit 1 if any. --fix applies the
+    mechanical style fixes (terms, names, screen names, filler words, dates, times, units)."""
+    from busdocs.authoring.lint import lint
+
+    findings, fixed = lint(_root(args), args.paths, fix=args.fix)
+    for finding in findings:
+        print(finding)
+    if fixed:
+        print(f"busdocs lint: fixed {fixed}", file=sys.stderr)
+    if findings:
+        fixable = sum(f.fixable for f in findings)
+        _err(f"busdocs lint: {len(findings)} finding{'s' if len(findings) != 1 else ''}"
+             + (f" ({fixable} fixable with --fix)" if fixable and not args.fix else ""))
+        return 1
+    if not fixed:
+        print("busdocs lint: no findings", file=sys.stderr)
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 
 
@@ -599,6 +632,18 @@ def build_parser() -> argparse.ArgumentParser:
                        description=cmd_schema.__doc__)
     p.add_argument("--write", action="store_true", help="rewrite the schemas from the models")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("lint", help="Markdown lint and the house style (data/style.yml)", description=cmd_lint.__doc__)
+    p.add_argument("paths", nargs="*", help="pages or folders (default: docs/, guides/, runbooks/)")
+    p.add_argument("--fix", action="store_true", help="apply the mechanical fixes, then report what is left")
+    p.set_defaults(func=cmd_lint)
+
+    from busdocs.authoring.scaffold import add_arguments
+
+    p = sub.add_parser("new", help="start a runbook, procedure, guide page, FAQ entry, news piece or release",
+                       description=cmd_new.__doc__)
+    add_arguments(p)
+    p.set_defaults(func=cmd_new)
     return parser
 
 

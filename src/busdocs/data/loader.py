@@ -27,6 +27,7 @@ from busdocs.data.models.infrastructure import Infrastructure
 from busdocs.data.models.launch import Launch
 from busdocs.data.models.infrastructure import leaves
 from busdocs.data.models.monitoring import Monitoring, UnresolvedReference, resolve
+from busdocs.data.models.style import StyleGuide
 from busdocs.data.placeholders import documentation_value
 from busdocs.data.models.oncall import OnCall
 from busdocs.data.models.passes import Passes
@@ -82,6 +83,7 @@ DATA_FILES: tuple[DataFile, ...] = (
     DataFile("glossary", Glossary, "public"),
     DataFile("helpdesk", Helpdesk),
     DataFile("app_strings", AppStrings, "public"),
+    DataFile("style", StyleGuide, "public"),  # the house style of busdocs lint; no page reads it
 )
 """Every data file, in load order. Add a file here and a field to `DataSet`."""
 
@@ -110,6 +112,7 @@ class DataSet:
     glossary: Glossary
     helpdesk: Helpdesk
     app_strings: AppStrings
+    style: StyleGuide
     sources: dict[str, Loaded] = field(repr=False, default_factory=dict)
     hidden_variables: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
     """In the public site's view of the data: the internal variables left out, by environment

@@ -5,6 +5,7 @@
 - `on_files`: mount `guides/` (both sites) and `runbooks/` (internal site only), with edit
   links that point at the real files; the internal site gets a `robots.txt` that disallows all.
 - `on_post_build`: the leak guard of the public site, and the build record deploy relies on.
+- `on_serve`: under `mkdocs serve` only, a failed rebuild shows its problems in every open page.
 """
 
 from __future__ import annotations
@@ -288,6 +289,15 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                                   else InclusionLevel.DRAFT)
         if problems:
             raise PluginError("news pieces have problems:\n" + "\n".join(map(str, problems)))
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """A failed rebuild shows its problems in the browser instead of stalling it (`serveerrors`)."""
+        from busdocs.mkdocs import serveerrors
+
+        seams.wrap_serve_builder(server, lambda build: serveerrors.guard_builder(
+            build, site=self.config.audience, site_dir=Path(config.site_dir), root=self.root,
+            sources=lambda: self.sources))
+        return server
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"

@@ -99,3 +99,14 @@ def record_autorefs_anchors(autorefs: Any, page: Any) -> list[tuple[str, str | N
 def stop_recording(autorefs: Any) -> None:
     """Undo `record_autorefs_anchors`."""
     vars(autorefs).pop("register_anchor", None)
+
+
+def wrap_serve_builder(server: Any, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    """Route every rebuild of `mkdocs serve` through `wrap(builder)`.
+
+    `mkdocs.livereload.LiveReloadServer` keeps the function it calls on each change in its
+    `builder` attribute (set by `__init__`, called as `self.builder()` by `_build_loop`); when the
+    call raises, the loop keeps the old epoch and every request waits. The `on_serve` event hands
+    plugins the server, not a way to change the builder, so the attribute is replaced.
+    """
+    server.builder = wrap(server.builder)
