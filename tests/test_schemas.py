@@ -33,6 +33,22 @@ def test_a_data_file_without_its_schema_reference_is_caught(tmp_path: Path) -> N
     assert [(p.file.name, p.line) for p in stale_schemas(tmp_path)] == [("passes.yml", 1)]
 
 
+def test_editor_settings_missing_a_data_file_are_caught_and_rewritten(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(ROOT / ".vscode", tmp_path / ".vscode")
+    path = tmp_path / ".vscode" / "settings.json"
+    settings = json.loads(path.read_text())
+    del settings["yaml.schemas"]["data/schemas/glossary.schema.json"]
+    settings["files.trimTrailingWhitespace"] = True
+    path.write_text(json.dumps(settings))
+    assert [(p.file.as_posix(), p.field) for p in stale_schemas(tmp_path)] == [(".vscode/settings.json", "yaml.schemas")]
+    assert write_schemas(tmp_path) == [path]
+    rewritten = json.loads(path.read_text())
+    assert rewritten["yaml.schemas"]["data/schemas/glossary.schema.json"] == ["data/glossary.yml"]
+    assert rewritten["files.trimTrailingWhitespace"] is True  # the author's own settings stay
+    assert stale_schemas(tmp_path) == []
+
+
 def test_schemas_describe_fields_for_editors() -> None:
     for spec in DATA_FILES:
         schema = json.loads(schema_text(spec))

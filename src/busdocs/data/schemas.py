@@ -33,7 +33,31 @@ def stale_schemas(root: Path) -> list[Problem]:
             if first != [expected]:
                 problems.append(Problem(Path("data") / spec.filename, 1, "",
                                         f"first line should be '{expected}' (editor completion)"))
+    settings = root / VSCODE_SETTINGS
+    if settings.exists() and _text(settings) != vscode_settings_text(_text(settings)):
+        problems.append(Problem(VSCODE_SETTINGS, None, "yaml.schemas",
+                                "does not map every data file to its schema; run 'busdocs schema --write'"))
     return problems
+
+
+VSCODE_SETTINGS = Path(".vscode") / "settings.json"
+"""The editor's settings: `yaml.schemas` maps each data file to its schema (the YAML extension's
+completion and checks), kept with the schemas so a new data file is never left out."""
+
+
+def vscode_settings_text(current: str) -> str:
+    """The settings file with `yaml.schemas` made from `DATA_FILES`; other settings are kept."""
+    import json
+
+    try:
+        settings = json.loads(current)
+    except ValueError:
+        settings = {}
+    if not isinstance(settings, dict):
+        settings = {}
+    settings["yaml.schemas"] = {f"data/schemas/{spec.schema_filename}": [f"data/{spec.filename}"]
+                                for spec in DATA_FILES}
+    return json.dumps(settings, indent=2, ensure_ascii=False) + "\n"
 
 
 def _text(path: Path) -> str:
@@ -52,4 +76,11 @@ def write_schemas(root: Path) -> list[Path]:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             changed.append(path)
+    settings = root / VSCODE_SETTINGS
+    if settings.exists():  # a project without editor settings gets none
+        current = settings.read_text(encoding="utf-8")
+        text = vscode_settings_text(current)
+        if current != text:
+            settings.write_text(text, encoding="utf-8")
+            changed.append(settings)
     return changed
