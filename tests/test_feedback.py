@@ -133,14 +133,21 @@ def test_word_forms_merge() -> None:
     assert feedback.query_key("bus") != feedback.query_key("buy")
 
 
-def test_the_reader_feedback_page_renders_the_committed_report() -> None:
-    report = feedback.load_report(ROOT)
-    assert report is not None, "data/feedback-report.json is missing"
-    text = feedback.render_page(report, "https://help.university-bus-tracker.com/")
-    worst = feedback.worst_pages(report)
-    assert worst and f"(https://help.university-bus-tracker.com{worst[0]['page']})" in text
-    assert report["failed_searches"][0]["query"] in text
+def test_the_reader_feedback_page_renders_a_report(logs: Path) -> None:
+    read = feedback.read_logs(feedback.local_sources(logs), date(2026, 11, 1))
+    text = feedback.render_page(feedback.build_report(read), "https://help.university-bus-tracker.com/")
+    worst = text.split("## Pages that failed readers most")[1].split("## Every page")[0]
+    assert worst.index("(https://help.university-bus-tracker.com/faq/)") < worst.index("/students/buy-a-pass/")
+    assert "wrong or out of date 3" in worst and "| money deducted | 3 |" in text
     assert "No report yet" in feedback.render_page(None)
+
+
+def test_the_committed_report_loads_and_the_ops_site_shows_it(built_sites: dict[str, Path]) -> None:
+    report = feedback.load_report(ROOT)
+    assert report is not None and {"pages", "failed_searches", "skipped_lines"} <= set(report)
+    html = (built_sites["internal"] / "runbooks" / "reader-feedback" / "index.html").read_text(encoding="utf-8")
+    assert "Pages that failed readers most" in html and "malformed log lines were skipped" in html
+    assert not (built_sites["public"] / "runbooks").exists()
 
 
 def test_the_deploy_plan_uploads_the_beacons_no_store(tmp_path: Path) -> None:
@@ -240,3 +247,16 @@ def test_a_search_without_results_sends_one_miss_without_the_email(built_sites: 
     assert len(requests) == 1, requests
     url = urlparse(requests[0])
     assert url.path == "/search-miss.gif" and parse_qs(url.query) == {"q": ["qwxzv"]}, requests
+
+
+def test_the_privacy_page_states_the_log_bucket_retention() -> None:
+    from cfnlint.decode import decode
+
+    template, _ = decode(str(ROOT / "infra" / "hosting.yaml"))
+    rules = template["Resources"]["LogBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    days = next(r["ExpirationInDays"] for r in rules if r["Status"] == "Enabled" and "ExpirationInDays" in r)
+    page = (ROOT / "guides" / "students" / "privacy.md").read_text(encoding="utf-8")
+    section = page.split("## This help center")[1].split("\n## ")[0]
+    assert f"deleted automatically after **{days} days**" in section
+    for recorded in ("feedback", "Searches that find nothing", "e-mail addresses", "no cookies", "identifies you"):
+        assert recorded in section

@@ -296,6 +296,8 @@ def render_page(report: dict[str, object] | None, public_url: str = "") -> str:
     base = public_url.rstrip("/")
     period = report.get("period")
     out = []
+    if report.get("source"):
+        out.append(f"*{_cell(report['source'])}*\n")
     if isinstance(period, dict) and period.get("since"):
         out.append(f"Answers and searches since **{_cell(period['since'])}**"
                    + (f", up to **{_cell(period['until'])}**" if period.get("until") else "") + ".\n")
