@@ -25,6 +25,7 @@
   var TYPO_MIN_LENGTH = 5;
   var STEM_MIN_LENGTH = 3;
   var PREFIX_WEIGHT = 0.3;   /* of a word that only begins like the one typed */
+  var KEYWORDS = "keywords"; /* the hidden field of visitors' words (busdocs.content.search) */
 
   var script = typeof document !== "undefined" && document.currentScript
     ? document.currentScript.src
@@ -44,6 +45,8 @@
     var PROHIBITED = lunr.Query.presence.PROHIBITED;
     var REQUIRED = lunr.Query.presence.REQUIRED;
 
+    var keywords = false;  /* set once the index is built: does it have the keywords field? */
+
     function isStopWord(word) {
       return !lunr.stopWordFilter(new lunr.Token(word));
     }
@@ -59,7 +62,17 @@
           return;
         }
         var word = match[1];
-        if (isStopWord(word) && clause.presence !== REQUIRED) return;
+        if (isStopWord(word) && clause.presence !== REQUIRED) {
+          /* Stop words count only where data/search.yml put them: in the hidden keywords of
+             a section ("where" → tracking, "when" → arrival times). */
+          if (!keywords || word.length < 3) return;
+          clause.fields = [KEYWORDS];
+          clause.term = word;
+          clause.wildcard = lunr.Query.wildcard.NONE;
+          clause.usePipeline = false;
+          kept.push(clause);
+          return;
+        }
         var prefix = commonPrefix(word, lunr.stemmer(new lunr.Token(word)).toString());
         if (prefix.length >= STEM_MIN_LENGTH && prefix.length < word.length)
           clause.term = prefix + "*";
@@ -83,6 +96,7 @@
     var runQuery = lunr.Index.prototype.query;
     lunr.Index.prototype.query = function (fn) {
       var index = this;
+      keywords = index.fields.indexOf(KEYWORDS) !== -1;
       return runQuery.call(this, function (query) {
         fn.call(query, query);
         query.clauses.slice().forEach(function (clause) {
