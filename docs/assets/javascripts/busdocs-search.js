@@ -74,6 +74,8 @@
           return;
         }
         var prefix = commonPrefix(word, lunr.stemmer(new lunr.Token(word)).toString());
+        /* "write" stems to itself, and "write*" would miss writing: cut a final e. */
+        if (prefix === word && /e$/.test(word) && word.length > STEM_MIN_LENGTH) prefix = word.slice(0, -1);
         if (prefix.length >= STEM_MIN_LENGTH && prefix.length < word.length)
           clause.term = prefix + "*";
         clause.busdocsWord = word;
