@@ -52,6 +52,31 @@ def test_entries_get_keywords_only_when_there_are_some() -> None:
     entries = [{"location": "a/", "title": "Phone", "text": ""}, {"location": "b/", "title": "B", "text": "x"}]
     search.add_keywords(entries, SETTINGS)
     assert entries[0][search.FIELD] == "helpline hotline" and search.FIELD not in entries[1]
+    assert search.RELATED_FIELD not in entries[0] and search.RELATED_FIELD not in entries[1]
+
+
+@pytest.mark.parametrize(("title", "text", "strong", "related"), [
+    ("Charged twice", "<p>Refunds.</p>", "deducted", ""),                  # the heading uses it: weighs as keywords
+    ("Refunds", "<p>You are never <em>charged</em> twice.</p>", "", "deducted"),  # only the text: weighs as text
+    ("Pay", "<p>charged with JazzCash</p>", "jazzcash", "deducted"),
+])
+def test_words_for_a_heading_weigh_more_than_words_for_the_text(title: str, text: str, strong: str,
+                                                                 related: str) -> None:
+    assert search.keyword_fields(title, text, SETTINGS) == (strong, related)
+    entry = {"location": "a/", "title": title, "text": text}
+    search.add_keywords([entry], SETTINGS)
+    assert entry.get(search.FIELD, "") == strong and entry.get(search.RELATED_FIELD, "") == related
+
+
+def test_the_sites_index_both_fields_with_the_measured_weights(built_sites: dict[str, Path]) -> None:
+    for site in ("public", "internal"):
+        index = json.loads((built_sites[site] / "search" / "search_index.json").read_text(encoding="utf-8"))
+        fields = {name: spec["boost"] for name, spec in index["config"]["fields"].items()}
+        assert fields["title"] > fields[search.FIELD] > fields[search.RELATED_FIELD] == fields["text"], fields
+        assert fields["tags"] < 1000, fields   # Material's 1e6 put any runbook sharing a word with a question first
+        assert index["config"]["pipeline"] == [], index["config"]   # stop words typed reach the keywords
+        assert any(search.RELATED_FIELD in doc for doc in index["docs"]) and any(search.FIELD in doc
+                                                                                 for doc in index["docs"])
 
 
 @pytest.mark.parametrize(("src_uri", "meta", "expected"), [
@@ -157,6 +182,8 @@ def test_search_figures_do_not_fall(chromium: None, built_sites: dict[str, Path]
     ("internal", "kuickpay-webhook-failures", "runbooks/alarms/kuickpay-webhook-failures/"),
     ("public", "jazzcash", None),                                              # camel case, as one word
     ("public", "recipt", None),                                                # one typo
+    ("public", "where is my bus", "students/live-tracking/"),                  # a stop word data/search.yml made a visitor's word
+    ("internal", "how to write a runbook", "runbooks/authoring/"),             # write → writing
 ])
 def test_word_forms_typos_and_alarm_names(chromium: None, built_sites: dict[str, Path], site: str, query: str,
                                           first: str | None) -> None:
