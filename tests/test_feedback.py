@@ -62,7 +62,7 @@ def logs(tmp_path: Path) -> Path:
         line("/feedback.gif", f"{BUY}&v=maybe&r="),                      # malformed beacon
     ])
     (folder / "E2ABCDEF.2026-11-20-09.a1b2c3d4.gz").write_bytes(gzip.compress(first.encode()))
-    second = HEADER + "".join(line("/feedback.gif", f"p=/faq/&v=0&r=outdated") for _ in range(3))
+    second = HEADER + "".join(line("/feedback.gif", "p=/faq/&v=0&r=outdated") for _ in range(3))
     second += line("/search-miss.gif", "q=helpline")
     data = gzip.compress((second + "".join(line("/search-miss.gif", "q=lost%20card", n=n) for n in range(200))).encode())
     (folder / "E2ABCDEF.2026-11-21-10.e5f6a7b8.gz").write_bytes(data[: len(data) * 2 // 3])  # truncated

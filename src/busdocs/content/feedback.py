@@ -15,7 +15,6 @@ last report (`data/feedback-report.json`).
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import zlib
