@@ -260,3 +260,10 @@ def test_the_privacy_page_states_the_log_bucket_retention() -> None:
     assert f"deleted automatically after **{days} days**" in section
     for recorded in ("feedback", "Searches that find nothing", "e-mail addresses", "no cookies", "identifies you"):
         assert recorded in section
+
+
+def test_concatenated_gzip_members_are_all_read() -> None:
+    one = gzip.compress((HEADER + line("/feedback.gif", "p=/faq/&v=1&r=")).encode())
+    two = gzip.compress((HEADER + line("/feedback.gif", "p=/faq/&v=0&r=unclear")).encode())
+    read = feedback.read_logs([("both.gz", one + two)])
+    assert read.feedback == [("/faq/", "1", ""), ("/faq/", "0", "unclear")] and not read.truncated_files

@@ -92,16 +92,19 @@ def _lines(name: str, data: bytes, read: LogRead) -> Iterator[str]:
     if data[:2] != b"\x1f\x8b":
         yield from data.decode("utf-8", errors="replace").splitlines()
         return
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        text = decompressor.decompress(data)
-        complete = decompressor.eof
-    except zlib.error:
-        text, complete = b"", False
-        try:  # what decompresses before the damage
-            text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[: max(len(data) - 8, 0)])
+    text, rest, complete = b"", data, False
+    while rest:  # one gzip member after another (concatenated files are valid gzip)
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        end = 0
+        try:  # in pieces, so a damaged file keeps what came before the damage
+            while end < len(rest) and not decompressor.eof:
+                text += decompressor.decompress(rest[end:end + (1 << 16)])
+                end += 1 << 16
         except zlib.error:
-            pass
+            complete = False
+            break
+        complete = decompressor.eof
+        rest = decompressor.unused_data + rest[end:] if complete else b""
     lines = text.decode("utf-8", errors="replace").split("\n")
     if not complete:
         read.truncated_files.append(name)
