@@ -204,7 +204,7 @@ def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path
     blocked: list[str] = []
     with serve(built_sites["public"]) as base, searcheval._browser() as browser:
         page = searcheval._guarded_page(browser, base, blocked, viewport={"width": 1280, "height": 800})
-        page.goto(base + "students/buy-a-pass/", wait_until="load")
+        page.goto(base + "students/buy-a-pass/", wait_until="networkidle")  # the favicon may come after load
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
         form = page.locator("form.busdocs-feedback")
