@@ -11,6 +11,8 @@
  *
  *   - word forms: "bouncing" → "bounc*" finds bounces, bounced; "money" → "mone*" finds money;
  *   - stop words ("how", "do", "i", "the") are dropped: "i*" would match every word beginning with i;
+ *     one that data/search.yml lists as a visitor's word ("where", "which") is looked up whole in the
+ *     keywords field only, where the index (built without a stop-word filter) holds it;
  *   - forms of the word typed (same stem) weigh fully, other words that only begin like it 0.3:
  *     "pass" ranks passes above passenger and password;
  *   - one typo in words of 5 letters or more: a word that matches nothing in the index is also
