@@ -267,3 +267,29 @@ def test_concatenated_gzip_members_are_all_read() -> None:
     two = gzip.compress((HEADER + line("/feedback.gif", "p=/faq/&v=0&r=unclear")).encode())
     read = feedback.read_logs([("both.gz", one + two)])
     assert read.feedback == [("/faq/", "1", ""), ("/faq/", "0", "unclear")] and not read.truncated_files
+
+
+@pytest.mark.browser
+def test_results_left_unopened_send_a_miss_and_an_opened_result_sends_none(built_sites: dict[str, Path]) -> None:
+    from busdocs.bench import searcheval
+    from busdocs.bench.browser import serve
+
+    blocked: list[str] = []
+    with serve(built_sites["public"]) as base, searcheval._browser() as browser:
+        page = searcheval._guarded_page(browser, base, blocked, viewport={"width": 1280, "height": 800})
+        page.goto(base, wait_until="networkidle")
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url) if ".gif" in r.url else None)
+        box = searcheval._open_search(page)
+        assert searcheval.search(page, box, "refund")              # results, none opened
+        page.wait_for_timeout(2000)
+        assert requests == [], requests                           # nothing while the reader looks at them
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
+        assert [urlparse(u).path + "?" + urlparse(u).query for u in requests] == ["/search-miss.gif?q=refund"]
+        box = searcheval._open_search(page)
+        assert searcheval.search(page, box, "receipt")
+        page.locator(".md-search-result__link").first.click()      # opened: not a failed search
+        page.wait_for_timeout(1500)
+    assert not blocked, blocked
+    assert len(requests) == 1, requests
