@@ -12,6 +12,7 @@ import pytest
 
 from busdocs import buildrecord
 from busdocs.cli import main
+from busdocs.content.feedback import BEACON_KEYS
 from busdocs.data.loader import load_data
 from busdocs.data.models.deploy import HeaderRule
 from busdocs.deploy.plan import collapse, headers_for, is_fingerprinted, plan_sync, scan_site, urls_for_keys
@@ -131,6 +132,10 @@ def error_response(request, status: int):  # noqa: ANN201
     return AWSResponse(request.url, status, {}, _Raw(body.encode()))
 
 
+SITE_FILES = 9 + len(BEACON_KEYS)
+"""What a first deploy of `make_site` uploads: its 9 files and the help center's feedback beacons."""
+
+
 def make_site(folder: Path, pages: dict[str, str] | None = None, audience: str = "public",
               state: str = "complete", asset_hash: str = "a5f9d56c") -> Path:
     files = {"index.html": "<h1>Home</h1>", "404.html": "<h1>Not found</h1>", "faq/index.html": "<h1>FAQ</h1>",
@@ -173,15 +178,16 @@ def invalidations(aws) -> list[list[str]]:
 def test_first_deploy_then_unchanged_redeploy_does_nothing(aws, tmp_path: Path) -> None:
     site = make_site(tmp_path / "site")
     first, lines = run(aws, site)
-    assert len(first.uploaded) == 9 and first.deleted == [] and first.invalidated_paths == []
-    assert lines[0].startswith("access checked: distribution") and "plan: 9 new" in lines[1]
+    assert len(first.uploaded) == SITE_FILES and first.deleted == [] and first.invalidated_paths == []
+    assert lines[0].startswith("access checked: distribution") and f"plan: {SITE_FILES} new" in lines[1]
     state = bucket_state(aws)
     assert state["assets/javascripts/bundle.a5f9d56c.min.js"][1] == "public, max-age=31536000, immutable"
     assert state["index.html"][1] == "public, max-age=0, must-revalidate"
     head = aws["s3"].head_object(Bucket=aws["bucket"], Key="faq/index.html")
     assert head["ContentType"] == "text/html; charset=utf-8"
     again, _ = run(aws, make_site(tmp_path / "rebuilt"))  # a rebuild: new mtimes, same bytes
-    assert again.uploaded == [] and again.deleted == [] and again.invalidated_paths == [] and again.unchanged == 9
+    assert again.uploaded == [] and again.deleted == [] and again.invalidated_paths == []
+    assert again.unchanged == SITE_FILES
     assert invalidations(aws) == []
 
 
@@ -293,7 +299,7 @@ def test_server_errors_mid_run_then_a_rerun_converges(aws, tmp_path: Path) -> No
     final = bucket_state(aws)
     clean = make_site(tmp_path / "again", {f"p{i}/index.html": f"<p>{i}</p>" for i in range(6)})
     again, _ = run(aws, clean)
-    assert again.uploaded == [] and bucket_state(aws) == final and len(final) == 15
+    assert again.uploaded == [] and bucket_state(aws) == final and len(final) == SITE_FILES + 6
 
 
 def test_transient_5xx_and_throttling_are_retried(aws, tmp_path: Path) -> None:
@@ -310,7 +316,7 @@ def test_transient_5xx_and_throttling_are_retried(aws, tmp_path: Path) -> None:
 
     s3.meta.events.register_first("before-send.s3.PutObject", throttle)
     result = deploy(make_site(tmp_path / "v1"), aws["target"], CONFIG, s3, cloudfront, say=lambda _: None)
-    assert flaky["left"] == 0 and len(result.uploaded) == 9
+    assert flaky["left"] == 0 and len(result.uploaded) == SITE_FILES
 
 
 def test_failed_invalidation_is_retried_by_the_next_run(aws, tmp_path: Path) -> None:
@@ -348,10 +354,10 @@ def test_cli_json_output_and_unchanged_redeploy(aws, tmp_path: Path, capsys) -> 
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     assert set(first) == {"uploaded", "deleted", "unchanged", "invalidated_paths", "dry_run"}
-    assert len(first["uploaded"]) == 9 and first["dry_run"] is False
+    assert len(first["uploaded"]) == SITE_FILES and first["dry_run"] is False
     assert main(argv) == 0
     second = json.loads(capsys.readouterr().out)
-    assert second == {"uploaded": [], "deleted": [], "unchanged": 9, "invalidated_paths": [], "dry_run": False}
+    assert second == {"uploaded": [], "deleted": [], "unchanged": SITE_FILES, "invalidated_paths": [], "dry_run": False}
     wrong = [a if a != "help-production" else "ops-production" for a in argv[:-2]]
     assert main(wrong) == 1
     assert "public build and target 'ops-production' takes internal builds only" in capsys.readouterr().err
@@ -637,7 +643,7 @@ def test_break_lock_breaks_an_expired_lock_only_when_asked(aws, tmp_path: Path) 
     with pytest.raises(DeployError, match="ci@runner-7.*--break-lock"):
         run(aws, site, now=T0 + timedelta(hours=1))
     result, lines = run(aws, site, now=T0 + timedelta(hours=1), break_lock=True)
-    assert len(result.uploaded) == 9 and any("broke the lock of ci@runner-7" in line for line in lines)
+    assert len(result.uploaded) == SITE_FILES and any("broke the lock of ci@runner-7" in line for line in lines)
     assert lock_body(aws) is None
 
 
@@ -649,7 +655,7 @@ def test_break_lock_breaks_a_lock_whose_process_is_gone_from_this_host(aws, tmp_
     gone.wait()
     plant_lock(aws, owner=f"me@{socket.gethostname()}", host=socket.gethostname(), pid=gone.pid, started=T0)
     result, lines = run(aws, make_site(tmp_path / "site"), now=T0 + timedelta(minutes=1), break_lock=True)
-    assert len(result.uploaded) == 9 and any(f"process {gone.pid}" in line for line in lines)
+    assert len(result.uploaded) == SITE_FILES and any(f"process {gone.pid}" in line for line in lines)
 
 
 def test_the_lock_is_released_on_failure(aws, tmp_path: Path) -> None:
@@ -676,7 +682,7 @@ def test_a_dry_run_takes_no_lock_and_says_who_holds_it(aws, tmp_path: Path) -> N
     aws["s3"].meta.events.register("provide-client-params.s3.*",
                                    lambda params, **kw: calls.append(kw["event_name"].split(".")[-1]))
     result, lines = run(aws, make_site(tmp_path / "site"), dry_run=True)
-    assert result.dry_run and len(result.uploaded) == 9
+    assert result.dry_run and len(result.uploaded) == SITE_FILES
     assert not {"PutObject", "DeleteObject", "CopyObject", "DeleteObjects"} & set(calls)
     assert any("ci@runner-7" in line for line in lines) and lock_body(aws)["token"] == "theirs"
 
@@ -883,7 +889,7 @@ def test_a_public_bucket_policy_is_refused(ops_aws, tmp_path: Path) -> None:
                                                                f"distribution/{ops_aws['distribution_id']}"}})
     ops_aws["s3"].put_bucket_policy(Bucket=bucket, Policy=policy({**grant, "Resource": f"arn:aws:s3:::{bucket}/*"}))
     result, _ = run(ops_aws, make_site(tmp_path / "ops2", audience="internal"))  # only its distribution: fine
-    assert len(result.uploaded) == 9
+    assert len(result.uploaded) == 9   # the ops site has no feedback beacons
 
 
 @pytest.mark.parametrize("ops_aws", [{"web_acl": STAFF_ACL, "public_access_block": None}], indirect=True)

@@ -82,7 +82,10 @@ def test_one_url_per_alarm_tagged_and_boosted_in_search(built_sites: dict[str, P
         url = f"runbooks/alarms/{alarm.name}/"
         assert (site / url / "index.html").is_file()
         assert alarm.name in docs[url].get("tags", []), alarm.name
-        assert docs[url].get("boost", 1) > 1
+        # The exact name finds it first through its tag, which weighs more than any title word
+        # (issue 20 lowered the page weight of alarm runbooks: their common first-five-minutes box
+        # made them outrank the help pages for every operational word).
+        assert index["config"]["fields"]["tags"]["boost"] > index["config"]["fields"]["title"]["boost"]
         facts = article(site, url).get_text(" ")
         assert alarm.condition in facts
     listing = article(site, "runbooks/alarms/")

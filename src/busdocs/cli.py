@@ -420,6 +420,30 @@ def cmd_postmortem(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Reader feedback and failed searches from CloudFront standard logs (a folder or s3://bucket/prefix)."""
+    import json
+    from datetime import date
+
+    from busdocs.content import feedback
+
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise BusdocsError(f"--since {args.since}: expected a date, YYYY-MM-DD") from None
+
+    def s3_reader(bucket: str, prefix: str):
+        from busdocs.deploy.logs import read_s3_logs
+        return read_s3_logs(bucket, prefix, since)
+
+    report, read = feedback.report_from(args.logs, since, s3_reader)
+    if read.truncated_files:
+        _err(f"busdocs feedback: {len(read.truncated_files)} truncated file(s) read up to the damage: "
+             f"{', '.join(read.truncated_files[:5])}")
+    print(json.dumps(report, indent=2) if args.format == "json" else feedback.format_text(report, read))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Check (default) or rewrite the JSON Schemas in data/schemas/."""
     from busdocs.data.schemas import stale_schemas, write_schemas
@@ -627,6 +651,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", default="ur", help="the edition (default: ur)")
     p.add_argument("--strict", action="store_true", help="status exits 1 when a translation is stale")
     p.set_defaults(func=cmd_i18n)
+
+    p = sub.add_parser("feedback", help="reader feedback and failed searches from CloudFront logs",
+                       description=cmd_feedback.__doc__)
+    p.add_argument("action", choices=["report"], help="report: per page helpful / not helpful, top failed searches")
+    p.add_argument("--logs", required=True, metavar="DIR|s3://BUCKET/PREFIX", help="CloudFront standard log files")
+    p.add_argument("--since", metavar="DATE", help="only requests on or after this day (YYYY-MM-DD)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("schema", help="check or rewrite data/schemas/*.schema.json",
                        description=cmd_schema.__doc__)

@@ -11,6 +11,8 @@
  *
  *   - word forms: "bouncing" → "bounc*" finds bounces, bounced; "money" → "mone*" finds money;
  *   - stop words ("how", "do", "i", "the") are dropped: "i*" would match every word beginning with i;
+ *     one that data/search.yml lists as a visitor's word ("where", "which") is looked up whole in the
+ *     keywords field only, where the index (built without a stop-word filter) holds it;
  *   - forms of the word typed (same stem) weigh fully, other words that only begin like it 0.3:
  *     "pass" ranks passes above passenger and password;
  *   - one typo in words of 5 letters or more: a word that matches nothing in the index is also
@@ -25,6 +27,7 @@
   var TYPO_MIN_LENGTH = 5;
   var STEM_MIN_LENGTH = 3;
   var PREFIX_WEIGHT = 0.3;   /* of a word that only begins like the one typed */
+  var KEYWORDS = "keywords"; /* the hidden field of visitors' words (busdocs.content.search) */
 
   var script = typeof document !== "undefined" && document.currentScript
     ? document.currentScript.src
@@ -44,6 +47,8 @@
     var PROHIBITED = lunr.Query.presence.PROHIBITED;
     var REQUIRED = lunr.Query.presence.REQUIRED;
 
+    var keywords = false;  /* set once the index is built: does it have the keywords field? */
+
     function isStopWord(word) {
       return !lunr.stopWordFilter(new lunr.Token(word));
     }
@@ -59,8 +64,20 @@
           return;
         }
         var word = match[1];
-        if (isStopWord(word) && clause.presence !== REQUIRED) return;
+        if (isStopWord(word) && clause.presence !== REQUIRED) {
+          /* Stop words count only where data/search.yml put them: in the hidden keywords of
+             a section ("where" → tracking, "when" → arrival times). */
+          if (!keywords || word.length < 3) return;
+          clause.fields = [KEYWORDS];
+          clause.term = word;
+          clause.wildcard = lunr.Query.wildcard.NONE;
+          clause.usePipeline = false;
+          kept.push(clause);
+          return;
+        }
         var prefix = commonPrefix(word, lunr.stemmer(new lunr.Token(word)).toString());
+        /* "write" stems to itself, and "write*" would miss writing: cut a final e. */
+        if (prefix === word && /e$/.test(word) && word.length > STEM_MIN_LENGTH) prefix = word.slice(0, -1);
         if (prefix.length >= STEM_MIN_LENGTH && prefix.length < word.length)
           clause.term = prefix + "*";
         clause.busdocsWord = word;
@@ -83,6 +100,7 @@
     var runQuery = lunr.Index.prototype.query;
     lunr.Index.prototype.query = function (fn) {
       var index = this;
+      keywords = index.fields.indexOf(KEYWORDS) !== -1;
       return runQuery.call(this, function (query) {
         fn.call(query, query);
         query.clauses.slice().forEach(function (clause) {

@@ -435,6 +435,15 @@ class Macros:
             raise MacroError(f"diagram: unknown {name!r} (one of {', '.join([*diagrams.PUBLIC, *diagrams.INTERNAL])})")
         return diagrams.PUBLIC[name](self.data)
 
+    def reader_feedback(self) -> str:
+        """The help center's page feedback and failed searches, from the last `busdocs feedback report`
+        committed as `data/feedback-report.json` (issue 24)."""
+        self._internal_only("reader feedback")
+        from busdocs.content import feedback
+        from busdocs.sites import base_url
+
+        return feedback.render_page(feedback.load_report(self.data.root), base_url(self.data.root, "public"))
+
     # -------------------------------------------------------------- operations (internal)
 
     def _infra(self) -> Any:

@@ -312,7 +312,9 @@ def tag_pages(spec: dict[str, Any], base_url: str, folder: str = "api") -> list[
             continue
         slug = slugify(tag)
         front = f"title: {tag}\ndescription: {json.dumps(descriptions.get(tag, '').strip()[:150])}"
-        body = (f"# {tag}\n\n{descriptions.get(tag, '').strip()}\n\nBase URL: `{base_url.rstrip('/')}/api/v1`\n\n"
+        count = f"{len(operations)} endpoint{'s' if len(operations) > 1 else ''}"
+        body = (f"# {tag}\n\n{descriptions.get(tag, '').strip()}\n\n{count} of the REST API, under the base URL "
+                f"`{base_url.rstrip('/')}/api/v1`\n\n"
                 + "\n\n".join(operations))
         pages.append(TagPage(tag, slug, f"{folder}/{slug}.md", _page(front, body)))
     ws = spec.get("x-websocket")

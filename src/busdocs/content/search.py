@@ -26,6 +26,10 @@ from busdocs.errors import Problem
 
 FIELD = "keywords"
 """The search entry field that holds the added words (`plugins.search.fields.keywords`)."""
+RELATED_FIELD = "related"
+"""Visitors' words of an `anywhere` synonym whose target is only in the section's text, not its
+heading: weighed like the text (`plugins.search.fields.related`), so a word that occurs in passing
+does not lift every section it touches."""
 
 _TAGS = re.compile(r"<[^>]+>")
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -52,27 +56,37 @@ def _synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool,
             for s in settings.synonyms]
 
 
-def keywords(title: str, text: str, settings: SearchSettings, table: list | None = None) -> str:
-    """The hidden keywords of one section: synonyms of its words, and its camel-case names whole."""
+def keyword_fields(title: str, text: str, settings: SearchSettings, table: list | None = None) -> tuple[str, str]:
+    """The hidden words of one section: (synonyms of its heading's words and its camel-case names
+    whole, synonyms of words only its text uses)."""
     in_title = words_of(title)
     plain = html.unescape(_TAGS.sub(" ", f"{title} {text}"))  # once: this runs for every section of a site
     in_text = set(_WORDS.findall(plain.lower())) | in_title
-    out: list[str] = []
+    strong: list[str] = []
+    related: list[str] = []
     for targets, anywhere, words in table if table is not None else _synonym_table(settings):
-        if (in_text if anywhere else in_title) & targets:
-            out.append(words)
-    joined = sorted({m.lower() for m in _CAMEL.findall(plain)})
-    out += joined
-    return " ".join(dict.fromkeys(out))
+        if in_title & targets:
+            strong.append(words)
+        elif anywhere and in_text & targets:
+            related.append(words)
+    strong += sorted({m.lower() for m in _CAMEL.findall(plain)})
+    return " ".join(dict.fromkeys(strong)), " ".join(dict.fromkeys(related))
+
+
+def keywords(title: str, text: str, settings: SearchSettings, table: list | None = None) -> str:
+    """Every hidden word of one section (both fields of `keyword_fields`)."""
+    return " ".join(w for w in keyword_fields(title, text, settings, table) if w)
 
 
 def add_keywords(entries: Iterable[MutableMapping[str, object]], settings: SearchSettings) -> None:
-    """Give each search entry its `keywords` field (left out when there are none)."""
+    """Give each search entry its `keywords` and `related` fields (each left out when empty)."""
     table = _synonym_table(settings)
     for entry in entries:
-        words = keywords(str(entry.get("title", "")), str(entry.get("text", "")), settings, table)
-        if words:
-            entry[FIELD] = words
+        strong, related = keyword_fields(str(entry.get("title", "")), str(entry.get("text", "")), settings, table)
+        if strong:
+            entry[FIELD] = strong
+        if related:
+            entry[RELATED_FIELD] = related
 
 
 def section_boost(src_uri: str, settings: SearchSettings) -> float | None:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from busdocs import globs
+from busdocs.content.feedback import BEACON_CACHE_CONTROL, BEACON_CONTENT_TYPE, BEACON_FILE, BEACON_KEYS
 from busdocs.data.models.deploy import Deploy, HeaderRule, Target
 
 STATE_PREFIX = ".busdocs/"
@@ -104,6 +105,8 @@ def headers_for(key: str, rules: list[HeaderRule], content_types: Mapping[str, s
         if globs.matches(rule.glob, key) and (not rule.fingerprinted or is_fingerprinted(key)):
             cache = rule.cache_control
             break
+    if audience == "public" and key in BEACON_KEYS:  # every request must reach the logs (issue 24)
+        return BEACON_CACHE_CONTROL, BEACON_CONTENT_TYPE
     suffix = PurePosixPath(key).suffix.lower()
     return cache, content_types.get(suffix, "application/octet-stream")
 
@@ -119,6 +122,12 @@ def scan_site(site_dir: Path, config: Deploy, audience: str) -> dict[str, LocalF
         cache, ctype = headers_for(rel, config.headers, config.content_types, audience)
         files[rel] = LocalFile(rel, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data),
                                cache, ctype, path)
+    if audience == "public":  # the feedback and failed-search beacons, even from a build made without them
+        for key in BEACON_KEYS:
+            if key not in files:
+                data = BEACON_FILE.read_bytes()
+                files[key] = LocalFile(key, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data),
+                                       BEACON_CACHE_CONTROL, BEACON_CONTENT_TYPE, BEACON_FILE)
     return files
 
 

@@ -31,6 +31,7 @@ from busdocs.content import helpcenter
 from busdocs.mkdocs import navhtml
 from busdocs.content import news
 from busdocs.content import openapi
+from busdocs.content import feedback
 from busdocs.content import search as search_entries
 from busdocs.mkdocs import parallel
 from busdocs.content import values
@@ -116,6 +117,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self.preview = _preview(config, self.config.audience, self.root)
         # The search box's "nothing found" panel lists the contact channels (overrides/main.html).
         config.extra["busdocs_support"] = self.data.site.support.model_dump(mode="json")
+        # Reader feedback widget and failed-search beacons, help center only (overrides/partials/feedback.html).
+        config.extra["busdocs_feedback"] = ({"reasons": dict(feedback.REASONS)} if self.config.audience == "public"
+                                            else None)
         if self.config.audience == "internal" and self.config.nav:
             public_nav = [e for e in (config.nav or []) if not _is_home_entry(e)]
             config.nav = [*self.config.nav, *public_nav]
@@ -631,6 +635,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                                  self.root / ".cache" / "fonts" if self._cache is not None else None)
             except BusdocsError as exc:
                 raise PluginError(str(exc)) from None
+        if self.config.audience == "public":  # the beacons the feedback widget and search box request
+            for key in feedback.BEACON_KEYS:
+                (site_dir / key).write_bytes(feedback.BEACON_GIF)
         # Under `mkdocs serve` nothing is published; the guard runs on every real build.
         if self.config.audience == "public" and self.config.leak_guard and not self.serving:
             try:  # every internal value: from the full data, read again, never kept on the plugin
