@@ -39,20 +39,35 @@ class BuiltSites(dict):
 @pytest.fixture(scope="session")
 def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
     """Every output of `busdocs build --site all` (the first half of `make site`), built strictly
-    once per test session (per test process) from a copy of the project with a cache of its own,
-    so it is a cold build whatever `.cache/` the working tree holds: `public`, `internal` (with the
-    zipped offline bundle) and `offline`. Read-only: a test that changes a site copies it first."""
+    once per test run from a copy of the project with a cache of its own, so it is a cold build
+    whatever `.cache/` the working tree holds: `public`, `internal` (with the zipped offline bundle)
+    and `offline`. The test processes of `pytest -n` share it: the first to ask builds it while the
+    others wait on a lock. Read-only: a test that changes a site copies it first."""
     import contextlib
+    import fcntl
     import io
+    import json
+    import os
 
-    base = tmp_path_factory.mktemp("shared")
-    project = copy_project(base / "project")
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
-    assert code == 0, err.getvalue()
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, which every worker's own folder is in
+    base = base / "shared-sites"
+    base.mkdir(exist_ok=True)
+    project = base / "project"
+    with open(base / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while one process builds, released when it is done
+        record = base / "built.json"
+        if not record.exists():
+            copy_project(project)
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
+            record.write_text(json.dumps({"code": code, "log": err.getvalue()}), encoding="utf-8")
+        built = json.loads(record.read_text(encoding="utf-8"))
+    assert built["code"] == 0, built["log"]
     sites_ = BuiltSites({s: base / "site" / s for s in ("public", "internal", "offline")})
-    sites_.log, sites_.project = err.getvalue(), project
+    sites_.log, sites_.project = built["log"], project
     return sites_
 
 

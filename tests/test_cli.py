@@ -57,6 +57,7 @@ def test_build_writes_every_site(built_sites) -> None:
     assert "offline bundle:" in built_sites.log
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_build_failure_exits_1_with_the_reason(capsys, project: Path, tmp_path: Path) -> None:
     faq = project / "docs" / "faq.md"
     faq.write_text(faq.read_text() + "\n{{ undefined_thing }}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def plant_canaries(project: Path) -> None:
     faq.write_text(faq.read_text() + '\n\n## Configuration\n\n{{ env_table("production") }}\n')
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_canaries_reach_the_internal_site_and_never_the_public_one(project: Path, tmp_path: Path) -> None:
     plant_canaries(project)
     public = build_site(project, "public", tmp_path / "out" / "public").out_dir
@@ -48,6 +50,7 @@ def failure(project: Path, tmp_path: Path, site: str = "public") -> str:
     return str(info.value)
 
 
+@pytest.mark.slow  # builds a site of its own
 @pytest.mark.parametrize(
     ("relative", "append", "expected"),
     [
@@ -76,12 +79,14 @@ def test_bad_page_fails_the_build_naming_it(project: Path, tmp_path: Path, relat
     assert "Traceback" not in message
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_internal_site_also_rejects_internal_values_on_public_pages(project: Path, tmp_path: Path) -> None:
     path = project / "docs" / "contact.md"
     path.write_text(path.read_text() + '\n{{ env_value("REDIS_URL") }}\n')
     assert "contact.md" in failure(project, tmp_path, "internal")
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_runbooks_may_show_internal_values(project: Path, tmp_path: Path) -> None:
     path = project / "runbooks" / "index.md"
     path.write_text(path.read_text() + '\nRedis: {{ env_value("REDIS_URL") }}\n')
@@ -89,9 +94,11 @@ def test_runbooks_may_show_internal_values(project: Path, tmp_path: Path) -> Non
     assert "redis://prod-redis.cache.amazonaws.com:6379" in (site / "runbooks" / "index.html").read_text()
 
 
-def test_a_failed_build_leaves_the_last_good_site_in_place(project: Path, tmp_path: Path) -> None:
+@pytest.mark.slow  # builds a site of its own
+def test_a_failed_build_leaves_the_last_good_site_in_place(project: Path, tmp_path: Path,
+                                                          built_sites: dict[str, Path]) -> None:
     out = tmp_path / "out" / "public"
-    build_site(project, "public", out)
+    shutil.copytree(built_sites["public"], out)  # the last good build of these sources
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     faq = project / "docs" / "faq.md"
     faq.write_text(faq.read_text() + "\n{{ no_such_variable }}\n")
@@ -216,6 +223,7 @@ REACHING_FOR_INTERNAL_DATA = {  # page → what it asks for; every one must fail
 }
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_public_pages_get_no_path_to_internal_data(project: Path, tmp_path: Path) -> None:
     for name, ask in REACHING_FOR_INTERNAL_DATA.items():
         (project / "docs" / "canary").mkdir(exist_ok=True)
@@ -228,6 +236,7 @@ def test_public_pages_get_no_path_to_internal_data(project: Path, tmp_path: Path
     assert "Traceback" not in message and "+92 300" not in message
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_what_public_pages_can_reach_holds_only_public_data(project: Path, tmp_path: Path) -> None:
     from busdocs.data.loader import load_data
     from busdocs.data.visibility import internal_values
@@ -246,6 +255,7 @@ def test_what_public_pages_can_reach_holds_only_public_data(project: Path, tmp_p
     assert "oncall-handbook" not in page and "prod/jwt/secret" not in page
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_the_leak_guard_knows_every_internal_file(project: Path, tmp_path: Path) -> None:
     """Whatever slips past the page context is caught: one value of each internal data file."""
     from busdocs.data.loader import load_data
@@ -294,6 +304,7 @@ def test_the_leak_guard_reads_compressed_and_binary_outputs(tmp_path: Path) -> N
     }
 
 
+@pytest.mark.slow  # renders a PDF
 def test_pdf_run_guards_the_public_site_after_writing(built_sites: dict[str, Path], tmp_path: Path,
                                                       root: Path) -> None:
     """A PDF made from a page that holds an internal value is deleted and the run fails."""

@@ -200,6 +200,7 @@ def test_last_updated_falls_back_without_git(tmp_path: Path) -> None:
     assert last_updated("x.md", tmp_path, {}).date() == date.today()
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_unpublished_news_stays_out_of_the_build_and_shows_in_serve(project: Path, tmp_path: Path,
                                                                     monkeypatch) -> None:
     from mkdocs.commands.build import build
@@ -242,8 +243,11 @@ def test_bad_news_front_matter_is_reported(project: Path, tmp_path: Path) -> Non
     assert "docs/news/bad.md" in message and "date" in message and "kind" in message
 
 
-def test_two_builds_of_the_same_sources_are_byte_identical(project: Path, tmp_path: Path) -> None:
-    first = build_site(project, "public", tmp_path / "one").out_dir
+@pytest.mark.slow  # builds a site of its own
+def test_two_builds_of_the_same_sources_are_byte_identical(built_sites: dict[str, Path], project: Path,
+                                                          tmp_path: Path) -> None:
+    # The shared build and a build of another copy, each cold, in processes and at times of their own.
+    first = built_sites["public"]
     second = build_site(project, "public", tmp_path / "two").out_dir
     differ = [p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file()
               and not p.name.startswith(".") and p.read_bytes() != (second / p.relative_to(first)).read_bytes()]

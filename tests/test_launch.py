@@ -211,6 +211,7 @@ def test_unknown_gate_is_a_usage_error(capsys) -> None:
 # ------------------------------------------------------------------ dashboard and reference pages
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_dashboard_in_a_real_build(project: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("BUSDOCS_TODAY", "2027-01-05")
     site = build_site(project, "internal", tmp_path / "internal").out_dir
@@ -230,6 +231,7 @@ def test_dashboard_in_a_real_build(project: Path, tmp_path: Path, monkeypatch) -
     assert not body.select("script")
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_dashboard_is_internal_only(project: Path, tmp_path: Path) -> None:
     from busdocs.mkdocs.build import BuildFailed
 

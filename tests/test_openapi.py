@@ -95,6 +95,7 @@ def code_text(body) -> str:  # noqa: ANN001
     return "\n".join(pre.get_text() for pre in body.select("pre"))
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_curl_uses_the_environment_base_url(project: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("BUSDOCS_ENV", "staging")
     site = build_site(project, "public", tmp_path / "public").out_dir

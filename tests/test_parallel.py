@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from busdocs.mkdocs import parallel
 from busdocs.mkdocs.build import BuildFailed, build_site
+from tests.conftest import copy_project
 from tests.test_rendercache import files_of
 
 pytestmark = pytest.mark.slow
@@ -23,6 +25,23 @@ def set_options(project: Path, options: dict[str, object]) -> None:
     at = lines.index("    audience: public\n") + 1
     lines[at:at] = [f"    {name}: {str(value).lower()}\n" for name, value in options.items()]
     config.write_text("".join(lines))
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[str, bytes]]:
+    """`alone(site)`: the files of `site` built in one process without the cache (no workers, nothing
+    reused), built once for the tests of this module that compare against it."""
+    built: dict[str, dict[str, bytes]] = {}
+
+    def get(site: str) -> dict[str, bytes]:
+        if site not in built:
+            base = tmp_path_factory.mktemp(f"alone-{site}")
+            project = copy_project(base / "project")
+            set_options(project, {"workers": 1, "render_cache": False})
+            built[site] = files_of(build_site(project, site, base / "out" / site).out_dir)
+        return built[site]
+
+    return get
 
 
 @pytest.fixture
@@ -41,15 +60,15 @@ def heard(monkeypatch: pytest.MonkeyPatch) -> dict[int, set[int]]:
 
 @pytest.mark.parametrize("site", ["public", "internal"])
 def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Path, site: str,
-                                                    heard: dict[int, set[int]]) -> None:
+                                                    heard: dict[int, set[int]],
+                                                    alone: Callable[[str], dict[str, bytes]]) -> None:
     set_options(project, {"workers": 3})
     ahead = files_of(build_site(project, site, tmp_path / "ahead" / site).out_dir)
     # Both page loops (Markdown, then theme) had two workers, and the build read from each.
     assert sorted(len(pids) for pids in heard.values()) == [2, 2]
-    set_options(project, {"workers": 1, "render_cache": False})
-    alone = files_of(build_site(project, site, tmp_path / "alone" / site).out_dir)
-    assert ahead.keys() == alone.keys()
-    assert [name for name in ahead if ahead[name] != alone[name]] == []
+    one = alone(site)  # the same sources, built with `workers: 1` and `render_cache: false`
+    assert ahead.keys() == one.keys()
+    assert [name for name in ahead if ahead[name] != one[name]] == []
 
 
 def test_a_warning_in_a_worker_shard_still_stops_the_build(project: Path, tmp_path: Path,
@@ -66,9 +85,8 @@ def test_a_warning_in_a_worker_shard_still_stops_the_build(project: Path, tmp_pa
 
 
 def test_a_failing_worker_costs_only_time(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          heard: dict[int, set[int]]) -> None:
-    set_options(project, {"workers": 1, "render_cache": False})
-    alone = files_of(build_site(project, "public", tmp_path / "alone" / "public").out_dir)
+                                          heard: dict[int, set[int]],
+                                          alone: Callable[[str], dict[str, bytes]]) -> None:
     set_options(project, {"workers": 3, "render_cache": True})
     work = parallel.Prefetch._work
 
@@ -78,7 +96,7 @@ def test_a_failing_worker_costs_only_time(project: Path, tmp_path: Path, monkeyp
         work(self, number, *args)
 
     monkeypatch.setattr(parallel.Prefetch, "_work", crash)
-    assert files_of(build_site(project, "public", tmp_path / "ahead" / "public").out_dir) == alone
+    assert files_of(build_site(project, "public", tmp_path / "ahead" / "public").out_dir) == alone("public")
     assert heard and all(len(pids) == 1 for pids in heard.values())  # only the working one was read
 
 

@@ -61,6 +61,7 @@ def test_bad_runbooks_fail_the_check(project: Path, capsys, change, fragment: st
     assert ("high-cpu-usage" in err) and "Traceback" not in err
 
 
+@pytest.mark.slow  # builds a site of its own
 def test_overdue_reviews_are_listed_and_bannered(project: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     edit(project, RUNBOOK, "last_reviewed: 2026-11-20", "last_reviewed: 2020-01-01")
     assert main(["--root", str(project), "check"]) == 0
@@ -428,6 +429,7 @@ def test_rollback_of_a_deploy_has_one_wording_from_one_source() -> None:
     assert sum("{{ rollback_deploy() }}" in b.sections["Rollback"] for b in load_runbooks(ROOT)[0]) >= 10
 
 
+@pytest.mark.slow  # builds the staging ops site (shared with the browser test)
 def test_the_ops_site_built_for_staging_shows_staging(staging_ops_site: Path) -> None:
     site = staging_ops_site
     body = article(site, "runbooks/alarms/database-connection-errors/")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -155,18 +156,21 @@ def test_rank_counts_pages_in_the_order_shown() -> None:
 # --- in the browser -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def chromium() -> None:
+def chromium() -> Iterator[object]:
+    """One chromium for every browser test of this module (each test opens contexts of its own)."""
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("/usr/bin/chromium is not installed: scripts/bootstrap --test")
     pytest.importorskip("playwright.sync_api")
+    with searcheval._browser() as launched:
+        yield launched
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("site", ["public", "internal"])
-def test_search_figures_do_not_fall(chromium: None, built_sites: dict[str, Path], site: str) -> None:
+def test_search_figures_do_not_fall(chromium: object, built_sites: dict[str, Path], site: str) -> None:
     cases = searcheval.load_cases(ROOT / searcheval.CASES)
-    report = searcheval.run_eval(built_sites[site], site, cases)
+    report = searcheval.run_eval(built_sites[site], site, cases, browser=chromium)
     out = ROOT / "test-artifacts" / f"search-eval-{site}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report.as_json(), indent=2), encoding="utf-8")
@@ -186,17 +190,18 @@ def test_search_figures_do_not_fall(chromium: None, built_sites: dict[str, Path]
     ("public", "where is my bus", "students/live-tracking/"),                  # a stop word data/search.yml made a visitor's word
     ("internal", "how to write a runbook", "runbooks/authoring/"),             # write → writing
 ])
-def test_word_forms_typos_and_alarm_names(chromium: None, built_sites: dict[str, Path], site: str, query: str,
+def test_word_forms_typos_and_alarm_names(chromium: object, built_sites: dict[str, Path], site: str, query: str,
                                           first: str | None) -> None:
     from busdocs.bench.browser import serve
 
     blocked: list[str] = []
-    with serve(built_sites[site]) as base, searcheval._browser() as browser:
+    with serve(built_sites[site]) as base, searcheval._browser(chromium) as browser:
         page = searcheval._guarded_page(browser, base, blocked, viewport={"width": 1280, "height": 800})
         page.goto(base, wait_until="load")
         config = json.loads(page.locator("#__config").text_content())
         assert "busdocs-search.js?worker=workers/search." in config["search"], config["search"]
         pages = [searcheval.page_of(h, base) for h in searcheval.search(page, searcheval._open_search(page), query)]
+        page.context.close()
     assert not blocked, blocked
     assert pages, f"{query!r} found nothing on the {site} site"
     if first is not None:
@@ -207,14 +212,14 @@ def test_word_forms_typos_and_alarm_names(chromium: None, built_sites: dict[str,
 @pytest.mark.parametrize("viewport", [{"viewport": {"width": 1280, "height": 800}},
                                       {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}],
                          ids=["desktop", "phone"])
-def test_a_search_that_finds_nothing_offers_sections_tasks_and_contacts(chromium: None, built_sites: dict[str, Path],
+def test_a_search_that_finds_nothing_offers_sections_tasks_and_contacts(chromium: object, built_sites: dict[str, Path],
                                                                         viewport: dict) -> None:
     from playwright.sync_api import expect
 
     from busdocs.bench.browser import serve
 
     blocked: list[str] = []
-    with serve(built_sites["public"]) as base, searcheval._browser() as browser:
+    with serve(built_sites["public"]) as base, searcheval._browser(chromium) as browser:
         page = searcheval._guarded_page(browser, base, blocked, **viewport)
         page.goto(base + "students/buy-a-pass/", wait_until="load")
         box = searcheval._open_search(page)
@@ -232,6 +237,7 @@ def test_a_search_that_finds_nothing_offers_sections_tasks_and_contacts(chromium
             pytest.fail(f"the page scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} > {width}")
         assert searcheval.search(page, box, "refund") != []  # results again: the panel goes away
         expect(panel).to_be_hidden()
+        page.context.close()
     assert not blocked, blocked
 
 

@@ -34,12 +34,29 @@ def load_spec(root: Path) -> Loaded:
 # ------------------------------------------------------------------ validation
 
 
+_CHECKED: dict[tuple[str, str], list[Problem]] = {}
+"""`spec_problems` by (file shown, text): the validation is the slow part of `busdocs check` (about
+a second), and its answer depends on nothing but the text, so a process that checks again (a test
+suite, a long-running serve) validates an unchanged spec once."""
+
+
 def spec_problems(loaded: Loaded) -> list[Problem]:
     """Everything wrong with the spec: structure (OpenAPI 3.1) and examples (against their schemas)."""
-    from openapi_spec_validator import OpenAPIV31SpecValidator
-
     if loaded.data is None:
         return list(loaded.problems)
+    if loaded.text is None or loaded.problems:
+        return _spec_problems(loaded)
+    key = (str(loaded.path), loaded.text)
+    if key not in _CHECKED:
+        if len(_CHECKED) >= 8:
+            _CHECKED.pop(next(iter(_CHECKED)))
+        _CHECKED[key] = _spec_problems(loaded)
+    return list(_CHECKED[key])
+
+
+def _spec_problems(loaded: Loaded) -> list[Problem]:
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
     problems = list(loaded.problems)
     for error in OpenAPIV31SpecValidator(loaded.data).iter_errors():
         path = tuple(error.absolute_path)
