@@ -229,7 +229,8 @@ def test_the_urdu_driver_handbook_is_right_to_left_nastaliq_with_contents_and_ou
     assert len(re.findall(r"[\u0600-\u06ff]+", text)) > 3000
     for word in ("ڈرائیور", "ہیلپ ڈیسک", "رابطہ", "ایپ"):
         assert word in text, word
-    assert "فہرست" in clean(reader.pages[1].extract_text())
+    contents = clean(reader.pages[1].extract_text())  # its title, فہرست, is one of the ligatures that lose letters
+    assert "ڈرائیور" in contents and re.search(r"[\u06f0-\u06f9]", contents)  # chapters with Urdu page numbers
 
 
 def test_progress_reports_every_step_of_every_handbook(rendered: Rendered) -> None:
@@ -376,9 +377,12 @@ def test_a_changed_page_renders_only_its_handbook_again(rendered: Rendered, root
         shutil.copytree(rendered.site_root / site, site_root / site, copy_function=link_or_copy)
     cache = tmp_path / "cache"
     shutil.copytree(rendered.cache, cache, copy_function=link_or_copy)
-    # a page only the driver handbook prints
+    # a page only the driver handbook prints (of the English handbooks: the Urdu one prints the
+    # Urdu edition's page of the same path, which this change does not touch)
     users = {}
     for hid, handbook in handbooks.items():
+        if handbook.language != "en":
+            continue
         for page in chosen_pages(site_root / handbook.site, handbook):
             users.setdefault((handbook.site, page["url"]), set()).add(hid)
     url = next(u for (site, u), ids in users.items() if ids == {"driver-handbook"})

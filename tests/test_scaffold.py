@@ -27,6 +27,9 @@ NEW_ALARM = """\
     severity: SEV3
     topic: bus-tracker-warning
     dashboard: overview
+    impact: none-yet
+    threshold_reason: "Over 100 evictions in five minutes the cache drops live positions before they are read."
+    baseline: "0 evictions (not yet measured)"
 """
 
 KINDS = [

@@ -56,7 +56,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         for notice in result.notices:
             print(f"notice: {notice}", file=sys.stderr)
         print(f"built {site} site: {result.pages} pages in {result.seconds:.1f} s", file=sys.stderr)
-        if site == "public":  # the language editions go inside it: site/public/ur/
+        if site == "public" and args.editions:  # the language editions go inside it: site/public/ur/
             for language in EDITIONS:
                 print(f"building {language} edition → {_display(out / site / language)} …", file=sys.stderr, flush=True)
                 edition = build_site(root, language, out / site / language)
@@ -541,6 +541,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which site to build; offline is the internal site as a file:// bundle (default: all)")
     p.add_argument("--out", metavar="DIR", help="output folder; sites go to DIR/public and DIR/internal "
                    "(default: site/)")
+    p.add_argument("--no-editions", dest="editions", action="store_false",
+                   help="the English public site only, without the language editions (the bench's like-for-like build)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("status", help="launch checklist status and gates", description=cmd_status.__doc__)

@@ -224,8 +224,8 @@ def run_bench(root: Path, pages: int = 500, corpus: Path | None = None, serve: b
 
 def build_with_busdocs(busdocs: str, project: Path) -> tuple[float, float]:
     """A timed `busdocs build` of the public site of `project` (seconds, peak MB)."""
-    seconds, peak, failed = timed([busdocs, "--root", str(project), "build", "--site", "public", "--out",
-                                   str(project / "site")], cwd=project)
+    seconds, peak, failed = timed([busdocs, "--root", str(project), "build", "--site", "public", "--no-editions",
+                                   "--out", str(project / "site")], cwd=project)
     if failed:
         raise BusdocsError(f"busdocs build of {project.name} failed:\n{failed.stderr[-2000:]}")
     return seconds, peak

@@ -114,7 +114,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               f"(known: {known})")
         self.environment = wanted
         self.today = _today()
-        self.preview = _preview(config, self.config.audience, self.root)
+        self.preview = _preview(config, self.config.audience, self.root, self.config.language)
         # The search box's "nothing found" panel lists the contact channels (overrides/main.html).
         config.extra["busdocs_support"] = self.data.site.support.model_dump(mode="json")
         # Reader feedback widget and failed-search beacons, help center only (overrides/partials/feedback.html).
@@ -743,7 +743,7 @@ def _preview_number() -> int | None:
         raise PluginError(f"{PREVIEW_VARIABLE}: {exc}") from None
 
 
-def _preview(config: MkDocsConfig, audience: str, root: Path) -> int | None:
+def _preview(config: MkDocsConfig, audience: str, root: Path, language: str = "en") -> int | None:
     """With `BUSDOCS_PREVIEW=N`, make this a preview build of change N: base URL under
     `previews/pr-<n>/` of the target that takes this audience's previews (data/deploy.yml), and the
     banner and `noindex` of overrides/main.html. None without the variable."""
@@ -759,7 +759,7 @@ def _preview(config: MkDocsConfig, audience: str, root: Path) -> int | None:
         target = preview_target(load_data(root).deploy, audience)
     except PreviewRefused as exc:
         raise PluginError(f"{PREVIEW_VARIABLE}: {exc}") from None
-    config.site_url = preview_url(target, number)
+    config.site_url = preview_url(target, number) + ("" if language == "en" else f"{language}/")  # edition: public/ur/
     config.extra["busdocs_preview"] = {"number": number, "url": config.site_url}
     return number
 
