@@ -91,7 +91,7 @@ def build(project: Path, out: Path, *, subprocess_code: bool) -> dict[str, bytes
     if subprocess_code:
         env = {**os.environ, "PYTHONPATH": str(project / "src"), "NO_MKDOCS_2_WARNING": "1"}
         done = subprocess.run([sys.executable, "-m", "busdocs.cli", "--root", str(project), "build", "--site", "public",
-                               "--out", str(out)], env=env, capture_output=True, text=True)
+                               "--no-editions", "--out", str(out)], env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
     else:
         build_site(project, "public", out / "public")
@@ -264,7 +264,7 @@ def test_two_builds_at_once_on_one_cache_both_give_the_cold_site(small: Path, tm
     replace(small, "docs/bench/probe.md", "# Probe\n", "# Probe\n\nTwo builds at once.\n")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(small / "src")}  # as `build` does for code
     runs = [subprocess.Popen([sys.executable, "-m", "busdocs.cli", "--root", str(small), "build", "--site", "public",
-                              "--out", str(tmp_path / name)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              "--no-editions", "--out", str(tmp_path / name)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for name in ("one", "two")]
     for run in runs:
         _, err = run.communicate(timeout=300)

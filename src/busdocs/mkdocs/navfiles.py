@@ -24,21 +24,32 @@ from busdocs.errors import Problem, ProblemsError
 from busdocs.data.yamlio import load_yaml
 
 NAV_FILE = ".nav.yml"
+_TRANSLATED = False
+"""Set by `expand_nav` for one call: the first folder holds translations."""
 
 
-def expand_nav(nav: Sequence[Any], folders: Sequence[tuple[str, Path]]) -> list[Any]:
+def expand_nav(nav: Sequence[Any], folders: Sequence[tuple[str, Path]], translated: bool = False) -> list[Any]:
     """Replace every `folder/` entry of `nav` by that folder's `.nav.yml`, recursively.
 
     Args:
         nav: MkDocs `nav` entries.
         folders: `(site prefix, source folder)` pairs that hold pages, e.g. `("", guides/)`,
             `("runbooks/", runbooks/)`, `("", docs/)`; searched in order.
+        translated: The first folder holds translations (`i18n/ur/`): a translated `.nav.yml` gives
+            titles and order, and the pages of the English `.nav.yml` it does not list yet (a page
+            added since) follow, under their English titles, so a new English page never breaks
+            the edition's build.
 
     Raises:
         ProblemsError: A `folder/` entry without a `.nav.yml`, or a `.nav.yml` that is not a list.
     """
     problems: list[Problem] = []
-    result = [_expand(entry, folders, problems) for entry in nav]
+    global _TRANSLATED
+    _TRANSLATED, before = translated, _TRANSLATED
+    try:
+        result = [_expand(entry, folders, problems) for entry in nav]
+    finally:
+        _TRANSLATED = before
     if problems:
         raise ProblemsError(problems)
     return result
@@ -86,8 +97,23 @@ def _section(target: str, folders: Sequence[tuple[str, Path]], problems: list[Pr
                     entries.extend(rest)
                 else:
                     entries.append(entry)
+            if _TRANSLATED and (prefix, folder) == tuple(folders[0]):
+                entries.extend(_untranslated(target, folders[1:], listed))
             return [_prefixed(e, target, folders, problems) for e in entries]
     problems.append(Problem(Path("mkdocs.yml"), None, "nav", f"{target!r} names a folder without a {NAV_FILE}"))
+    return []
+
+
+def _untranslated(target: str, folders: Sequence[tuple[str, Path]], listed: set[Any]) -> list[Any]:
+    """The entries of the English `.nav.yml` of `target` whose page the translated one does not list."""
+    for prefix, folder in folders:
+        nav_path = folder / target.removeprefix(prefix) / NAV_FILE
+        if target.startswith(prefix) and nav_path.is_file():
+            english = load_yaml(nav_path, display=_short(nav_path)).data
+            if not isinstance(english, list):
+                return []
+            return [e for e in english if e != "*"
+                    and (e if isinstance(e, str) else next(iter(e.values()), None)) not in listed]
     return []
 
 

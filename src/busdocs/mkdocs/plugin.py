@@ -133,7 +133,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             if self.config.language != "en":  # a translated `.nav.yml` (its titles) first
                 folders.insert(0, ("", self.root / self.config.translations_dir / self.config.language))
             try:
-                config.nav = expand_nav(config.nav, folders)
+                config.nav = expand_nav(config.nav, folders, translated=self.config.language != "en")
             except ProblemsError as exc:
                 raise PluginError(f"navigation has problems:\n{exc}") from None
         self._cache = None
