@@ -58,7 +58,6 @@ writes is not submitted anywhere; CloudFront also sends `X-Robots-Tag: noindex`,
 log = get_plugin_logger(__name__)
 
 ENV_VARIABLE = "BUSDOCS_ENV"
-TODAY_VARIABLE = "BUSDOCS_TODAY"
 
 
 class BusdocsPlugin(BasePlugin[BusdocsConfig]):
@@ -765,13 +764,13 @@ def _preview(config: MkDocsConfig, audience: str, root: Path, language: str = "e
 
 
 def _today() -> date:
-    text = os.environ.get(TODAY_VARIABLE)
-    if not text:
-        return date.today()
+    """The build's date (`BUSDOCS_TODAY` or the system's), a bad value as a build error."""
+    from busdocs.content.schedule import today
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise PluginError(f"{TODAY_VARIABLE}={text!r} is not a date (YYYY-MM-DD)") from None
+        return today()
+    except BusdocsError as exc:
+        raise PluginError(str(exc)) from None
 
 
 def _add_api_pages(nav: list[Any], folder: str, pages: list[openapi.TagPage]) -> list[Any]:
