@@ -196,6 +196,15 @@ def _beacons(requests: list[str], base: str) -> list[str]:
     return [u for u in requests if u.endswith(".gif") or ".gif?" in u]
 
 
+def _is_site_file(site: Path, base: str, url: str) -> bool:
+    """A plain fetch of a file the built site holds: no data leaves in it."""
+    if not url.startswith(base):
+        return False
+    path = urlparse(url).path.lstrip("/")
+    target = site / path
+    return target.is_file() or (target / "index.html").is_file()
+
+
 @pytest.mark.browser
 def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path]) -> None:
     from busdocs.bench import searcheval
@@ -220,8 +229,13 @@ def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path
         page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pagehide'))")  # leaving sends no more
         page.wait_for_timeout(300)
     assert not blocked, blocked
-    assert len(requests) == 1, requests                            # the beacon and nothing else
-    url = urlparse(requests[0])
+    # Material may still be fetching its own files (search worker, sitemaps) on a loaded machine; those
+    # are static files of the site.  What the widget sends is the beacon, once, and nothing else.
+    beacons = _beacons(requests, base)
+    assert len(beacons) == 1, requests
+    others = [u for u in requests if u not in beacons]
+    assert all(_is_site_file(built_sites["public"], base, u) for u in others), others
+    url = urlparse(beacons[0])
     assert f"{url.scheme}://{url.netloc}/" == base and url.path == "/feedback.gif", requests
     assert parse_qs(url.query, keep_blank_values=True) == {"p": ["/students/buy-a-pass/"], "v": ["0"],
                                                            "r": ["missing"]}
