@@ -23,15 +23,17 @@ from busdocs.errors import ProblemsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FLOORS = {"public": {"top1": 0.69, "top3": 0.93}, "internal": {"top1": 0.68, "top3": 0.89}}
-"""After the merge of 2 December (glossary, launch, help desk, payment failures, writing loop pages: more
-pages compete), the figures fell to public 69.8 % / 93.7 %, internal 68.6 % / 89.9 %: the floors follow,
-the issue 20 goal (70 % / 90 %) is narrowly missed again and the tuning must be redone on the new pages.
-Before that merge: what the shipped search achieved (2026-12-02, after the issue 20 tuning: public 126 queries, top-1 73.0 %,
-top-3 96.0 %; internal 169 queries, 74.6 % / 92.3 %; the 13 last questions were written before measuring and
-12 of them pass). Before: 57.8 % / 85.3 % and 54.5 % / 82.7 % (116 / 156 queries); before issue 20:
-36.2 % / 62.1 % and 30.1 % / 55.1 %. Raise them when search gets better, never lower them to let a change
-pass. The goal of issue 20 is top-1 ≥ 0.70 and top-3 ≥ 0.90."""
+FLOORS = {"public": {"top1": 0.73, "top3": 0.97}, "internal": {"top1": 0.71, "top3": 0.93}}
+"""A little under what the shipped search achieves after the retuning for the pages merged on 2 December
+(public 126 queries, top-1 74.6 %, top-3 98.4 %; internal 169 queries, 72.2 % / 94.1 %): the glossary
+weighed down like other reference pages, synonyms that had drifted onto the wrong sections fixed
+(report, rotation, oncall), and sentences and headings where the right page lacked the visitor's words
+(a locked student account, a pass shown without internet, the contact page's phone numbers, the status
+page update template). After that merge and before the retuning: 69.8 % / 93.7 % and 68.6 % / 89.9 %.
+Before that merge: public 73.0 % / 96.0 %, internal 74.6 % / 92.3 % (the 13 last questions were written
+before measuring and 12 of them passed). Before: 57.8 % / 85.3 % and 54.5 % / 82.7 % (116 / 156 queries);
+before issue 20: 36.2 % / 62.1 % and 30.1 % / 55.1 %. Raise them when search gets better, never lower them
+to let a change pass. The goal of issue 20 is top-1 ≥ 0.70 and top-3 ≥ 0.90."""
 
 SETTINGS = SearchSettings(
     boosts=[SectionBoost(pages="api/**", boost=0.4, why="reference"),

@@ -266,7 +266,7 @@ def oncall_markdown(oc: OnCall) -> str:
 
     parts = [
         f"Incidents are run in `{oc.incident_channel}`; the call is {oc.bridge}.",
-        "### Rotations",
+        "### Rotations: who is on call { #rotations }",
         table(["Rotation", "Hands over", "Order"],
               [(r.name, r.handover, " → ".join(people[m].name for m in r.members if m in people))
                for r in oc.rotations]),
