@@ -23,9 +23,29 @@ def copy_project(dest: Path) -> Path:
     return sites.copy_project(ROOT, dest)
 
 
+WARM_CACHE_PARTS = ("render", "fonts")
+"""What a test's copy of the project takes from the shared build's `.cache/`: rendered pages and
+font subsets. Their keys hold no absolute path, so the copy builds warm; that a warm build writes
+what a cold one writes is proven by tests/test_cache_equivalence.py. (PDFs, lint results and the
+secret scan are left out: their tests count what they do.)"""
+
+
 @pytest.fixture(name="project")
-def project_copy(tmp_path: Path) -> Path:
-    """A fresh copy of the project in tmp_path."""
+def project_copy(tmp_path: Path, built_sites: BuiltSites) -> Path:
+    """A fresh copy of the project in tmp_path, with the render cache of the shared build (so a
+    test that builds it re-renders only what it changed). `cold_project` has no cache."""
+    import shutil
+
+    project = copy_project(tmp_path / "project")
+    for part in WARM_CACHE_PARTS:
+        if (built_sites.project / ".cache" / part).is_dir():
+            shutil.copytree(built_sites.project / ".cache" / part, project / ".cache" / part)
+    return project
+
+
+@pytest.fixture
+def cold_project(tmp_path: Path) -> Path:
+    """A fresh copy of the project in tmp_path with no `.cache/`: its first build is cold."""
     return copy_project(tmp_path / "project")
 
 

@@ -216,6 +216,34 @@ LAST_SITE: dict[str, dict[str, bytes]] = {}
 """The site as the last row of the table left it (built in this process), for the next row."""
 
 
+def test_a_copy_of_the_project_elsewhere_reuses_the_cache_and_builds_the_cold_site(small: Path,
+                                                                                  tmp_path: Path) -> None:
+    """Keys hold no absolute path (another clone, a test's copy): the cache of one folder serves a
+    copy in another, and what it serves is what a cold build of the copy writes."""
+    build(small, tmp_path / "warm", subprocess_code=False)
+    moved = tmp_path / "elsewhere" / "project"
+    shutil.copytree(small, moved, symlinks=True)
+    before = set(rendercache.RenderCache.load(cache_file(moved)).pages)
+    result = build_site(moved, "public", tmp_path / "moved" / "public")
+    after = set(rendercache.RenderCache.load(cache_file(moved)).pages)
+    assert before and after == before and not result.notices, "the copy rendered its pages again"
+    warm = files_of(result.out_dir)
+    assert_same(warm, cold_build(moved, tmp_path / "cold", subprocess_code=False), "project moved")
+
+
+def test_the_inputs_key_is_the_same_wherever_the_project_lies(small: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(small, moved, symlinks=True, ignore=shutil.ignore_patterns(".cache", ".git"))
+
+    def key(root: Path) -> str:
+        return rendercache.inputs_key(root=root, config_files=[root / "mkdocs.yml"], code=[root / "macros"],
+                                      folders=[root / "docs"], other=[str(root / "docs"), "public"])
+
+    assert key(small) == key(moved)
+    (moved / "docs" / "assets" / "stylesheets" / "busdocs.css").write_text("/* changed */\n")
+    assert key(small) != key(moved)  # still keyed on what the files hold
+
+
 def cache_file(project: Path) -> Path:
     found = list((project / ".cache" / "render").glob("public-*.pickle"))
     assert len(found) == 1, found

@@ -71,7 +71,8 @@ def test_a_build_with_warnings_leaves_the_cache_alone(project: Path, tmp_path: P
     assert cache.read_bytes() == before
 
 
-def test_the_cache_can_be_turned_off(project: Path, tmp_path: Path) -> None:
+def test_the_cache_can_be_turned_off(cold_project: Path, tmp_path: Path) -> None:
+    project = cold_project
     config = project / "mkdocs.yml"
     config.write_text(config.read_text().replace("    audience: public\n", "    audience: public\n    render_cache: false\n"))
     build_site(project, "public", tmp_path / "public")

@@ -137,11 +137,12 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 raise PluginError(f"navigation has problems:\n{exc}") from None
         self._cache = None
         if self.config.render_cache:
-            name = f"{self.config.audience}-{rendercache.digest(config.config_file_path)[:12]}.pickle"
+            config_name = rendercache.portable(Path(config.config_file_path).as_posix(), self.root)
+            name = f"{self.config.audience}-{rendercache.digest(config_name)[:12]}.pickle"
             self._cache = rendercache.RenderCache.load(self.root / ".cache" / "render" / name,
                                                        keep_in_memory=self.serving)
             self._config_key = rendercache.digest(rendercache.inputs_key(
-                config_files=sites.config_chain(Path(config.config_file_path)),
+                root=self.root, config_files=sites.config_chain(Path(config.config_file_path)),
                 code=[Path(busdocs.__file__).parent, self.root / "macros",
                       *([Path(config.theme.custom_dir)] if config.theme.custom_dir else [])],
                 folders=[Path(config.docs_dir), self.root / self.config.guides_dir,
@@ -150,8 +151,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                          *([self.root / self.config.runbooks_dir] if self.config.audience == "internal" else [])],
                 other=[self.config.audience, self.environment, self.today, self.serving,
                        sorted((k, v) for k, v in os.environ.items() if k.startswith("BUSDOCS_"))]),
-                _stable(config.markdown_extensions), _stable(config.mdx_configs), _stable(dict(config.theme)),
-                _stable(config.extra), config.site_url, config.site_name, config.use_directory_urls, config.edit_uri)
+                rendercache.portable([_stable(config.markdown_extensions), _stable(config.mdx_configs),
+                                      _stable(dict(config.theme)), _stable(config.extra)], self.root),
+                config.site_url, config.site_name, config.use_directory_urls, config.edit_uri)
             self._notices(self._cache.notices)
         return config
 

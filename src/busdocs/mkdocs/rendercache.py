@@ -82,18 +82,38 @@ def _installed(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found))
 
 
-def inputs_key(*, config_files: Iterable[Path], code: Iterable[Path], folders: Iterable[Path],
+def inputs_key(*, root: Path, config_files: Iterable[Path], code: Iterable[Path], folders: Iterable[Path],
                other: Iterable[object] = ()) -> str:
     """What every page of a build is made from, besides its own source.
 
+    The key holds no absolute path: a copy of the project elsewhere (another clone, a test's copy)
+    has the same key, and what it renders is the same (a row of the equivalence test proves it).
+
     Args:
+        root: The project folder; paths in the key are relative to it.
         config_files: The configuration files (and those they inherit), hashed whole.
         code: Folders of code and templates (busdocs, macros, theme overrides), hashed whole.
         folders: Page folders; every file in them that is not a page (`*.md`) is hashed.
         other: Further values (environment, date, options) that every page depends on.
     """
-    return digest(VERSION, package_versions(), [(str(p), _read(p)) for p in config_files],
-                  tree_digest(*code), tree_digest(*folders, skip_suffix=".md"), list(other))
+    return digest(VERSION, package_versions(), [(_portable_path(p, root), _read(p)) for p in config_files],
+                  tree_digest(*code), tree_digest(*folders, skip_suffix=".md"), portable(list(other), root))
+
+
+def _portable_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def portable(value: object, root: Path) -> str:
+    """`repr(value)` with the project folder written as `<root>`, for keys that must not depend on
+    where the project lies."""
+    text = repr(value)
+    for form in {str(root), str(root.resolve())}:
+        text = text.replace(form, "<root>")
+    return text
 
 
 def _read(path: Path) -> bytes:
@@ -243,12 +263,16 @@ class WarningCounter(logging.Handler):
 
 
 def tree_digest(*folders: Path, skip_suffix: str | None = None) -> str:
-    """A hash of every file's path and bytes under `folders` (compiled Python left out)."""
+    """A hash of every file's path (relative to its folder, which is known by its place in
+    `folders`) and bytes under `folders`, compiled Python left out. Where the folders lie does not
+    change it."""
     h = hashlib.sha256()
-    for folder in folders:
+    for place, folder in enumerate(folders):
+        h.update(f"\0folder {place}\0".encode())
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file() and path.suffix != ".pyc" and (skip_suffix is None or path.suffix != skip_suffix):
-                h.update(path.as_posix().encode())
+                h.update(path.relative_to(folder).as_posix().encode())
+                h.update(b"\0")
                 h.update(path.read_bytes())
     return h.hexdigest()
 
