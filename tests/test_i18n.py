@@ -67,7 +67,8 @@ def test_every_page_has_its_twin_in_the_other_language_and_the_switcher_goes_the
 
 def test_hreflang_alternates_in_head_and_sitemap(built_sites, ur: Path) -> None:
     english = built_sites["public"]
-    head = {link["hreflang"]: link["href"] for link in parsed(english, "drivers/trips/").select("link[rel=alternate][hreflang]")}
+    head = {link["hreflang"]: link["href"] for link in parsed(english, "drivers/trips/").select("link[rel=alternate][hreflang]")
+            if "://" not in link["href"]}  # Material's own, to each edition's root (the per-page ones: below)
     assert (english / "drivers/trips" / head["ur"] / "sitemap.xml").resolve() == (ur / "sitemap.xml").resolve()
     for site, base in ((english, "https://help.university-bus-tracker.com/"),
                        (ur, "https://help.university-bus-tracker.com/ur/")):
@@ -83,8 +84,35 @@ def test_hreflang_alternates_in_head_and_sitemap(built_sites, ur: Path) -> None:
                                   "x-default": "https://help.university-bus-tracker.com/" + path}, entry
 
 
+def test_every_page_names_its_alternates_in_head_with_full_urls_that_materials_script_does_not_fetch(built_sites, ur: Path) -> None:
+    """Each page of both editions: <link rel="alternate " hreflang> for English, Urdu and x-default
+    with full URLs. Material's script fetches a sitemap.xml next to every link its selector
+    link[rel=alternate] (the whole attribute, case-insensitive) matches: those must stay relative."""
+    english = built_sites["public"]
+    base = "https://help.university-bus-tracker.com/"
+    link = re.compile(r"<link\b[^>]*>")
+    checked = 0
+    for url in _html_pages(english):
+        for site in (english, ur):
+            html = (site / url / "index.html").read_text(encoding="utf-8")
+            tags = [parsed_tag for parsed_tag in link.findall(html) if "hreflang=" in parsed_tag]
+            per_page = {}
+            for tag in tags:
+                rel = re.search(r'rel="([^"]*)"', tag)[1]
+                href = re.search(r'href="([^"]*)"', tag)[1]
+                assert rel.split() == ["alternate"], (site, url, tag)  # one link type, as HTML reads rel
+                if rel.strip().lower() == rel.lower():  # what Material's selector matches
+                    assert "://" not in href and not href.startswith("//"), (site, url, tag)
+                else:
+                    per_page[re.search(r'hreflang="([^"]*)"', tag)[1]] = href
+            assert per_page == {"en": base + url, "ur": base + "ur/" + url, "x-default": base + url}, (site, url)
+            checked += 1
+    assert checked > 80
+
+
 def test_the_internal_site_has_no_language_switcher(built_sites) -> None:
     assert not parsed(built_sites["internal"], "").select("a.busdocs-language")
+    assert "hreflang=" not in (built_sites["internal"] / "index.html").read_text(encoding="utf-8")
 
 
 def test_an_untranslated_page_is_english_under_an_urdu_notice(ur: Path) -> None:
@@ -172,6 +200,7 @@ def test_i18n_status_lists_missing_and_stale_with_the_english_diff_and_mark_clea
     assert main(["--root", str(project), "i18n", "status", "--strict"]) == 1
     out = capsys.readouterr().out
     assert "stale: i18n/ur/drivers/no-signal.md translates guides/drivers/no-signal.md" in out
+    assert "after updating a translation: busdocs i18n mark PAGE" in out  # the command as it is run
     assert "-2. The app keeps up to **2 hours**" in out and "+2. The app keeps up to **3 hours**" in out
     assert "missing (shown in English with a notice):" in out and "  admins/buses.md" in out
     assert main(["--root", str(project), "i18n", "mark", "drivers/no-signal.md"]) == 0
@@ -246,6 +275,20 @@ def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_w
             except Exception:  # noqa: BLE001 - report the width it stayed at
                 pytest.fail(f"{url} scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} > 390")
             page.screenshot(path=str(shots / f"urdu-phone-{url.strip('/').replace('/', '-')}.png"), full_page=False)
+        # The per-page alternates are link elements of type alternate, as a browser reads them; after
+        # an instant navigation too (Material parses the next page and swaps the head), and Material
+        # fetches nothing for them (no request leaves the site: checked at the end).
+        alternates = "[...document.querySelectorAll('link[hreflang]')].filter(l => l.relList.contains('alternate') && l.href.startsWith('https://')).map(l => l.hreflang + ' ' + l.href)"
+        assert sorted(page.evaluate(alternates)) == [
+            "en https://help.university-bus-tracker.com/admins/buses/",
+            "ur https://help.university-bus-tracker.com/ur/admins/buses/",
+            "x-default https://help.university-bus-tracker.com/admins/buses/"]
+        page.goto(base + "ur/drivers/", wait_until="load")
+        page.evaluate("""document.querySelector('a[href$="/ur/drivers/trips/"]').click()""")  # Material's instant navigation
+        page.wait_for_url(base + "ur/drivers/trips/")
+        page.wait_for_function("document.querySelector('link[hreflang=ur][href$=\"/ur/drivers/trips/\"]') !== null")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.querySelectorAll('link[hreflang]').length") == 5  # Material's 2 + 3
         assert page.evaluate("""() => document.fonts.check('16px "Noto Nastaliq Urdu"', 'ٹرپ')""")
         assert fonts_loaded and all(u.startswith(base + "ur/assets/fonts/NotoNastaliqUrdu-") for u in fonts_loaded), fonts_loaded
         # The language switcher keeps the reader on the same page, both ways.

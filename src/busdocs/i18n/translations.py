@@ -172,7 +172,8 @@ def status_report(root: Path, language: str) -> tuple[str, int]:
                 lines.append(f"    (no copy of the translated English in {snapshot.relative_to(root)}: "
                              "compare with git log -p)")
     if stale:
-        lines.append(f"\nafter updating a translation: busdocs i18n mark {language} PAGE")
+        option = "" if language == "ur" else f" --language {language}"
+        lines.append(f"\nafter updating a translation: busdocs i18n{option} mark PAGE")
     return "\n".join(lines), len(stale)
 
 
