@@ -34,13 +34,17 @@ secret scan are left out: their tests count what they do.)"""
 def project_copy(tmp_path: Path, built_sites: BuiltSites) -> Path:
     """A fresh copy of the project in tmp_path, with the render cache of the shared build (so a
     test that builds it re-renders only what it changed). `cold_project` has no cache."""
+    project = copy_project(tmp_path / "project")
+    _seed_cache(built_sites.project, project)
+    return project
+
+
+def _seed_cache(source: Path, project: Path) -> None:
     import shutil
 
-    project = copy_project(tmp_path / "project")
     for part in WARM_CACHE_PARTS:
-        if (built_sites.project / ".cache" / part).is_dir():
-            shutil.copytree(built_sites.project / ".cache" / part, project / ".cache" / part)
-    return project
+        if (source / ".cache" / part).is_dir():
+            shutil.copytree(source / ".cache" / part, project / ".cache" / part)
 
 
 @pytest.fixture
@@ -59,9 +63,10 @@ class BuiltSites(dict):
 @pytest.fixture(scope="session")
 def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
     """Every output of `busdocs build --site all` (the first half of `make site`), built strictly
-    once per test run from a copy of the project with a cache of its own, so it is a cold build
-    whatever `.cache/` the working tree holds: `public`, `internal` (with the zipped offline bundle)
-    and `offline`. The test processes of `pytest -n` share it: the first to ask builds it while the
+    once per test run from a copy of the project: `public`, `internal` (with the zipped offline
+    bundle) and `offline`. The copy starts with the render cache of the working tree's last build
+    where there is one (`make site` leaves it), so a developer's run re-renders only what changed;
+    a fresh clone (CI) builds cold. Either gives the same site: tests/test_cache_equivalence.py. The test processes of `pytest -n` share it: the first to ask builds it while the
     others wait on a lock. Read-only: a test that changes a site copies it first."""
     import contextlib
     import fcntl
@@ -80,6 +85,7 @@ def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
         record = base / "built.json"
         if not record.exists():
             copy_project(project)
+            _seed_cache(ROOT, project)
             err = io.StringIO()
             with contextlib.redirect_stderr(err):
                 code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
