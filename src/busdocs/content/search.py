@@ -78,9 +78,16 @@ def keywords(title: str, text: str, settings: SearchSettings, table: list | None
     return " ".join(w for w in keyword_fields(title, text, settings, table) if w)
 
 
-def add_keywords(entries: Iterable[MutableMapping[str, object]], settings: SearchSettings) -> None:
-    """Give each search entry its `keywords` and `related` fields (each left out when empty)."""
-    table = _synonym_table(settings)
+def synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool, str]]:
+    """The synonyms of `settings` as `keyword_fields` reads them (made once per build: `add_keywords` runs per page)."""
+    return _synonym_table(settings)
+
+
+def add_keywords(entries: Iterable[MutableMapping[str, object]], settings: SearchSettings,
+                 table: list | None = None) -> None:
+    """Give each search entry its `keywords` and `related` fields (each left out when empty);
+    `table` is `synonym_table(settings)` where the caller keeps it."""
+    table = table if table is not None else _synonym_table(settings)
     for entry in entries:
         strong, related = keyword_fields(str(entry.get("title", "")), str(entry.get("text", "")), settings, table)
         if strong:

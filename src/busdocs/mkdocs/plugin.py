@@ -522,11 +522,12 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         settings = self.data.search
         self._search_key = rendercache.digest(settings.model_dump(mode="json"))  # the cache serves them too
         entries_of = seams.search_entries
+        table = search_entries.synonym_table(settings)
 
         def add_entry_from_context(original: Any, page: Any) -> None:
             before = len(entries_of(index))
             original(page)
-            search_entries.add_keywords(entries_of(index)[before:], settings)
+            search_entries.add_keywords(entries_of(index)[before:], settings, table)
 
         seams.wrap_search_index(index, add_entry_from_context)
 
