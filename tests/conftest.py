@@ -141,3 +141,46 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_staging_ops_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`staging_ops_site` built once per test run instead of once per test process: the processes of
+    `pytest -n` share it the way they share `built_sites` (the first to ask builds it while the
+    others wait on a lock; a failed build is recorded and reported to each). Read-only."""
+    import contextlib
+    import fcntl
+    import io
+    import json
+    import os
+
+    from busdocs.mkdocs.build import build_site
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, which every worker's own folder is in
+    base = base / "shared-staging"
+    base.mkdir(exist_ok=True)
+    with open(base / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while one process builds, released when it is done
+        record = base / "built.json"
+        if not record.exists():
+            project = copy_project(base / "project")
+            before = os.environ.get("BUSDOCS_ENV")
+            os.environ["BUSDOCS_ENV"] = "staging"
+            err = io.StringIO()
+            try:
+                with contextlib.redirect_stderr(err):
+                    build_site(project, "internal", base / "internal")
+                built = {"ok": True, "log": err.getvalue()}
+            except Exception as exc:  # noqa: BLE001 - recorded for every process that asks
+                built = {"ok": False, "log": f"{type(exc).__name__}: {exc}\n{err.getvalue()}"}
+            finally:
+                if before is None:
+                    del os.environ["BUSDOCS_ENV"]
+                else:
+                    os.environ["BUSDOCS_ENV"] = before
+            record.write_text(json.dumps(built), encoding="utf-8")
+        built = json.loads(record.read_text(encoding="utf-8"))
+    assert built["ok"], built["log"]
+    return base / "internal"
