@@ -60,62 +60,83 @@ class BuiltSites(dict):
     project: Path
 
 
+def _once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict]) -> tuple[Path, dict]:
+    """Run `make(folder)` once per test run and return `(folder, what it returned)`. The test
+    processes of `pytest -n` share it: the first to ask runs it while the others wait on a lock,
+    then all read the record it left (a failure is recorded too, and reported to each)."""
+    import fcntl
+    import json
+    import os
+
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, which every worker's own folder is in
+    base = base / name
+    base.mkdir(exist_ok=True)
+    with open(base / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while one process builds, released when it is done
+        record = base / "built.json"
+        if not record.exists():
+            record.write_text(json.dumps(make(base)), encoding="utf-8")
+        return base, json.loads(record.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="session")
 def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
     """Every output of `busdocs build --site all` (the first half of `make site`), built strictly
     once per test run from a copy of the project: `public`, `internal` (with the zipped offline
     bundle) and `offline`. The copy starts with the render cache of the working tree's last build
     where there is one (`make site` leaves it), so a developer's run re-renders only what changed;
-    a fresh clone (CI) builds cold. Either gives the same site: tests/test_cache_equivalence.py. The test processes of `pytest -n` share it: the first to ask builds it while the
-    others wait on a lock. Read-only: a test that changes a site copies it first."""
+    a fresh clone (CI) builds cold. Either gives the same site: tests/test_cache_equivalence.py.
+    Read-only: a test that changes a site copies it first."""
     import contextlib
-    import fcntl
     import io
-    import json
-    import os
 
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the run's folder, which every worker's own folder is in
-    base = base / "shared-sites"
-    base.mkdir(exist_ok=True)
-    project = base / "project"
-    with open(base / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # held while one process builds, released when it is done
-        record = base / "built.json"
-        if not record.exists():
-            copy_project(project)
-            _seed_cache(ROOT, project)
-            err = io.StringIO()
-            with contextlib.redirect_stderr(err):
-                code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
-            record.write_text(json.dumps({"code": code, "log": err.getvalue()}), encoding="utf-8")
-        built = json.loads(record.read_text(encoding="utf-8"))
+    def make(base: Path) -> dict:
+        project = copy_project(base / "project")
+        _seed_cache(ROOT, project)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
+        return {"code": code, "log": err.getvalue()}
+
+    base, built = _once_per_run(tmp_path_factory, "shared-sites", make)
     assert built["code"] == 0, built["log"]
     sites_ = BuiltSites({s: base / "site" / s for s in ("public", "internal", "offline")})
-    sites_.log, sites_.project = built["log"], project
+    sites_.log, sites_.project = built["log"], base / "project"
     return sites_
 
 
 @pytest.fixture(scope="session")
 def staging_ops_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The ops site built for staging (`BUSDOCS_ENV=staging busdocs build --site internal`), once per
-    test process, cold, from a copy of the project. Read-only, like `built_sites`."""
+    """The ops site built for staging (`BUSDOCS_ENV=staging busdocs build --site internal`), once
+    per test run like `built_sites`, cold (the environment is in every cache key). Read-only."""
+    import contextlib
+    import io
     import os
 
     from busdocs.mkdocs.build import build_site
 
-    base = tmp_path_factory.mktemp("staging")
-    project = copy_project(base / "project")
-    before = os.environ.get("BUSDOCS_ENV")
-    os.environ["BUSDOCS_ENV"] = "staging"
-    try:
-        return build_site(project, "internal", base / "internal").out_dir
-    finally:
-        if before is None:
-            del os.environ["BUSDOCS_ENV"]
-        else:
-            os.environ["BUSDOCS_ENV"] = before
+    def make(base: Path) -> dict:
+        project = copy_project(base / "project")
+        before = os.environ.get("BUSDOCS_ENV")
+        os.environ["BUSDOCS_ENV"] = "staging"
+        err = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err):
+                build_site(project, "internal", base / "internal")
+            return {"ok": True, "log": err.getvalue()}
+        except Exception as exc:  # noqa: BLE001 - recorded for every process that asks
+            return {"ok": False, "log": f"{type(exc).__name__}: {exc}\n{err.getvalue()}"}
+        finally:
+            if before is None:
+                del os.environ["BUSDOCS_ENV"]
+            else:
+                os.environ["BUSDOCS_ENV"] = before
+
+    base, built = _once_per_run(tmp_path_factory, "shared-staging", make)
+    assert built["ok"], built["log"]
+    return base / "internal"
 
 
 @pytest.fixture
@@ -141,46 +162,3 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def shared_staging_ops_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`staging_ops_site` built once per test run instead of once per test process: the processes of
-    `pytest -n` share it the way they share `built_sites` (the first to ask builds it while the
-    others wait on a lock; a failed build is recorded and reported to each). Read-only."""
-    import contextlib
-    import fcntl
-    import io
-    import json
-    import os
-
-    from busdocs.mkdocs.build import build_site
-
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the run's folder, which every worker's own folder is in
-    base = base / "shared-staging"
-    base.mkdir(exist_ok=True)
-    with open(base / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # held while one process builds, released when it is done
-        record = base / "built.json"
-        if not record.exists():
-            project = copy_project(base / "project")
-            before = os.environ.get("BUSDOCS_ENV")
-            os.environ["BUSDOCS_ENV"] = "staging"
-            err = io.StringIO()
-            try:
-                with contextlib.redirect_stderr(err):
-                    build_site(project, "internal", base / "internal")
-                built = {"ok": True, "log": err.getvalue()}
-            except Exception as exc:  # noqa: BLE001 - recorded for every process that asks
-                built = {"ok": False, "log": f"{type(exc).__name__}: {exc}\n{err.getvalue()}"}
-            finally:
-                if before is None:
-                    del os.environ["BUSDOCS_ENV"]
-                else:
-                    os.environ["BUSDOCS_ENV"] = before
-            record.write_text(json.dumps(built), encoding="utf-8")
-        built = json.loads(record.read_text(encoding="utf-8"))
-    assert built["ok"], built["log"]
-    return base / "internal"

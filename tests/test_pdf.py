@@ -412,7 +412,7 @@ def guard_recorder(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     (seconds a run): the `rendered` run and test_guards.py run it for real; the cache tests only
     check that the run still asks for it."""
     asked: list[Path] = []
-    monkeypatch.setattr(renderer, "guard_public_site", lambda public_dir, data: asked.append(public_dir))
+    monkeypatch.setattr(renderer, "guard_public_site", lambda public_dir, data, cache=None: asked.append(public_dir))
     return asked
 
 

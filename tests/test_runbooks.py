@@ -430,8 +430,8 @@ def test_rollback_of_a_deploy_has_one_wording_from_one_source() -> None:
 
 
 @pytest.mark.slow  # builds the staging ops site (once per test run, shared across test processes)
-def test_the_ops_site_built_for_staging_shows_staging(shared_staging_ops_site: Path) -> None:
-    site = shared_staging_ops_site
+def test_the_ops_site_built_for_staging_shows_staging(staging_ops_site: Path) -> None:
+    site = staging_ops_site
     body = article(site, "runbooks/alarms/database-connection-errors/")
     text = body.get_text(" ")
     assert "First five minutes — SEV1 Critical, staging" in text and "Staging pages nobody" in text

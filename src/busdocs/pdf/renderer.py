@@ -117,7 +117,7 @@ def render_handbooks(root: Path, site_root: Path, only: str | None = None,
             raise BusdocsError(f"no handbook {only!r} in data/handbooks.yml; known handbooks: {known}")
         handbooks = chosen
     results = _render_all(root, site_root, cache, progress, handbooks)
-    guard_public_site(site_root / "public", data)
+    guard_public_site(site_root / "public", data, cache=cache / "leakguard-public.json")
     return results
 
 
@@ -176,9 +176,11 @@ def _render_in_worker(handbook: Handbook) -> HandbookResult | None:
     return _WORKER.handbook(handbook)
 
 
-def guard_public_site(public_dir: Path, data: Any) -> None:
+def guard_public_site(public_dir: Path, data: Any, cache: Path | None = None) -> None:
     """The leak guard again, once the PDFs are in the public site: a PDF that holds an internal
-    value is deleted, and the run fails naming it (and any other leak)."""
+    value is deleted, and the run fails naming it (and any other leak). `cache` keeps what was
+    found in each file by its bytes and the needles, so an unchanged PDF is not read back again
+    (every file is still checked)."""
     from busdocs.mkdocs.leakguard import scan_output
     from busdocs.data.visibility import internal_values
 
@@ -190,7 +192,7 @@ def guard_public_site(public_dir: Path, data: Any) -> None:
     served_at = (buildrecord.read_marker(public_dir) or {}).get("preview_url")
     if served_at:  # a preview build names its own (staging) address in its sitemap and canonical links
         needles = {value: where for value, where in needles.items() if value not in served_at}
-    leaks = scan_output(public_dir, needles)
+    leaks = scan_output(public_dir, needles, cache=cache)
     if not leaks:
         return
     deleted = []
