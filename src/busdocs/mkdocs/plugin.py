@@ -281,12 +281,23 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               + "\n".join(f"  {problem}" for problem in found))
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
+        """The API reference pages; made again only when the spec's text, the API's address or the
+        folder changed (serve rebuilds often; parsing the spec costs 50 ms)."""
+        assert self.data is not None
+        base = values.variable_value(self.data, self.environment, "API_BASE_URL", "public")
+        try:
+            text = (self.root / openapi.SPEC).read_bytes()
+        except OSError:
+            text = None  # load_spec says why
+        key = (text, base, self.config.api_pages)
+        if text is not None and getattr(self, "_api_key", None) == key:
+            return self._api_pages_made
         loaded = openapi.load_spec(self.root)
         if loaded.data is None:
             raise PluginError(f"{openapi.SPEC}: " + "; ".join(str(p) for p in loaded.problems))
-        assert self.data is not None
-        base = values.variable_value(self.data, self.environment, "API_BASE_URL", "public")
-        return openapi.tag_pages(loaded.data, base, self.config.api_pages.strip("/"))
+        pages = openapi.tag_pages(loaded.data, base, self.config.api_pages.strip("/"))
+        self._api_key, self._api_pages_made = key, pages
+        return pages
 
     def _classify_news(self, files: Files) -> None:
         """News pieces are outside the nav; unpublished ones are drafts (shown only by serve)."""
