@@ -155,3 +155,23 @@ def test_authoring_reference_documents_every_macro_and_model(built_sites: dict[s
     for model in ("Site", "Environments", "Variable", "Passes", "Launch", "Item", "Gate", "Monitoring", "Alarm",
                   "OnCall", "Deploy", "Faq", "Handbooks"):
         assert model in models, model
+
+
+def test_api_pages_are_made_again_only_when_the_spec_or_the_address_changes(cold_project: Path) -> None:
+    """Serve rebuilds reuse the API pages of an unchanged spec; a changed spec or API address remakes them."""
+    from mkdocs.config import load_config
+
+    config = load_config(config_file=str(cold_project / "mkdocs.yml"), site_dir=str(cold_project / "site"))
+    plugin = config.plugins["busdocs"]
+    plugin.root, plugin.data = cold_project, load_data(cold_project)
+    plugin.environment = plugin.data.environments.default
+    first = plugin._openapi_pages()
+    assert plugin._openapi_pages() is first
+    spec_file = cold_project / SPEC
+    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace("/passes/checkout", "/passes/pay"),
+                         encoding="utf-8")
+    changed = plugin._openapi_pages()
+    assert changed is not first and "/passes/pay" in "".join(p.markdown for p in changed)
+    plugin.environment = "staging"
+    staging = plugin._openapi_pages()
+    assert staging is not changed and "api.staging." in "".join(p.markdown for p in staging)

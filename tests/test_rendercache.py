@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from busdocs.mkdocs import rendercache
 from busdocs.mkdocs.build import BuildFailed, build_site
 from busdocs.sites import EDITIONS, OFFLINE_ZIP
 from tests.pages import page
@@ -77,3 +78,11 @@ def test_the_cache_can_be_turned_off(cold_project: Path, tmp_path: Path) -> None
     config.write_text(config.read_text().replace("    audience: public\n", "    audience: public\n    render_cache: false\n"))
     build_site(project, "public", tmp_path / "public")
     assert not (project / ".cache" / "render").exists()
+
+
+def test_digest_tells_apart_what_repr_and_concatenation_would_confuse() -> None:
+    digest = rendercache.digest
+    assert digest("ab", "c") != digest("a", "bc")
+    assert digest("1") != digest(1) and digest("") != digest(None) and digest("None") != digest(None)
+    assert digest(["a"]) != digest("['a']") and digest() != digest("")
+    assert digest("x" * 10) == digest("x" * 10) and digest("\ud800") != digest("\ud801")  # lone surrogates too

@@ -38,6 +38,7 @@ from busdocs.content import values
 from busdocs.content import environment_values
 from busdocs.mkdocs import rendercache
 from busdocs.mkdocs import seams
+from busdocs.mkdocs import servekeep
 from busdocs.data import secrets
 from busdocs.checks import data_file_paths
 from busdocs.mkdocs.minify import strip_indentation
@@ -75,6 +76,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._dates: dict[str, object] = {}
         self.serving = False
         self.dirty = False
+        self._held: servekeep.Held | None = None
+        """Under serve, the last build's folders while MkDocs cleans the site (`servekeep`)."""
         self.preview: int | None = None
         """The change this is a preview build of (`BUSDOCS_PREVIEW`), or None."""
         self.news: list[news.Piece] = []
@@ -165,7 +168,13 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     # ------------------------------------------------------------------ files
 
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+    @event_priority(1000)  # the first event after MkDocs cleaned the site, before anything writes to it
+    def _restore_outputs(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if self._held is not None:
+            servekeep.restore(self._held)
+        return files
+
+    def _files(self, files: Files, *, config: MkDocsConfig) -> Files:
         self._dates = gitdates.last_commit_dates(self.root)
         docs_rel = _relative(Path(config.docs_dir), self.root)
         for file in files:
@@ -198,6 +207,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                     / "macros"), Path(config.config_file_path).read_text(encoding="utf-8"),
                 [(p.src_uri, _stable(p.meta.model_dump())) for p in self.news])
         return files
+
+    on_files = CombinedEvent(_restore_outputs, _files)
 
     def _use_translations(self, files: Files, config: MkDocsConfig) -> None:
         """A language edition: every English page, replaced by its translation where there is one
@@ -270,12 +281,23 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                               + "\n".join(f"  {problem}" for problem in found))
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
+        """The API reference pages; made again only when the spec's text, the API's address or the
+        folder changed (serve rebuilds often; parsing the spec costs 50 ms)."""
+        assert self.data is not None
+        base = values.variable_value(self.data, self.environment, "API_BASE_URL", "public")
+        try:
+            text = (self.root / openapi.SPEC).read_bytes()
+        except OSError:
+            text = None  # load_spec says why
+        key = (text, base, self.config.api_pages)
+        if text is not None and getattr(self, "_api_key", None) == key:
+            return self._api_pages_made
         loaded = openapi.load_spec(self.root)
         if loaded.data is None:
             raise PluginError(f"{openapi.SPEC}: " + "; ".join(str(p) for p in loaded.problems))
-        assert self.data is not None
-        base = values.variable_value(self.data, self.environment, "API_BASE_URL", "public")
-        return openapi.tag_pages(loaded.data, base, self.config.api_pages.strip("/"))
+        pages = openapi.tag_pages(loaded.data, base, self.config.api_pages.strip("/"))
+        self._api_key, self._api_pages_made = key, pages
+        return pages
 
     def _classify_news(self, files: Files) -> None:
         """News pieces are outside the nav; unpublished ones are drafts (shown only by serve)."""
@@ -622,13 +644,24 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self._cache_search_entries(index)
         self._internal_outputs = set()
         buildrecord.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
+        if self.serving and not self.dirty:  # serve overwrites the last site instead of rewriting it whole
+            self._held = servekeep.hold(Path(config.site_dir))
 
     def stop_workers(self) -> None:
         """End any worker still rendering ahead (a build that failed, or was stopped)."""
         self._markdown_ahead.close()
         self._theme_ahead.close()
 
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    @event_priority(-1000)  # after every plugin wrote what it writes
+    def _drop_stale_outputs(self, *, config: MkDocsConfig) -> None:
+        self._drop_held()
+
+    def _drop_held(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            servekeep.drop_stale(held)
+
+    def _post_build(self, *, config: MkDocsConfig) -> None:
         self.stop_workers()  # no worker writes once the output is checked
         site_dir = Path(config.site_dir)
         if self.config.language != "en" and self.config.web_font:
@@ -666,8 +699,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                                pages=[page_record(p) for p in getattr(self, "_pages", [])
                                       if p.file.inclusion.is_included()])
 
+    on_post_build = CombinedEvent(_post_build, _drop_stale_outputs)
+
     def on_build_error(self, *, error: Exception) -> None:
         self.stop_workers()
+        self._drop_held()  # what this build did not write goes, as MkDocs' clean would have removed it
         logging.getLogger("mkdocs").removeHandler(getattr(self, "_warnings", logging.NullHandler()))
         # The record says "failed" so nothing deploys a half-written site.
         if self._site_dir is not None:
