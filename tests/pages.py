@@ -15,9 +15,25 @@ def page(site: Path, url_path: str) -> BeautifulSoup:
 
 def article(site: Path, url_path: str) -> BeautifulSoup:
     """The article of a page, without the theme around it."""
-    found = page(site, url_path).select_one("article.md-content__inner")
+    path = site / url_path.strip("/") / "index.html" if not url_path.endswith(".html") else site / url_path
+    found = article_of(path)
     assert found is not None, f"{url_path}: no article"
     return found
+
+
+ARTICLE = '<article class="md-content__inner'
+
+
+def article_of(path: Path) -> BeautifulSoup | None:
+    """The parsed article of the page in `path`, or None for a page without one (a redirect).
+    Only the article is parsed: the navigation around it is most of a page's bytes."""
+    html = path.read_text(encoding="utf-8")
+    start = html.find(ARTICLE)
+    if start < 0:
+        return None
+    end = html.find("</article>", start)
+    assert end > 0 and html.count(ARTICLE) == 1, f"{path}: not one whole article"
+    return BeautifulSoup(html[start:end + len("</article>")], "html.parser").article
 
 
 def heading_text(tag) -> str:

@@ -5,6 +5,7 @@ Read-only assertions on the shared `built_sites`; renderers are tested without a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from busdocs.content import glossary as glossary_content
 from busdocs.content import service as service_content
 from busdocs.content.helpcenter import faq_anchors, faq_markdown
 from busdocs.data.loader import DataSet, load_data
-from tests.pages import article, heading_text
+from tests.pages import article, article_of, heading_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,12 +39,13 @@ def plain(markdown: str) -> str:
     return re.sub(r"\s+", " ", markdown.replace("**", "").replace("*", "").replace("`", "")).strip()
 
 
+@functools.cache
 def page_texts(site: Path) -> dict[str, str]:
-    """Every page's article text, by its path in the site (abbreviation titles are attributes, not text)."""
+    """Every page's article text, by its path in the site (abbreviation titles are attributes, not
+    text). The sites are read-only, so each is read once per test process."""
     out = {}
     for path in sorted(site.rglob("*.html")):
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        body = soup.select_one("article.md-content__inner")
+        body = article_of(path)
         if body is not None:
             out[path.relative_to(site).as_posix()] = text_of(body)
     return out
@@ -310,13 +312,40 @@ def test_diagrams_follow_the_data(data: DataSet) -> None:
     assert all(p.name in ladder for p in data.oncall.escalation_policies)
 
 
+def _loads(html: str) -> list[str | None]:
+    """What a page loads by itself: every script, image and frame, and its stylesheets (read by
+    the standard library's tokenizer, which is all this needs of a parser)."""
+    from html.parser import HTMLParser
+
+    found: list[str | None] = []
+
+    class Loads(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag in ("script", "img", "iframe"):
+                found.append(values.get("src"))
+            elif tag == "link" and "stylesheet" in (values.get("rel") or "").split():
+                found.append(values.get("href"))
+
+        handle_startendtag = handle_starttag
+
+    parser = Loads(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return found
+
+
+def test_the_load_scanner_sees_scripts_images_frames_and_stylesheets() -> None:
+    html = ('<link rel="stylesheet" href="//cdn.example/a.css"><link rel="icon" href="https://x/i.png">'
+            '<script src="https://cdn.example/m.js"></script><img src="a.png"/><iframe src="//y"></iframe>')
+    assert _loads(html) == ["//cdn.example/a.css", "https://cdn.example/m.js", "a.png", "//y"]
+
+
 def test_no_page_fetches_anything_from_outside(built_sites) -> None:
     """No Mermaid or other CDN: every script, stylesheet and image a page loads is the site's own."""
     for site in ("public", "internal"):
         for path in built_sites[site].rglob("*.html"):
-            soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-            loads = [t.get("src") for t in soup.find_all(["script", "img", "iframe"])] + \
-                    [t.get("href") for t in soup.find_all("link") if "stylesheet" in (t.get("rel") or [])]
+            loads = _loads(path.read_text(encoding="utf-8"))
             outside = [u for u in loads if u and re.match(r"^(https?:)?//", u)]
             assert outside == [], (path, outside)
             assert "mermaid" not in " ".join(str(u) for u in loads), path

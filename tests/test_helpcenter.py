@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from busdocs.sites import EDITIONS
-from bs4 import BeautifulSoup
 
 from busdocs.mkdocs.build import build_site
 from busdocs.data.loader import load_data
 from busdocs.mkdocs.gitdates import last_updated
-from tests.pages import article, heading_text
+from tests.pages import article, article_of, heading_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\b(lorem|ipsum|TODO|TBD|FIXME|XXX)\b", re.I)
@@ -36,8 +35,7 @@ def built_path(site: Path, src_uri: str) -> Path:
 
 def test_no_placeholder_text_in_any_public_page(built_sites: dict[str, Path]) -> None:
     for html in built_sites["public"].rglob("*.html"):
-        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-        body = soup.select_one("article.md-content__inner")
+        body = article_of(html)
         if body is None:
             continue
         found = PLACEHOLDER.search(body.get_text(" "))
@@ -189,8 +187,8 @@ def test_home_page_is_search_first_with_audiences_status_and_contact(built_sites
 
 def test_every_page_shows_when_it_was_last_updated(built_sites: dict[str, Path]) -> None:
     for html in built_sites["public"].rglob("index.html"):
-        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-        if soup.select_one("article.md-content__inner") is None:
+        soup = article_of(html)
+        if soup is None:
             continue
         fact = soup.select_one(".md-source-file__fact")
         assert fact is not None and re.search(r"\d{1,2} \w+ 20\d\d", fact.get_text()), html
