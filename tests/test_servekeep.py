@@ -136,3 +136,23 @@ def test_a_serve_rebuild_serves_what_a_build_writes(corpus_project: Path, tmp_pa
     assert sorted(after) == sorted(built), (sorted(set(after) ^ set(built)))[:10]
     differ = [name for name in built if after[name] != built[name]]
     assert differ == [], differ[:10]
+
+
+@pytest.mark.slow
+def test_a_build_after_a_serve_build_in_one_process_is_a_build_of_its_own_site(project: Path,
+                                                                              tmp_path: Path) -> None:
+    """MkDocs keeps a plugin with on_startup for the whole process: what it kept while serving the
+    public site (its serve mode, the public view of the data) must not reach a later build of the
+    ops site in the same process (it did: the ops build read the withheld data and failed)."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from busdocs.mkdocs.build import build_site
+
+    config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(tmp_path / "served"))
+    config.plugins.on_startup(command="serve", dirty=False)
+    build(config, serve_url="http://127.0.0.1:1/")
+    site = build_site(project, "internal", tmp_path / "internal").out_dir
+    assert (site / "runbooks" / "index.html").is_file()
+    assert not (site / servekeep.HOLD).exists()

@@ -154,6 +154,9 @@ def build_site(root: Path, site: str, out_dir: Path) -> BuildResult:
         try:
             config = None
             config = load_config(config_file=str(config_file(root, site)), strict=True, site_dir=str(staging))
+            # As `mkdocs build` does: MkDocs keeps plugins with on_startup for the whole process, so
+            # one that served before in this process must hear that this is a build.
+            config.plugins.on_startup(command="build", dirty=False)
             build(config)
         except (Abort, ConfigurationError, PluginError, SystemExit) as exc:
             _stop_workers(config)

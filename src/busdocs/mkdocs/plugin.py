@@ -259,7 +259,10 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         """The data this site's pages may see, loaded again only when a file of `data/` changed
         (serve rebuilds often). The public site gets its public view: the full data set is never
         held where its pages can reach it (`config.plugins.busdocs.data`, the macros)."""
-        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted((self.root / "data").glob("*.y*ml")))
+        # MkDocs keeps a plugin that has on_startup for the whole process (serve rebuilds, and any
+        # other build in it): the stamp says which project and audience the data was loaded for.
+        stamp = (str(self.root), self.config.audience,
+                 tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted((self.root / "data").glob("*.y*ml"))))
         if self.serving and self.data is not None and getattr(self, "_data_stamp", None) == stamp:
             return self.data
         self._data_stamp = stamp
