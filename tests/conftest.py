@@ -31,20 +31,34 @@ secret scan are left out: their tests count what they do.)"""
 
 
 @pytest.fixture(name="project")
-def project_copy(tmp_path: Path, built_sites: BuiltSites) -> Path:
-    """A fresh copy of the project in tmp_path, with the render cache of the shared build (so a
-    test that builds it re-renders only what it changed). `cold_project` has no cache."""
+def project_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A fresh copy of the project in tmp_path with a render cache, so a test that builds it
+    re-renders only what it changed: the working tree's, where `make site` left one (no test waits
+    for the shared build then), else the shared build's. `cold_project` has no cache."""
     project = copy_project(tmp_path / "project")
-    _seed_cache(built_sites.project, project)
+    if (ROOT / ".cache" / "render").is_dir():
+        _seed_cache(ROOT, project)
+    else:
+        _seed_cache(request.getfixturevalue("built_sites").project, project)
     return project
 
 
 def _seed_cache(source: Path, project: Path) -> None:
+    """Hard links where the two folders share a file system (the render cache is replaced by
+    rename when saved, a font subset is written once under a new name: neither writes into a file
+    it did not create), copies elsewhere."""
+    import os
     import shutil
+
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
 
     for part in WARM_CACHE_PARTS:
         if (source / ".cache" / part).is_dir():
-            shutil.copytree(source / ".cache" / part, project / ".cache" / part)
+            shutil.copytree(source / ".cache" / part, project / ".cache" / part, copy_function=link_or_copy)
 
 
 @pytest.fixture

@@ -102,11 +102,22 @@ def test_a_page_with_macros_lints_clean(style, api) -> None:
     assert page_findings(text, "guides/students/x.md", style, api) == []
 
 
-def test_the_pages_pass_and_the_command_prints_file_line_col(project: Path) -> None:
+@pytest.mark.slow  # every page through the Markdown linter: seconds (make check runs it too)
+def test_every_page_passes(root: Path, tmp_path: Path) -> None:
+    from busdocs import sites
+
+    project = sites.copy_project(root, tmp_path / "project")  # no lint cache: every page is read
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         assert main(["--root", str(project), "lint"]) == 0, out.getvalue()
+    assert "no findings" in err.getvalue()
+
+
+def test_the_command_prints_file_line_col_and_fixes(project: Path) -> None:
     page = project / "guides" / "students" / "account.md"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["--root", str(project), "lint", "guides/students/account.md"]) == 0, out.getvalue()
     page.write_text(page.read_text() + "\nSimply e-mail us.\n")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
