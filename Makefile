@@ -33,8 +33,8 @@ check: setup  ## validate data, front matter and cross references; Markdown lint
 # One test process per core; a test file stays in one process (its shared builds are made once).
 PYTEST_PARALLEL := -n auto --dist loadfile
 
-test: setup-test  ## the whole test suite
-	$(PY) -m pytest $(PYTEST_PARALLEL)
+test: setup-test  ## the whole test suite (and its 15 slowest steps, to keep an eye on)
+	$(PY) -m pytest $(PYTEST_PARALLEL) --durations=15
 
 test-fast: setup  ## everything but the browser, the bench and the tests that build sites of their own
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not bench and not slow"
