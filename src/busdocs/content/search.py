@@ -51,7 +51,8 @@ def forms(word: str) -> set[str]:
     return out
 
 
-def _synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool, str]]:
+def synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool, str]]:
+    """The synonyms of `settings` as `keyword_fields` reads them (a build makes it once: keywords are added per page)."""
     return [(frozenset().union(*(forms(m) for m in s.means)), s.anywhere, " ".join(s.words))
             for s in settings.synonyms]
 
@@ -64,7 +65,7 @@ def keyword_fields(title: str, text: str, settings: SearchSettings, table: list 
     in_text = set(_WORDS.findall(plain.lower())) | in_title
     strong: list[str] = []
     related: list[str] = []
-    for targets, anywhere, words in table if table is not None else _synonym_table(settings):
+    for targets, anywhere, words in table if table is not None else synonym_table(settings):
         if in_title & targets:
             strong.append(words)
         elif anywhere and in_text & targets:
@@ -78,16 +79,11 @@ def keywords(title: str, text: str, settings: SearchSettings, table: list | None
     return " ".join(w for w in keyword_fields(title, text, settings, table) if w)
 
 
-def synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool, str]]:
-    """The synonyms of `settings` as `keyword_fields` reads them (made once per build: `add_keywords` runs per page)."""
-    return _synonym_table(settings)
-
-
 def add_keywords(entries: Iterable[MutableMapping[str, object]], settings: SearchSettings,
                  table: list | None = None) -> None:
     """Give each search entry its `keywords` and `related` fields (each left out when empty);
     `table` is `synonym_table(settings)` where the caller keeps it."""
-    table = table if table is not None else _synonym_table(settings)
+    table = table if table is not None else synonym_table(settings)
     for entry in entries:
         strong, related = keyword_fields(str(entry.get("title", "")), str(entry.get("text", "")), settings, table)
         if strong:

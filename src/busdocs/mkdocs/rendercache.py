@@ -96,15 +96,8 @@ def inputs_key(*, root: Path, config_files: Iterable[Path], code: Iterable[Path]
         folders: Page folders; every file in them that is not a page (`*.md`) is hashed.
         other: Further values (environment, date, options) that every page depends on.
     """
-    return digest(VERSION, package_versions(), [(_portable_path(p, root), _read(p)) for p in config_files],
+    return digest(VERSION, package_versions(), portable([(p.as_posix(), _read(p)) for p in config_files], root),
                   tree_digest(*code), tree_digest(*folders, skip_suffix=".md"), portable(list(other), root))
-
-
-def _portable_path(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def portable(value: object, root: Path) -> str:
