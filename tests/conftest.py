@@ -9,6 +9,7 @@ import pytest
 
 from busdocs import sites
 from busdocs.cli import main
+from tests.browsing import chromium, serve_site  # noqa: F401 - the browser tests' shared fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 

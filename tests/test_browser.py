@@ -7,11 +7,8 @@ Screenshots and axe reports go to test-artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,11 +46,6 @@ A11Y_PAGES = ["", "students/buy-a-pass/", "faq/", "api/", "api/passes/"]
 
 # --- serving and the browser -------------------------------------------------------------------
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
 @dataclass
 class Served:
     base: str  # http://127.0.0.1:port/
@@ -67,33 +59,14 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def servers(built_sites: dict[str, Path]) -> Iterator[dict[str, Served]]:
-    """The public and internal sites, each on its own port of 127.0.0.1."""
-    running: dict[str, tuple[http.server.ThreadingHTTPServer, threading.Thread]] = {}
-    try:
-        for site in ("public", "internal"):
-            handler = functools.partial(_QuietHandler, directory=str(built_sites[site]))
-            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            server.daemon_threads = True
-            thread = threading.Thread(target=server.serve_forever, name=f"serve-{site}", daemon=True)
-            thread.start()
-            running[site] = (server, thread)
-        yield {site: Served(f"http://127.0.0.1:{server.server_port}/") for site, (server, _) in running.items()}
-    finally:
-        for server, thread in running.values():
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+def servers(built_sites: dict[str, Path], serve_site) -> dict[str, Served]:
+    """The public and internal sites, each on its own port of 127.0.0.1 (the process's servers)."""
+    return {site: Served(serve_site(built_sites[site])) for site in ("public", "internal")}
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium) -> Browser:
+    return chromium  # the process's one Chromium; each test opens contexts of its own
 
 
 @dataclass
@@ -106,43 +79,71 @@ class Watch:
     page_errors: list[str] = field(default_factory=list)
 
 
+def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
+    """A new context in which only URLs under `allowed` (plus data: and blob:) get through."""
+    watch = Watch()
+    context = browser.new_context(service_workers="block", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+
+    def guard(route: Route) -> None:
+        url = route.request.url
+        if url.startswith((allowed, "data:", "blob:")):
+            route.continue_()
+        else:
+            watch.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            location = message.location.get("url", "") if message.location else ""
+            watch.console_errors.append(f"{message.text} [{location}]")
+
+    def on_page(page: Page) -> None:
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
+
+    context.route("**/*", guard)
+    context.on("request", lambda request: watch.requests.append(request.url))
+    context.on("page", on_page)
+    return context, watch
+
+
 @pytest.fixture
 def open_context(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContext, Watch]]]:
-    """Make a guarded context: only URLs under `allowed` (plus data: and blob:) get through."""
+    """Make a guarded context (closed after the test): only URLs under `allowed` get through."""
     contexts: list[BrowserContext] = []
 
     def make(allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
-        watch = Watch()
-        context = browser.new_context(service_workers="block", **options)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-
-        def guard(route: Route) -> None:
-            url = route.request.url
-            if url.startswith((allowed, "data:", "blob:")):
-                route.continue_()
-            else:
-                watch.blocked.append(url)
-                route.abort("blockedbyclient")
-
-        def on_console(message) -> None:
-            if message.type == "error":
-                location = message.location.get("url", "") if message.location else ""
-                watch.console_errors.append(f"{message.text} [{location}]")
-
-        def on_page(page: Page) -> None:
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
-
-        context.route("**/*", guard)
-        context.on("request", lambda request: watch.requests.append(request.url))
-        context.on("page", on_page)
+        context, watch = guarded_context(browser, allowed, **options)
         contexts.append(context)
         return context, watch
 
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[str, str], tuple[Page, Watch]]]:
+    """`loaded(site, path)` → a desktop page of the site, opened once in a guarded context of its
+    own (`visit`) and what happened in that context. The tests that only look at a loaded page
+    (requests, console, axe, the desktop screenshot) share that one visit instead of loading the
+    page again each."""
+    opened: dict[tuple[str, str], tuple[Page, Watch]] = {}
+
+    def load(site: str, path: str) -> tuple[Page, Watch]:
+        if (site, path) not in opened:
+            served = servers[site]
+            context, watch = guarded_context(browser, served.origin + "/", **DESKTOP)
+            page = context.new_page()
+            visit(page, served.url(path))
+            opened[site, path] = (page, watch)
+        return opened[site, path]
+
+    yield load
+    for page, _ in opened.values():
+        page.context.close()
 
 
 def visit(page: Page, url: str) -> None:
@@ -240,10 +241,9 @@ SITE_PAGE_IDS = [f"{site}:{path or 'home'}" for site, path in SITE_PAGES]
 
 
 @pytest.mark.parametrize(("site", "path"), SITE_PAGES, ids=SITE_PAGE_IDS)
-def test_no_request_leaves_the_site(open_context, servers: dict[str, Served], site: str, path: str) -> None:
+def test_no_request_leaves_the_site(loaded, servers: dict[str, Served], site: str, path: str) -> None:
     served = servers[site]
-    context, watch = open_context(served.origin + "/", **DESKTOP)
-    visit(context.new_page(), served.url(path))
+    _, watch = loaded(site, path)
     assert watch.requests, "no request recorded"
     outside = [u for u in watch.requests if not u.startswith((served.origin + "/", "data:", "blob:"))]
     blocked = watch.blocked
@@ -252,10 +252,8 @@ def test_no_request_leaves_the_site(open_context, servers: dict[str, Served], si
 
 
 @pytest.mark.parametrize(("site", "path"), SITE_PAGES, ids=SITE_PAGE_IDS)
-def test_no_console_errors(open_context, servers: dict[str, Served], site: str, path: str) -> None:
-    served = servers[site]
-    context, watch = open_context(served.origin + "/", **DESKTOP)
-    visit(context.new_page(), served.url(path))
+def test_no_console_errors(loaded, site: str, path: str) -> None:
+    _, watch = loaded(site, path)
     exceptions, errors = watch.page_errors, watch.console_errors
     assert not exceptions, f"{site} {path or 'home'}: uncaught exceptions: {exceptions}"
     assert not errors, f"{site} {path or 'home'}: console errors: {errors}"
@@ -269,11 +267,8 @@ def axe_script() -> Path:
 
 
 @pytest.mark.parametrize("path", A11Y_PAGES, ids=[p or "home" for p in A11Y_PAGES])
-def test_no_serious_accessibility_violations(open_context, servers: dict[str, Served], path: str) -> None:
-    served = servers["public"]
-    context, _ = open_context(served.origin + "/", **DESKTOP)
-    page = context.new_page()
-    visit(page, served.url(path))
+def test_no_serious_accessibility_violations(loaded, path: str) -> None:
+    page, _ = loaded("public", path)
     page.add_script_tag(path=str(axe_script()))  # axe-core from the wheel: nothing fetched
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     report = ARTIFACTS / "axe" / f"{slug(path)}.json"
@@ -356,14 +351,18 @@ SHOTS = [("public", "", "home"), ("public", "students/buy-a-pass/", "student-gui
 
 
 @pytest.mark.parametrize(("device", "options"), [("desktop", DESKTOP), ("phone", PHONE)], ids=["desktop", "phone"])
-def test_screenshots_of_key_pages(open_context, servers: dict[str, Served], device: str, options: dict) -> None:
+def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Served], device: str,
+                                  options: dict) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = options["viewport"]["width"]
     for site, path, name in SHOTS:
         served = servers[site]
-        context, watch = open_context(served.origin + "/", **options)
-        page = context.new_page()
-        visit(page, served.url(path))
+        if device == "desktop":  # the page the other desktop tests loaded
+            page, watch = loaded(site, path)
+        else:
+            context, watch = open_context(served.origin + "/", **options)
+            page = context.new_page()
+            visit(page, served.url(path))
         expect(page.locator("article.md-content__inner h1")).to_be_visible()
         target = SCREENSHOTS / f"{name}-{device}.png"
         page.screenshot(path=str(target), full_page=True)
@@ -372,31 +371,17 @@ def test_screenshots_of_key_pages(open_context, servers: dict[str, Served], devi
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"{site} {path or 'home'} is {scroll_width}px wide on a {width}px {device}"
         assert not watch.blocked, watch.blocked
-        context.close()
+        if device != "desktop":
+            page.context.close()
 
 
 # --- a runbook per environment: the first-five-minutes box, its links, the unverified marker ------
 
 @pytest.fixture(scope="module")
-def ops_by_environment(built_sites: dict[str, Path], staging_ops_site: Path) -> Iterator[dict[str, Served]]:
+def ops_by_environment(built_sites: dict[str, Path], staging_ops_site: Path, serve_site) -> dict[str, Served]:
     """The ops site of each environment on its own free port: production is the shared build,
     staging the shared `BUSDOCS_ENV=staging` build."""
-    running = []
-    try:
-        for folder in (built_sites["internal"], staging_ops_site):
-            handler = functools.partial(_QuietHandler, directory=str(folder))
-            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            server.daemon_threads = True
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            running.append((server, thread))
-        yield {env: Served(f"http://127.0.0.1:{server.server_port}/")
-               for env, (server, _) in zip(("production", "staging"), running)}
-    finally:
-        for server, thread in running:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+    return {"production": Served(serve_site(built_sites["internal"])), "staging": Served(serve_site(staging_ops_site))}
 
 
 @pytest.mark.parametrize("environment", ["production", "staging"])

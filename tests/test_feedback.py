@@ -7,7 +7,8 @@ import gzip
 import json
 from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
 
@@ -40,6 +41,19 @@ def line(stem: str, query: str = "-", day: str = "2026-11-20", status: str = "20
 
 
 BUY = "p=/students/buy-a-pass/"
+BEACON_MS = 10_000
+"""How long a beacon may take to leave (the miss waits 1.5 s of quiet first; the machine may be busy)."""
+QUIET_MS = 300
+"""How long a test watches for requests that must not come, after the last one that must."""
+
+
+@contextmanager
+def _page(page):  # type: ignore[no-untyped-def]
+    """A page of a guarded context of the process's Chromium, its context closed after."""
+    try:
+        yield page
+    finally:
+        page.context.close()
 
 
 @pytest.fixture
@@ -206,13 +220,14 @@ def _is_site_file(site: Path, base: str, url: str) -> bool:
 
 
 @pytest.mark.browser
-def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path]) -> None:
+def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path], chromium, serve_site) -> None:
+    from playwright.sync_api import expect
+
     from busdocs.bench import searcheval
-    from busdocs.bench.browser import serve
 
     blocked: list[str] = []
-    with serve(built_sites["public"]) as base, searcheval._browser() as browser:
-        page = searcheval._guarded_page(browser, base, blocked, viewport={"width": 1280, "height": 800})
+    base = serve_site(built_sites["public"])
+    with _page(searcheval._guarded_page(chromium, base, blocked, viewport={"width": 1280, "height": 800})) as page:
         page.goto(base + "students/buy-a-pass/", wait_until="networkidle")  # the favicon may come after load
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
@@ -223,11 +238,11 @@ def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path
         page.keyboard.press("Enter")                               # keyboard, as a screen-reader user would
         reason = form.get_by_role("button", name=feedback.REASONS["missing"])
         assert reason.evaluate("el => el === document.activeElement"), "focus did not move to the reasons"
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(800)
-        assert form.locator(".busdocs-feedback__thanks").is_visible()
+        with page.expect_request(lambda r: "/feedback.gif" in r.url, timeout=BEACON_MS):
+            page.keyboard.press("Enter")
+        expect(form.locator(".busdocs-feedback__thanks")).to_be_visible()
         page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pagehide'))")  # leaving sends no more
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(QUIET_MS)
     assert not blocked, blocked
     # Material may still be fetching its own files (search worker, sitemaps) on a loaded machine; those
     # are static files of the site.  What the widget sends is the beacon, once, and nothing else.
@@ -242,21 +257,21 @@ def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path
 
 
 @pytest.mark.browser
-def test_a_search_without_results_sends_one_miss_without_the_email(built_sites: dict[str, Path]) -> None:
+def test_a_search_without_results_sends_one_miss_without_the_email(built_sites: dict[str, Path], chromium,
+                                                                   serve_site) -> None:
     from busdocs.bench import searcheval
-    from busdocs.bench.browser import serve
 
     blocked: list[str] = []
-    with serve(built_sites["public"]) as base, searcheval._browser() as browser:
-        page = searcheval._guarded_page(browser, base, blocked, viewport={"width": 1280, "height": 800})
+    base = serve_site(built_sites["public"])
+    with _page(searcheval._guarded_page(chromium, base, blocked, viewport={"width": 1280, "height": 800})) as page:
         page.goto(base, wait_until="load")
         box = searcheval._open_search(page)
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url) if ".gif" in r.url else None)
-        assert searcheval.search(page, box, "qwxzv jdoe@qwxzv.zz") == []
-        page.wait_for_timeout(2500)                                # the debounce is 1.5 s
+        with page.expect_request(lambda r: "/search-miss.gif" in r.url, timeout=BEACON_MS):  # after the 1.5 s debounce
+            assert searcheval.search(page, box, "qwxzv jdoe@qwxzv.zz") == []
         page.keyboard.press("Escape")                              # closing the search sends nothing more
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(QUIET_MS)
     assert not blocked, blocked
     assert len(requests) == 1, requests
     url = urlparse(requests[0])
@@ -284,26 +299,30 @@ def test_concatenated_gzip_members_are_all_read() -> None:
 
 
 @pytest.mark.browser
-def test_results_left_unopened_send_a_miss_and_an_opened_result_sends_none(built_sites: dict[str, Path]) -> None:
+def test_results_left_unopened_send_a_miss_and_an_opened_result_sends_none(built_sites: dict[str, Path], chromium,
+                                                                           serve_site) -> None:
     from busdocs.bench import searcheval
-    from busdocs.bench.browser import serve
 
     blocked: list[str] = []
-    with serve(built_sites["public"]) as base, searcheval._browser() as browser:
-        page = searcheval._guarded_page(browser, base, blocked, viewport={"width": 1280, "height": 800})
-        page.goto(base, wait_until="networkidle")
+    base = serve_site(built_sites["public"])
+    with _page(searcheval._guarded_page(chromium, base, blocked, viewport={"width": 1280, "height": 800})) as page:
+        page.goto(base, wait_until="load")                         # only .gif requests are recorded
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url) if ".gif" in r.url else None)
         box = searcheval._open_search(page)
         assert searcheval.search(page, box, "refund")              # results, none opened
-        page.wait_for_timeout(2000)
+        page.wait_for_timeout(2000)                                # longer than the 1.5 s debounce of a miss
         assert requests == [], requests                           # nothing while the reader looks at them
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(500)
+        with page.expect_request(lambda r: "/search-miss.gif" in r.url, timeout=BEACON_MS):
+            page.keyboard.press("Escape")
         assert [urlparse(u).path + "?" + urlparse(u).query for u in requests] == ["/search-miss.gif?q=refund"]
         box = searcheval._open_search(page)
         assert searcheval.search(page, box, "receipt")
-        page.locator(".md-search-result__link").first.click()      # opened: not a failed search
-        page.wait_for_timeout(1500)
+        result = page.locator(".md-search-result__link").first
+        target = urlparse(urljoin(page.url, result.get_attribute("href"))).path
+        result.click()                                             # opened: not a failed search
+        page.wait_for_url(lambda url: urlparse(url).path == target)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(QUIET_MS)                            # the search closed, the page left: nothing sent
     assert not blocked, blocked
     assert len(requests) == 1, requests

@@ -252,19 +252,18 @@ def test_every_pass_name_and_support_value_has_an_urdu_term(data) -> None:
 # --- in a browser, on a phone ----------------------------------------------------------------------
 
 @pytest.mark.browser
-def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_words(built_sites) -> None:
+def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_words(built_sites, chromium,
+                                                                                   serve_site) -> None:
     from busdocs.bench import searcheval
-    from busdocs.bench.browser import serve
 
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("/usr/bin/chromium is not installed: scripts/bootstrap --test")
     shots = ROOT / "test-artifacts" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     blocked: list[str] = []
     fonts_loaded: list[str] = []
-    with serve(built_sites["public"]) as base, searcheval._browser() as browser:
-        page = searcheval._guarded_page(browser, base, blocked, viewport={"width": 390, "height": 844},
-                                        is_mobile=True, has_touch=True)
+    base = serve_site(built_sites["public"])
+    page = searcheval._guarded_page(chromium, base, blocked, viewport={"width": 390, "height": 844},
+                                    is_mobile=True, has_touch=True)
+    try:
         page.on("response", lambda r: fonts_loaded.append(r.url) if r.url.endswith(".woff") and r.ok else None)
         for url in ("ur/drivers/trips/", "ur/drivers/location-and-battery/", "ur/admins/buses/"):
             page.goto(base + url, wait_until="load")
@@ -305,6 +304,8 @@ def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_w
         found = [searcheval.page_of(h, base + "ur/") for h in searcheval.search(page, box, "سگنل")]
         assert "drivers/no-signal/" in found[:3], found[:5]
         page.screenshot(path=str(shots / "urdu-phone-search.png"))
+    finally:
+        page.context.close()
     assert not blocked, blocked
 
 
@@ -320,7 +321,7 @@ def test_the_training_page_lists_the_urdu_handbook_next_to_the_english_one(built
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_urdu_search_figures_do_not_fall(built_sites) -> None:
+def test_urdu_search_figures_do_not_fall(built_sites, chromium) -> None:
     """The Urdu questions of tests/search_eval.yml (site: ur) on the Urdu edition's own index.
     Measured 2026-12-02: 22 queries, top-1 81.8 %, top-3 90.9 %."""
     import json
@@ -330,7 +331,7 @@ def test_urdu_search_figures_do_not_fall(built_sites) -> None:
     cases = searcheval.load_cases(ROOT / searcheval.CASES)
     assert sum(1 for c in cases if c.site == "ur") >= 20
     assert not searcheval.missing_pages(cases, built_sites["public"] / "ur", "ur")
-    report = searcheval.run_eval(built_sites["public"] / "ur", "ur", cases)
+    report = searcheval.run_eval(built_sites["public"] / "ur", "ur", cases, browser=chromium)
     out = ROOT / "test-artifacts" / "search-eval-ur.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False), encoding="utf-8")

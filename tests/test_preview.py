@@ -8,12 +8,12 @@ import contextlib
 import io
 import json
 import posixpath
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import boto3
 import pytest
-from bs4 import BeautifulSoup
 from moto.server import ThreadedMotoServer
 
 from busdocs import buildrecord
@@ -136,6 +136,30 @@ def test_a_deploy_of_the_site_leaves_the_previews_alone(staging: dict, tmp_path:
     assert set(previews) <= _keys(s3, target.bucket)
 
 
+class _References(HTMLParser):
+    """The href (else src) of every a, link, script, img and source tag of a page, in order."""
+
+    TAGS = ("a", "link", "script", "img", "source")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.TAGS:
+            values = dict(attrs)  # a repeated attribute: the last one, as BeautifulSoup keeps it
+            self.found.append(values.get("href") or values.get("src"))
+
+
+def _references(html: str) -> list[str | None]:
+    """What a page links and loads (the same tokenizer BeautifulSoup's html.parser uses, without
+    building the tree: a quarter of the time over a whole site)."""
+    parser = _References()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
 @pytest.mark.slow
 def test_a_preview_deploys_under_its_prefix_and_everything_resolves_inside_it(
         staging: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,8 +203,7 @@ def test_a_preview_deploys_under_its_prefix_and_everything_resolves_inside_it(
     for key in sorted(k for k in uploaded if k.endswith(".html")):
         html = s3.get_object(Bucket=target.bucket, Key=key)["Body"].read().decode()
         page_url = "https://" + host + "/" + key
-        for tag in BeautifulSoup(html, "html.parser").find_all(["a", "link", "script", "img", "source"]):
-            ref = tag.get("href") or tag.get("src")
+        for ref in _references(html):
             if not ref or ref.startswith(("mailto:", "tel:", "#", "data:", "javascript:")):
                 continue
             absolute = urljoin(page_url, ref)

@@ -1,0 +1,49 @@
+"""Fixtures shared by the browser tests: one Chromium per test process, and one static server per
+built site folder (both session-scoped; tests/conftest.py imports them).
+
+Each test still opens browser contexts of its own (a context is a fresh profile: no cache, no
+cookies, no service worker), so sharing the browser shares no state between tests; it saves the
+second or so a Chromium launch costs, once per test instead of once per process. Playwright's sync
+API runs one instance per thread, so every test of the process that needs a browser takes this one
+(`searcheval.run_eval(..., browser=chromium)`), never launching its own while it is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium through Playwright, launched the first time a test asks, closed at the end."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is not installed: scripts/bootstrap --test")
+    pytest.importorskip("playwright.sync_api")
+    from busdocs.bench import searcheval
+
+    with searcheval._browser() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def serve_site() -> Iterator[Callable[[Path], str]]:
+    """`serve_site(folder)` → the base URL (`http://127.0.0.1:<free port>/`) of a static server of
+    `folder`, started the first time a folder is asked for and shared by every later test (the
+    folders served are read-only builds)."""
+    from busdocs.bench.browser import serve
+
+    running: dict[Path, str] = {}
+    with ExitStack() as stack:
+        def serve_once(folder: Path) -> str:
+            folder = Path(folder).resolve()
+            if folder not in running:
+                running[folder] = stack.enter_context(serve(folder))
+            return running[folder]
+
+        yield serve_once
