@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -40,3 +41,23 @@ def heading_text(tag) -> str:
     """A heading's text without its permalink (¶)."""
     # Not get_text(strip=True): that drops the spaces around inline tags (a glossary <abbr>).
     return " ".join(tag.get_text().split()).removesuffix("¶").rstrip()
+
+
+class _StartTags(HTMLParser):
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.names, self.found = names, []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.names:
+            self.found.append(dict(attrs))  # a repeated attribute keeps its last value, as in BeautifulSoup
+
+
+def start_tags(html: str, names: tuple[str, ...]) -> list[dict[str, str | None]]:
+    """The attributes of every start tag named in `names`, in document order: the tokenizer that
+    BeautifulSoup's "html.parser" uses, without building the tree (a quarter of the time over a
+    whole site, for tests that only look at some tags of every page)."""
+    parser = _StartTags(names)
+    parser.feed(html)
+    parser.close()
+    return parser.found
