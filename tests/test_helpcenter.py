@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -19,6 +20,9 @@ from tests.pages import article, article_of, heading_text
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\b(lorem|ipsum|TODO|TBD|FIXME|XXX)\b", re.I)
 LISTING_PAGES = {"faq.md", "known-issues.md", "releases.md", "contact.md", "news/index.md"}
+read_article = functools.cache(article_of)
+"""`article_of`, each page parsed once for the tests of this module that read every page's article
+(read only: none of them changes a tree)."""
 
 
 def public_sources() -> list[tuple[str, Path]]:
@@ -35,7 +39,7 @@ def built_path(site: Path, src_uri: str) -> Path:
 
 def test_no_placeholder_text_in_any_public_page(built_sites: dict[str, Path]) -> None:
     for html in built_sites["public"].rglob("*.html"):
-        body = article_of(html)
+        body = read_article(html)
         if body is None:
             continue
         found = PLACEHOLDER.search(body.get_text(" "))
@@ -51,8 +55,9 @@ def test_prose_pages_have_substance(built_sites: dict[str, Path]) -> None:
         if not html.exists():  # a scheduled news piece, not published at this date
             assert src_uri.startswith("news/"), src_uri
             continue
-        words = len(article(built_sites["public"], str(html.parent.relative_to(built_sites["public"])) + "/")
-                    .get_text(" ").split())
+        body = read_article(html)
+        assert body is not None, f"{src_uri}: no article"
+        words = len(body.get_text(" ").split())
         if words < 150:
             short.append((src_uri, words))
     assert not short, short
@@ -187,7 +192,7 @@ def test_home_page_is_search_first_with_audiences_status_and_contact(built_sites
 
 def test_every_page_shows_when_it_was_last_updated(built_sites: dict[str, Path]) -> None:
     for html in built_sites["public"].rglob("index.html"):
-        soup = article_of(html)
+        soup = read_article(html)
         if soup is None:
             continue
         fact = soup.select_one(".md-source-file__fact")
