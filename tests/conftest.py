@@ -13,6 +13,20 @@ from busdocs.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 
+SHARED_BUILDS = {"built_sites", "staging_ops_site"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In each file, the tests that read a shared build run after the others (files stay whole and
+    in order): on a fresh clone a test process gets through the rest of a file while the shared
+    build is being made, by it or by another process, instead of waiting for it first."""
+    first: dict[str, int] = {}
+    for number, item in enumerate(items):
+        first.setdefault(item.nodeid.split("::")[0], number)
+    items.sort(key=lambda item: (first[item.nodeid.split("::")[0]],
+                                 bool(SHARED_BUILDS & set(getattr(item, "fixturenames", ())))))
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
@@ -34,11 +48,14 @@ secret scan are left out: their tests count what they do.)"""
 def project_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """A fresh copy of the project in tmp_path with a render cache, so a test that builds it
     re-renders only what it changed: the working tree's, where `make site` left one (no test waits
-    for the shared build then), else the shared build's. `cold_project` has no cache."""
+    for the shared build then), else the shared build's. Only tests that build sites wait for the
+    shared build: they are marked `slow` or `browser` (`make test-fast` leaves them out); a test
+    that only checks or runs a command that builds nothing gets no cache there, and a build it
+    does start is cold (right, only slower). `cold_project` has no cache."""
     project = copy_project(tmp_path / "project")
     if (ROOT / ".cache" / "render").is_dir():
         _seed_cache(ROOT, project)
-    else:
+    elif any(request.node.get_closest_marker(name) for name in ("slow", "browser", "bench")):
         _seed_cache(request.getfixturevalue("built_sites").project, project)
     return project
 
