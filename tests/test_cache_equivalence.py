@@ -213,8 +213,9 @@ ROWS = [
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: Path, row: Row,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    # The site before the change: the last row's, when it still stands, else a (warm) build now.
-    before = LAST_SITE.pop("in-process", None) if not row.code else None
+    # The site before the change: the last row's of the same kind (in this process, or in processes
+    # of their own), when it still stands, else a (warm) build now.
+    before = LAST_SITE.pop("code" if row.code else "in-process", None)
     if before is None:
         before = build(small, tmp_path / "before", subprocess_code=row.code)
     row.change(small, monkeypatch)
@@ -222,9 +223,11 @@ def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: 
     cold = cold_build(small, tmp_path / "cold", subprocess_code=row.code)
     assert cold != before, f"{row.name}: the change changed nothing, so this row proves nothing"
     assert_same(warm, cold, row.name)
-    if row.lasting and not row.code:
+    if row.code:  # the next code row starts from here (this process still holds the old code)
+        LAST_SITE["code"] = cold
+    elif row.lasting:
         LAST_SITE["in-process"] = cold
-    elif not row.code:  # an in-process row whose change ends with it: the next row builds its own
+    else:  # an in-process row whose change ends with it: the next row builds its own
         LAST_SITE.clear()
 
 
