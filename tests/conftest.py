@@ -14,6 +14,20 @@ from tests.browsing import chromium, serve_site  # noqa: F401 - the browser test
 ROOT = Path(__file__).resolve().parent.parent
 
 
+SHARED_BUILDS = {"built_sites", "staging_ops_site"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In each file, the tests that read a shared build run after the others (files stay whole and
+    in order): on a fresh clone a test process gets through the rest of a file while the shared
+    build is being made, by it or by another process, instead of waiting for it first."""
+    first: dict[str, int] = {}
+    for number, item in enumerate(items):
+        first.setdefault(item.nodeid.split("::")[0], number)
+    items.sort(key=lambda item: (first[item.nodeid.split("::")[0]],
+                                 bool(SHARED_BUILDS & set(getattr(item, "fixturenames", ())))))
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
@@ -35,11 +49,14 @@ secret scan are left out: their tests count what they do.)"""
 def project_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """A fresh copy of the project in tmp_path with a render cache, so a test that builds it
     re-renders only what it changed: the working tree's, where `make site` left one (no test waits
-    for the shared build then), else the shared build's. `cold_project` has no cache."""
+    for the shared build then), else the shared build's. Only tests that build sites wait for the
+    shared build: they are marked `slow` or `browser` (`make test-fast` leaves them out); a test
+    that only checks or runs a command that builds nothing gets no cache there, and a build it
+    does start is cold (right, only slower). `cold_project` has no cache."""
     project = copy_project(tmp_path / "project")
     if (ROOT / ".cache" / "render").is_dir():
         _seed_cache(ROOT, project)
-    else:
+    elif any(request.node.get_closest_marker(name) for name in ("slow", "browser", "bench")):
         _seed_cache(request.getfixturevalue("built_sites").project, project)
     return project
 
@@ -79,14 +96,19 @@ def _once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Pa
     """Run `make(folder)` once per test run and return `(folder, what it returned)`. The test
     processes of `pytest -n` share it: the first to ask runs it while the others wait on a lock,
     then all read the record it left (a failure is recorded too, and reported to each)."""
-    import fcntl
-    import json
     import os
 
     base = factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # the run's folder, which every worker's own folder is in
-    base = base / name
+    return _once(base / name, make)
+
+
+def _once(base: Path, make: Callable[[Path], dict]) -> tuple[Path, dict]:
+    """`_once_per_run` in the folder `base`: `make(base)` unless its record is there already."""
+    import fcntl
+    import json
+
     base.mkdir(exist_ok=True)
     with open(base / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held while one process builds, released when it is done
@@ -96,6 +118,57 @@ def _once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Pa
         return base, json.loads(record.read_text(encoding="utf-8"))
 
 
+def _make_shared_sites(base: Path) -> dict:
+    """`busdocs build --site all` of a copy of the project into `base/site` (see `built_sites`)."""
+    import contextlib
+    import io
+
+    project = copy_project(base / "project")
+    _seed_cache(ROOT, project)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
+    return {"code": code, "log": err.getvalue()}
+
+
+PREBUILD = ("import sys; from pathlib import Path; from tests.conftest import _once, _make_shared_sites; "
+            "_once(Path(sys.argv[1]) / 'shared-sites', _make_shared_sites)")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own, which sets up the temporary folders
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `pytest -n`, the main process (which runs no test) starts the shared build in a process
+    of its own as the run begins, so it is made beside the first tests instead of when a test first
+    asks for it, with every test process waiting (about 40 s cold). It takes the same lock as
+    `built_sites`: whichever comes first builds, the other reads the record."""
+    import os
+    import subprocess
+    import sys
+
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", None):
+        return
+    run_folder = config._tmp_path_factory.getbasetemp()  # the workers' folders are made inside it
+    config.stash[_PREBUILD] = subprocess.Popen([sys.executable, "-c", PREBUILD, str(run_folder)], cwd=ROOT,
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                               start_new_session=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The shared build started by `pytest_configure` ends with the run (unfinished when no test
+    asked for it): it and the page workers it forked, its process group."""
+    import os
+    import signal
+
+    process = config.stash.get(_PREBUILD, None)
+    if process is not None and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    if process is not None:
+        process.wait()
+
+
+_PREBUILD = pytest.StashKey["subprocess.Popen[bytes]"]()
+
+
 @pytest.fixture(scope="session")
 def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
     """Every output of `busdocs build --site all` (the first half of `make site`), built strictly
@@ -103,19 +176,9 @@ def built_sites(tmp_path_factory: pytest.TempPathFactory) -> BuiltSites:
     bundle) and `offline`. The copy starts with the render cache of the working tree's last build
     where there is one (`make site` leaves it), so a developer's run re-renders only what changed;
     a fresh clone (CI) builds cold. Either gives the same site: tests/test_cache_equivalence.py.
-    Read-only: a test that changes a site copies it first."""
-    import contextlib
-    import io
-
-    def make(base: Path) -> dict:
-        project = copy_project(base / "project")
-        _seed_cache(ROOT, project)
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            code = main(["--root", str(project), "build", "--site", "all", "--out", str(base / "site")])
-        return {"code": code, "log": err.getvalue()}
-
-    base, built = _once_per_run(tmp_path_factory, "shared-sites", make)
+    Read-only: a test that changes a site copies it first. Under `pytest -n` it is started at once,
+    beside the tests (`pytest_configure`)."""
+    base, built = _once_per_run(tmp_path_factory, "shared-sites", _make_shared_sites)
     assert built["code"] == 0, built["log"]
     sites_ = BuiltSites({s: base / "site" / s for s in ("public", "internal", "offline")})
     sites_.log, sites_.project = built["log"], base / "project"

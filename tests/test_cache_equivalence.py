@@ -3,8 +3,11 @@ byte for byte what a cold build writes.
 
 Each row: a warm build, one change to one kind of input, a warm build, a cold build (no `.cache/`),
 and the two trees compared. Every row also checks that its change did change the site, so a row
-cannot pass by changing nothing. The project is this project's configuration with a small corpus
-(`busdocs bench`'s "like for like" set-up), big enough for the workers to render ahead.
+cannot pass by changing nothing. The project is this project's configuration (theme, plugins,
+extensions, data, macros, overrides) with the smallest corpus that every row's input reaches
+(`busdocs bench`'s "like for like" set-up with a handful of pages): a build costs about a second.
+Worker processes start only past `parallel.MIN_PAGES_PER_WORKER` pages a worker, so one test builds
+a corpus big enough for them and proves the rule with workers rendering ahead.
 """
 
 from __future__ import annotations
@@ -67,10 +70,23 @@ def git(project: Path, *args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, env=base)
 
 
+CORPUS_PAGES = 6
+"""Pages of the rows' corpus: one section, an index, the probe and the home page beside them."""
+
+WORKER_CORPUS_PAGES = 30
+"""Pages of the workers' corpus: with its index, the probe and the home page, 33 pages, enough
+for two processes (`parallel.MIN_PAGES_PER_WORKER` each)."""
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("equivalence") / "project")
-    generate(project / "docs" / "bench", 40)
+    return corpus_project(tmp_path_factory.mktemp("equivalence") / "project", CORPUS_PAGES)
+
+
+def corpus_project(where: Path, pages: int) -> Path:
+    """This project's configuration with `pages` generated pages and the probe page, committed to git."""
+    project = copy_project(where)
+    generate(project / "docs" / "bench", pages)
     (project / "docs" / "bench" / "probe.md").write_text(PROBE, encoding="utf-8")
     only_corpus(project)
     config = project / "mkdocs.yml"
@@ -197,8 +213,9 @@ ROWS = [
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: Path, row: Row,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    # The site before the change: the last row's, when it still stands, else a (warm) build now.
-    before = LAST_SITE.pop("in-process", None) if not row.code else None
+    # The site before the change: the last row's of the same kind (in this process, or in processes
+    # of their own), when it still stands, else a (warm) build now.
+    before = LAST_SITE.pop("code" if row.code else "in-process", None)
     if before is None:
         before = build(small, tmp_path / "before", subprocess_code=row.code)
     row.change(small, monkeypatch)
@@ -206,14 +223,41 @@ def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: 
     cold = cold_build(small, tmp_path / "cold", subprocess_code=row.code)
     assert cold != before, f"{row.name}: the change changed nothing, so this row proves nothing"
     assert_same(warm, cold, row.name)
-    if row.lasting and not row.code:
+    if row.code:  # the next code row starts from here (this process still holds the old code)
+        LAST_SITE["code"] = cold
+    elif row.lasting:
         LAST_SITE["in-process"] = cold
-    elif not row.code:  # an in-process row whose change ends with it: the next row builds its own
+    else:  # an in-process row whose change ends with it: the next row builds its own
         LAST_SITE.clear()
 
 
 LAST_SITE: dict[str, dict[str, bytes]] = {}
 """The site as the last row of the table left it (built in this process), for the next row."""
+
+
+def test_with_workers_rendering_ahead_a_warm_build_equals_a_cold_build(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table's rule with the workers at work: a corpus big enough for two processes, and a change
+    (a navigation title) that every page's navigation shows, so the warm build renders every page
+    again and takes some from a worker."""
+    from busdocs.mkdocs import parallel
+
+    project = corpus_project(tmp_path / "project", WORKER_CORPUS_PAGES)
+    before = build(project, tmp_path / "before", subprocess_code=False)
+    heard: list[int] = []
+    read = parallel.Prefetch._read_until
+
+    def spy(self: parallel.Prefetch, worker: parallel._Worker, page: int) -> None:
+        heard.append(worker.pid)
+        read(self, worker, page)
+
+    monkeypatch.setattr(parallel.Prefetch, "_read_until", spy)
+    next(r for r in ROWS if r.name == ".nav.yml title").change(project, monkeypatch)
+    warm = build(project, tmp_path / "warm", subprocess_code=False)
+    assert heard, "no worker rendered ahead in the warm build"
+    cold = cold_build(project, tmp_path / "cold", subprocess_code=False)
+    assert cold != before
+    assert_same(warm, cold, "workers")
 
 
 def test_a_copy_of_the_project_elsewhere_reuses_the_cache_and_builds_the_cold_site(small: Path,

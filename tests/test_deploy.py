@@ -108,6 +108,19 @@ def aws_context(endpoint: str, bucket: str, **target_options: object) -> dict[st
             "distribution_id": target.distribution_id}
 
 
+@pytest.fixture(autouse=True)
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The back-off botocore waits before a retry (a second or more, growing), recorded instead of
+    slept: the tests count retries, not seconds."""
+    import types
+
+    import botocore.endpoint
+
+    waits: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=waits.append))
+    return waits
+
+
 @pytest.fixture
 def aws(moto_endpoint: str, monkeypatch, request) -> dict[str, object]:
     aws_env(monkeypatch)
@@ -302,7 +315,7 @@ def test_server_errors_mid_run_then_a_rerun_converges(aws, tmp_path: Path) -> No
     assert again.uploaded == [] and bucket_state(aws) == final and len(final) == SITE_FILES + 6
 
 
-def test_transient_5xx_and_throttling_are_retried(aws, tmp_path: Path) -> None:
+def test_transient_5xx_and_throttling_are_retried(aws, tmp_path: Path, retry_waits: list[float]) -> None:
     from busdocs.deploy.aws import make_clients
 
     s3, cloudfront = make_clients(aws["target"], aws["endpoint"])
@@ -317,6 +330,7 @@ def test_transient_5xx_and_throttling_are_retried(aws, tmp_path: Path) -> None:
     s3.meta.events.register_first("before-send.s3.PutObject", throttle)
     result = deploy(make_site(tmp_path / "v1"), aws["target"], CONFIG, s3, cloudfront, say=lambda _: None)
     assert flaky["left"] == 0 and len(result.uploaded) == SITE_FILES
+    assert len(retry_waits) == 2  # each retry after a back-off
 
 
 def test_failed_invalidation_is_retried_by_the_next_run(aws, tmp_path: Path) -> None:

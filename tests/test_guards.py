@@ -10,7 +10,7 @@ import pytest
 
 from busdocs.mkdocs.build import BuildFailed, build_site
 
-from tests.conftest import copy_project
+from tests.conftest import ROOT, _seed_cache, copy_project
 
 RUNBOOK_CANARY = "CANARY-RUNBOOK-7f3a9c"
 VALUE_CANARY = "canary-internal-value-91c2e4"
@@ -35,13 +35,24 @@ def plant_canaries(project: Path) -> None:
     faq.write_text(faq.read_text() + '\n\n## Configuration\n\n{{ env_table("production") }}\n')
 
 
+def warm_copy(where: Path, request: pytest.FixtureRequest) -> Path:
+    """A copy of the project with the render cache the `project` fixture gives (the working tree's,
+    else the shared build's), so its builds render again only the pages a test changed. A warm
+    build writes what a cold one writes (tests/test_cache_equivalence.py), and a cached page never
+    hides a warning (the cache is saved only after a build without any)."""
+    project = copy_project(where)
+    source = ROOT if (ROOT / ".cache" / "render").is_dir() else request.getfixturevalue("built_sites").project
+    _seed_cache(source, project)
+    return project
+
+
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def planted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> tuple[Path, Path, Path]:
     """One project for the tests of a build that must succeed and show only what its site may:
     the canaries planted, the public FAQ listing everything a page can list, and a runbook showing
     an internal value; built once for each site. `(project, public, internal)`."""
     base = tmp_path_factory.mktemp("planted")
-    project = copy_project(base / "project")
+    project = warm_copy(base / "project", request)
     plant_canaries(project)
     faq = project / "docs" / "faq.md"
     faq.write_text(faq.read_text() + "\n\n## Everything a page can list\n\n"
@@ -130,12 +141,13 @@ class BadBuild:
 
 
 @pytest.fixture(scope="module")
-def bad_build(built_sites: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> BadBuild:
+def bad_build(built_sites: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+              request: pytest.FixtureRequest) -> BadBuild:
     from busdocs.data.loader import load_data
     from busdocs.data.visibility import internal_values
 
     base = tmp_path_factory.mktemp("bad-build")
-    project = copy_project(base / "project")
+    project = warm_copy(base / "project", request)
     nav: dict[str, list[str]] = {"docs": [], "guides/students": []}
     for case, (folder, append, _) in BAD_PAGES.items():
         (project / folder / f"bad-{case}.md").write_text(f"# Bad page: {case}\n\nA page with one mistake.\n{append}")

@@ -1,6 +1,11 @@
 """PDF handbooks (busdocs.pdf.renderer): every real handbook rendered once per module from the real sites,
 then read back with pypdf. Unit tests of the page patterns, the HTML transformation and the URL
-fetcher need no rendering."""
+fetcher need no rendering.
+
+The on-call handbook prints the whole runbook corpus (over a hundred pages, as long as all the others
+together); here it prints a few of its chapters, chosen by the same kinds of pattern (see
+`ONCALL_PAGES`). What the tests prove of it (contents, outline, links, running heads, cache) does not
+grow with its length, and every page's links are checked on the sites by tests/test_links.py."""
 
 from __future__ import annotations
 
@@ -40,13 +45,34 @@ class Rendered:
     calls: list[tuple[str, int, int, str]]
 
 
-@pytest.fixture(scope="module")
-def handbooks(root: Path) -> dict[str, Handbook]:
-    return {h.id: h for h in load_data(root).handbooks.handbooks}
+ONCALL_PAGES = ["runbooks/incident-response.md", "runbooks/oncall.md", "runbooks/alarms/rds-*.md",
+                "runbooks/procedures/scaling.md"]
+"""The on-call handbook's chapters here: its first two pages, the alarm runbooks a glob picks, one
+procedure (a chapter that runs over several pages, for the running heads)."""
 
 
 @pytest.fixture(scope="module")
-def rendered(root: Path, built_sites: dict[str, Path],
+def pdf_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's data with the on-call handbook cut to `ONCALL_PAGES` (the handbooks are
+    rendered from it: it is where `render_handbooks` reads `data/handbooks.yml`)."""
+    from tests.conftest import copy_project
+
+    project = copy_project(tmp_path_factory.mktemp("pdf-project") / "project")
+    path = project / "data" / "handbooks.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    oncall = next(h for h in data["handbooks"] if h["id"] == "oncall-handbook")
+    oncall["pages"] = ONCALL_PAGES
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return project
+
+
+@pytest.fixture(scope="module")
+def handbooks(pdf_root: Path) -> dict[str, Handbook]:
+    return {h.id: h for h in load_data(pdf_root).handbooks.handbooks}
+
+
+@pytest.fixture(scope="module")
+def rendered(pdf_root: Path, built_sites: dict[str, Path],
              tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """Every handbook rendered once, with a fresh cache, into a copy of the session's built sites
     (hard links: busdocs replaces files, never writes into them; the shared build stays as built)."""
@@ -55,7 +81,7 @@ def rendered(root: Path, built_sites: dict[str, Path],
         shutil.copytree(built_sites[site], site_root / site, copy_function=link_or_copy)
     cache = tmp_path_factory.mktemp("pdf-cache")
     calls: list[tuple[str, int, int, str]] = []
-    results = pdf.render_handbooks(root, site_root, progress=lambda *args: calls.append(args),
+    results = pdf.render_handbooks(pdf_root, site_root, progress=lambda *args: calls.append(args),
                                    cache_dir=cache)
     return Rendered(site_root, cache, {r.id: r for r in results}, calls)
 
@@ -390,7 +416,7 @@ def test_cover_contents_and_chapters_print_what_the_site_shows(rendered: Rendere
     assert title in page_lines(reader, page)[0]
 
 
-def test_a_second_run_takes_every_handbook_from_the_cache(rendered: Rendered, root: Path,
+def test_a_second_run_takes_every_handbook_from_the_cache(rendered: Rendered, pdf_root: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     def no_rendering(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("rendered although nothing changed")
@@ -398,7 +424,7 @@ def test_a_second_run_takes_every_handbook_from_the_cache(rendered: Rendered, ro
     monkeypatch.setattr(renderer._Renderer, "_layout", no_rendering)
     monkeypatch.setattr(pdf, "build_document", no_rendering)
     guarded = guard_recorder(monkeypatch)
-    again = pdf.render_handbooks(root, rendered.site_root, cache_dir=rendered.cache)
+    again = pdf.render_handbooks(pdf_root, rendered.site_root, cache_dir=rendered.cache)
     assert guarded == [(rendered.site_root / "public").resolve()]
     assert [r.id for r in again] == list(rendered.results)
     for result in again:
@@ -416,7 +442,7 @@ def guard_recorder(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return asked
 
 
-def test_a_changed_page_renders_only_its_handbook_again(rendered: Rendered, root: Path, tmp_path: Path,
+def test_a_changed_page_renders_only_its_handbook_again(rendered: Rendered, pdf_root: Path, tmp_path: Path,
                                                         handbooks: dict[str, Handbook],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # hard links for speed: busdocs replaces files (`.partial`, then rename), never writes into them
@@ -442,7 +468,7 @@ def test_a_changed_page_renders_only_its_handbook_again(rendered: Rendered, root
     path.write_text(html.replace("</h1>", "</h1><p>Changed for the cache test.</p>", 1), encoding="utf-8")
 
     guarded = guard_recorder(monkeypatch)
-    results = {r.id: r for r in pdf.render_handbooks(root, site_root, cache_dir=cache)}
+    results = {r.id: r for r in pdf.render_handbooks(pdf_root, site_root, cache_dir=cache)}
     assert guarded == [(site_root / "public").resolve()]
     assert {hid for hid, r in results.items() if not r.cached} == {smallest}
     text = " ".join(p.extract_text() for p in PdfReader(results[smallest].path).pages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -13,19 +14,31 @@ import pytest
 from busdocs.mkdocs.build import build_site
 from busdocs.checks import run_checks
 from busdocs.cli import main
-from busdocs.data.loader import load_data
-from busdocs.content.runbooks import SECTIONS, load_runbooks
+from busdocs.data.loader import DataSet, load_data
+from busdocs.content.runbooks import SECTIONS, Runbook, load_runbooks
 from tests.pages import article, page
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNBOOK = "runbooks/alarms/high-cpu-usage.md"
 
 
+@functools.cache
+def real_data() -> DataSet:
+    """The project's data, loaded once for the tests that only read it (over a hundred of them here)."""
+    return load_data(ROOT)
+
+
+@functools.cache
+def real_runbooks() -> tuple[list[Runbook], list]:
+    """The project's runbooks, loaded once for the tests that only read them."""
+    return load_runbooks(ROOT)
+
+
 def test_every_alarm_has_a_runbook_and_the_check_is_clean() -> None:
     result = run_checks(ROOT)
     assert result.problems == []
-    books, _ = load_runbooks(ROOT)
-    assert {b.name for b in books} == {a.name for a in load_data(ROOT).monitoring.alarms}
+    books, _ = real_runbooks()
+    assert {b.name for b in books} == {a.name for a in real_data().monitoring.alarms}
     for book in books:
         assert list(book.sections)[: len(SECTIONS)] == list(SECTIONS) or set(SECTIONS) <= set(book.sections)
 
@@ -76,7 +89,7 @@ def test_overdue_reviews_are_listed_and_bannered(project: Path, tmp_path: Path, 
 
 def test_one_url_per_alarm_tagged_and_boosted_in_search(built_sites: dict[str, Path]) -> None:
     site = built_sites["internal"]
-    data = load_data(ROOT)
+    data = real_data()
     index = json.loads((site / "search" / "search_index.json").read_text())
     docs = {d["location"]: d for d in index["docs"]}
     for alarm in data.monitoring.alarms:
@@ -96,7 +109,7 @@ def test_one_url_per_alarm_tagged_and_boosted_in_search(built_sites: dict[str, P
 def test_alarms_json_for_cloudwatch_descriptions(capsys) -> None:
     assert main(["--root", str(ROOT), "alarms", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    names = [a.name for a in load_data(ROOT).monitoring.alarms]
+    names = [a.name for a in real_data().monitoring.alarms]
     assert [r["name"] for r in rows] == names
     row = rows[0]
     assert row["runbook_url"] == f"https://ops.university-bus-tracker.com/runbooks/alarms/{row['name']}/"
@@ -160,8 +173,8 @@ CONSOLE_PERCENT = ("https://console.aws.amazon.com/cloudwatch/home?region=us-eas
 def test_lookup_from_what_people_paste(query: str, opens: str | None, lists: set[str] | None) -> None:
     from busdocs.content.lookup import find
 
-    books, _ = load_runbooks(ROOT)
-    found = find(books, load_data(ROOT), query)
+    books, _ = real_runbooks()
+    found = find(books, real_data(), query)
     if opens is not None:
         assert found.runbook is not None and found.runbook.name == opens, (found.reason, found.candidates)
     else:
@@ -179,7 +192,7 @@ def test_runbook_opens_the_pasted_alarm_and_lists_only_real_ambiguity(capsys) ->
     assert set(lines) >= {"rds-high-cpu", "high-cpu-usage"}
     assert main(["--root", str(ROOT), "runbook", "--list"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]]
-    assert sorted(listed) == sorted(a.name for a in load_data(ROOT).monitoring.alarms)
+    assert sorted(listed) == sorted(a.name for a in real_data().monitoring.alarms)
     assert main(["--root", str(ROOT), "runbook"]) == 2
 
 
@@ -213,14 +226,14 @@ def test_nothing_of_the_runbooks_reaches_the_public_site(built_sites: dict[str, 
     assert not (public / "runbooks").exists()
     index = (public / "search" / "search_index.json").read_text()
     assert "runbooks/" not in index
-    for book in load_runbooks(ROOT)[0]:
+    for book in real_runbooks()[0]:
         assert f"alarms/{book.name}" not in index
     assert page(public, "").select_one('a[href*="runbooks"]') is None
 
 
 # ---------------------------------------------------------------- one environment per page
 
-ENVIRONMENTS = [e.name for e in load_data(ROOT).environments.environments]
+ENVIRONMENTS = [e.name for e in real_data().environments.environments]
 
 
 def _env_pages() -> list[str]:
@@ -231,11 +244,11 @@ def _env_pages() -> list[str]:
 
 def test_the_matrix_covers_every_runbook_procedure_and_environment() -> None:
     pages = _env_pages()
-    books = {f"runbooks/alarms/{b.name}.md" for b in load_runbooks(ROOT)[0]}
+    books = {f"runbooks/alarms/{b.name}.md" for b in real_runbooks()[0]}
     assert books <= set(pages)
     assert {"runbooks/procedures/secrets-rotation.md", "runbooks/incident-response.md", "runbooks/oncall.md",
             "runbooks/security-incident.md"} <= set(pages)
-    assert set(ENVIRONMENTS) == {"production", "staging"} == set(load_data(ROOT).infrastructure.environments)
+    assert set(ENVIRONMENTS) == {"production", "staging"} == set(real_data().infrastructure.environments)
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -247,7 +260,7 @@ def test_every_page_rendered_for_an_environment_shows_none_of_another(relative: 
     from busdocs.content import environment_values
     from busdocs.content.lookup import render_page
 
-    data = load_data(ROOT)
+    data = real_data()
     text = render_page(ROOT, Path(relative), data, environment, date(2026, 11, 25))
     assert "{{ infra()" not in text and "{{ env_value" not in text and "{{ secret(" not in text
     foreign = environment_values.find_foreign(text, data, environment)
@@ -257,7 +270,7 @@ def test_every_page_rendered_for_an_environment_shows_none_of_another(relative: 
 def test_foreign_identifiers_are_real_identifiers_of_the_other_environment() -> None:
     from busdocs.content import environment_values
 
-    data = load_data(ROOT)
+    data = real_data()
     prod = environment_values.foreign_identifiers(data, "staging")
     for value in ("bus-tracker-prod-db", "prod/db/password", "bastion.prod.university-bus-tracker.internal",
                   "bus-tracker-prod-backend", "Bus-Tracker-Production", "app/bus-tracker-prod-alb/5f1c2d3e4a6b7c8d",
@@ -402,9 +415,9 @@ def test_every_alarm_runbook_starts_with_the_first_five_minutes(environment: str
 
     from busdocs.content.lookup import render_runbook
 
-    data = load_data(ROOT)
+    data = real_data()
     infra = data.infrastructure.environments[environment]
-    for book in load_runbooks(ROOT)[0]:
+    for book in real_runbooks()[0]:
         text = render_runbook(book, data, environment, date(2026, 11, 25))
         box = text[text.index("First five minutes"):text.index("|  |  |")]
         assert text.index("First five minutes") < text.index("## Summary"), book.name
@@ -423,10 +436,10 @@ def test_every_alarm_runbook_starts_with_the_first_five_minutes(environment: str
 
 
 def test_rollback_of_a_deploy_has_one_wording_from_one_source() -> None:
-    for book in load_runbooks(ROOT)[0]:
+    for book in real_runbooks()[0]:
         rollback = book.sections["Rollback"]
         assert "Re-run: rollback" not in rollback and "action: rollback**" not in rollback, book.name
-    assert sum("{{ rollback_deploy() }}" in b.sections["Rollback"] for b in load_runbooks(ROOT)[0]) >= 10
+    assert sum("{{ rollback_deploy() }}" in b.sections["Rollback"] for b in real_runbooks()[0]) >= 10
 
 
 @pytest.mark.slow  # builds the staging ops site (once per test run, shared across test processes)
