@@ -241,7 +241,9 @@ def test_with_workers_rendering_ahead_a_warm_build_equals_a_cold_build(tmp_path:
     (a navigation title) that every page's navigation shows, so the warm build renders every page
     again and takes some from a worker."""
     from busdocs.mkdocs import parallel
+    from tests.test_parallel import assert_workers_can_start
 
+    assert_workers_can_start()
     project = corpus_project(tmp_path / "project", WORKER_CORPUS_PAGES)
     before = build(project, tmp_path / "before", subprocess_code=False)
     heard: list[int] = []

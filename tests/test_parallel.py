@@ -44,9 +44,19 @@ def alone(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[str,
     return get
 
 
+def assert_workers_can_start() -> None:
+    """Workers fork only from a process with no other thread: a thread left by an earlier test of
+    this test process (a server, a browser) would make every worker test fail for that reason."""
+    import threading
+
+    others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+    assert parallel.can_fork(), f"this test process has other threads, so no worker can fork: {others}"
+
+
 @pytest.fixture
 def heard(monkeypatch: pytest.MonkeyPatch) -> dict[int, set[int]]:
     """For each page loop, the workers whose records the build read, and how many records."""
+    assert_workers_can_start()
     loops: dict[int, set[int]] = {}
     read = parallel.Prefetch._read_until
 
