@@ -376,3 +376,31 @@ def test_pdf_run_guards_the_public_site_after_writing(built_sites: dict[str, Pat
     assert "drivers/index.html: contains an internal value" in message
     assert not (site_root / "public" / "downloads" / "driver-handbook.pdf").exists()
     assert "+92 300 555 0148" not in message
+
+
+def test_the_leak_guard_uses_a_noted_scan_only_for_the_bytes_it_noted(tmp_path: Path) -> None:
+    """Pages are scanned as they are written (`Guard.note`); the end scan reuses that for exactly
+    those bytes, and a file written again with other bytes is scanned again."""
+    from busdocs.mkdocs.leakguard import Guard
+
+    needle, origin = "ops-bastion.internal.example", "data/infra.yml: bastion.host"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "clean.html").write_text("<p>nothing to see</p>")
+    guard = Guard({needle: origin})
+    assert guard.note("clean.html", b"<p>nothing to see</p>") == ("clean.html\0" + __import__("hashlib").sha1(
+        b"<p>nothing to see</p>").hexdigest(), [])
+    assert guard.note("clean.html", b"<p>nothing to see</p>") is None  # noted once
+    # Noted clean, then rewritten with the needle: the end scan reads the new bytes.
+    guard.note("page.html", b"<p>clean when noted</p>")
+    (site / "page.html").write_text(f"<p>ssh {needle}</p>")
+    scanned: list[str] = []
+    findings = guard.findings
+
+    def spy(relative: str, data: bytes) -> list:
+        scanned.append(relative)
+        return findings(relative, data)
+
+    guard.findings = spy  # type: ignore[method-assign]
+    assert [str(leak) for leak in guard.scan(site)] == [f"page.html: contains an internal value ({origin})"]
+    assert scanned == ["page.html"]  # clean.html's noted bytes were not scanned again
