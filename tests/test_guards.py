@@ -404,3 +404,26 @@ def test_the_leak_guard_uses_a_noted_scan_only_for_the_bytes_it_noted(tmp_path: 
     guard.findings = spy  # type: ignore[method-assign]
     assert [str(leak) for leak in guard.scan(site)] == [f"page.html: contains an internal value ({origin})"]
     assert scanned == ["page.html"]  # clean.html's noted bytes were not scanned again
+
+
+def test_a_page_is_internal_through_any_symbolic_link_into_runbooks(tmp_path: Path) -> None:
+    """A page whose source is in `runbooks/`, also through a linked file or a linked folder, is
+    internal (the public build names it a leak)."""
+    from busdocs.mkdocs.plugin import BusdocsPlugin
+
+    root = tmp_path / "project"
+    (root / "runbooks" / "alarms").mkdir(parents=True)
+    (root / "runbooks" / "alarms" / "db.md").write_text("# DB\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "plain.md").write_text("# Plain\n")
+    (root / "docs" / "linked.md").symlink_to(root / "runbooks" / "alarms" / "db.md")
+    (root / "docs" / "folder").symlink_to(root / "runbooks" / "alarms")
+    plugin = BusdocsPlugin()
+    plugin.load_config({})
+    plugin.root = root
+    for _ in range(2):  # the second time from the folders already resolved
+        assert plugin.audience_of(str(root / "docs" / "plain.md")) == "public"
+        assert plugin.audience_of(str(root / "docs" / "linked.md")) == "internal"
+        assert plugin.audience_of(str(root / "docs" / "folder" / "db.md")) == "internal"
+        assert plugin.audience_of(str(root / "runbooks" / "alarms" / "db.md")) == "internal"
+        assert plugin.audience_of(None) == "public"

@@ -95,6 +95,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         """In a language edition: each page's English source in the repository, by its path in the site."""
         """Where each page of the site comes from: `src_uri` → path in the repository."""
         self._markdown_ahead = parallel.Prefetch(self._merge)
+        self._real_folders: dict[str, str] = {}
         self._guard: Guard | None = None
         """The public build's leak guard, from the theme loop to the end of the build (`_start_guard`)."""
         self._guard_journal: list[parallel.Entry] | None = None
@@ -107,6 +108,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent.resolve()
         self._site_dir = Path(config.site_dir)
+        self._real_folders: dict[str, str] = {}  # folders resolved this build (`_real_path`)
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         try:
             self.data = self._load_data()
@@ -366,10 +368,21 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     # ------------------------------------------------------------------ pages
 
     def audience_of(self, abs_src_path: str | None) -> str:
-        """`internal` for a page whose source lives in `runbooks/`, else `public`."""
-        if abs_src_path and Path(abs_src_path).resolve().is_relative_to(self.root / self.config.runbooks_dir):
+        """`internal` for a page whose source lives in `runbooks/` (through any symbolic link), else `public`."""
+        if abs_src_path and Path(self._real_path(abs_src_path)).is_relative_to(self.root / self.config.runbooks_dir):
             return "internal"
         return "public"
+
+    def _real_path(self, path: str) -> str:
+        """`os.path.realpath(path)`, resolving each folder once per build: the build asks for every
+        page twice (macros, template context), and resolving a whole path costs a system call per part."""
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        folder, name = os.path.split(path)
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
 
     def _page_dates_and_banners(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         if self.config.language != "en":
