@@ -427,3 +427,17 @@ def test_a_page_is_internal_through_any_symbolic_link_into_runbooks(tmp_path: Pa
         assert plugin.audience_of(str(root / "docs" / "folder" / "db.md")) == "internal"
         assert plugin.audience_of(str(root / "runbooks" / "alarms" / "db.md")) == "internal"
         assert plugin.audience_of(None) == "public"
+
+
+def test_needles_inside_other_needles_are_each_found(tmp_path: Path) -> None:
+    """Overlapping matches: a needle that is part of another, or overlaps it, is reported too."""
+    from busdocs.mkdocs.leakguard import scan_output
+
+    needles = {"prod-db.internal.example": "data/a.yml: host", "db.internal": "data/b.yml: short",
+               "example ops": "data/c.yml: words", "unused-value-42": "data/d.yml: absent"}
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>prod-db.internal.example\n   ops</p>")
+    leaks = sorted(str(leak) for leak in scan_output(site, needles))
+    assert leaks == [f"index.html: contains an internal value ({origin})"
+                     for origin in ("data/a.yml: host", "data/b.yml: short", "data/c.yml: words")]
