@@ -441,3 +441,29 @@ def test_needles_inside_other_needles_are_each_found(tmp_path: Path) -> None:
     leaks = sorted(str(leak) for leak in scan_output(site, needles))
     assert leaks == [f"index.html: contains an internal value ({origin})"
                      for origin in ("data/a.yml: host", "data/b.yml: short", "data/c.yml: words")]
+
+
+def test_pages_noted_again_come_from_the_kept_scan(tmp_path: Path) -> None:
+    """A rebuild's unchanged pages are not scanned again while they are written: what each held
+    is kept (by path and bytes) in the guard's cache file; a changed page is scanned."""
+    from busdocs.mkdocs.leakguard import Guard
+
+    needle, origin = "ops-bastion.internal.example", "data/infra.yml: bastion.host"
+    site, kept = tmp_path / "site", tmp_path / "kept.json"
+    site.mkdir()
+    pages = {"a.html": b"<p>clean</p>", "b.html": f"<p>{needle}</p>".encode()}
+    for name, data in pages.items():
+        (site / name).write_bytes(data)
+    first = Guard({needle: origin}, kept)
+    for name, data in pages.items():
+        first.note(name, data)
+    assert [str(leak) for leak in first.scan(site)] == [f"b.html: contains an internal value ({origin})"]
+    second = Guard({needle: origin}, kept)
+    scanned: list[str] = []
+    findings = second.findings
+    second.findings = lambda relative, data: scanned.append(relative) or findings(relative, data)  # type: ignore[method-assign]
+    for name, data in pages.items():
+        second.note(name, data)
+    second.note("a.html", b"<p>changed</p>")
+    assert scanned == ["a.html"]  # only the changed bytes
+    assert [str(leak) for leak in second.scan(site)] == [f"b.html: contains an internal value ({origin})"]

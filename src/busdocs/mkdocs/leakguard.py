@@ -131,7 +131,7 @@ def scan_output(site_dir: Path, needles: Iterable[str] | Mapping[str, str],
         Every leak found; empty when the site is clean. A file that cannot be read (a damaged
         PDF or archive) is a leak too: what cannot be checked is not published.
     """
-    return Guard(needles).scan(site_dir, internal_sources, cache)
+    return Guard(needles, cache).scan(site_dir, internal_sources)
 
 
 Found = list[tuple[str, "str | None"]]
@@ -148,12 +148,16 @@ class Guard:
     file written again with other bytes is scanned again.
     """
 
-    def __init__(self, needles: Iterable[str] | Mapping[str, str]) -> None:
+    def __init__(self, needles: Iterable[str] | Mapping[str, str], cache: Path | None = None) -> None:
+        """`needles` as for `scan_output`; `cache` the file of what each output held in the last
+        build (read now, so pages noted during the build are looked up there first)."""
         origins = dict(needles) if isinstance(needles, Mapping) else {n: "" for n in needles}
         self.origins = {" ".join(n.split()): o for n, o in origins.items() if n and n.strip()}
         self.regex = Needles(self.origins)
         self.noted: dict[str, Found] = {}
         """Findings by `file_id` (path and bytes), from `note` in this process or merged from a worker."""
+        self.kept = _ScanCache(cache, self.regex.key)
+        """Findings of the last build by `file_id`; what this build's outputs held is saved by `scan`."""
 
     def findings(self, relative: str, data: bytes) -> Found:
         """Every needle in one output file (its path in the site and its bytes)."""
@@ -173,16 +177,17 @@ class Guard:
         key = file_id(relative, data)
         if self.regex.empty or key in self.noted:
             return None
-        self.noted[key] = found = self.findings(relative, data)
+        found = self.kept.get(key)
+        self.noted[key] = found = self.findings(relative, data) if found is None else found
         return key, found
 
-    def scan(self, site_dir: Path, internal_sources: Iterable[str] = (), cache: Path | None = None) -> list[Leak]:
+    def scan(self, site_dir: Path, internal_sources: Iterable[str] = ()) -> list[Leak]:
         """Leaks in the built site (see `scan_output`): every file is read; what was noted or cached
         for exactly its bytes is not scanned again."""
         leaks = [Leak(path, "built from an internal source (runbooks/)") for path in sorted(internal_sources)]
         if self.regex.empty:
             return leaks
-        seen = _ScanCache(cache, self.regex.key)
+        seen = self.kept
         for path in sorted(site_dir.rglob("*")):
             if not path.is_file():
                 continue

@@ -558,7 +558,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             raise PluginError(f"data/ has problems:\n{exc}") from None
         if self.preview:  # the preview's own address (a staging host) is where this build is served
             needles = {v: w for v, w in needles.items() if v not in config.site_url}
-        self._guard = Guard(needles)
+        kept = (self.root / ".cache" / "leakguard" / f"{Path(config.config_file_path).stem}.json"
+                if self._cache is not None else None)  # what each unchanged output held
+        self._guard = Guard(needles, kept)
 
     def _workers(self, pages: int) -> int:
         """How many processes render ahead: none under serve (its rebuilds mostly hit the cache) or
@@ -733,9 +735,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self._start_guard(config)
         if self._guard is not None:
             guard, self._guard = self._guard, None
-            kept = (self.root / ".cache" / "leakguard" / f"{Path(config.config_file_path).stem}.json"
-                    if self._cache is not None else None)  # what each unchanged output held
-            leaks = guard.scan(site_dir, self._internal_outputs, cache=kept)
+            leaks = guard.scan(site_dir, self._internal_outputs)
             if leaks:
                 listing = "\n".join(f"  {leak}" for leak in leaks[:50])
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
