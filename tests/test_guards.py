@@ -388,3 +388,94 @@ def test_pdf_run_guards_the_public_site_after_writing(built_sites: dict[str, Pat
     assert "drivers/index.html: contains an internal value" in message
     assert not (site_root / "public" / "downloads" / "driver-handbook.pdf").exists()
     assert "+92 300 555 0148" not in message
+
+
+def test_the_leak_guard_uses_a_noted_scan_only_for_the_bytes_it_noted(tmp_path: Path) -> None:
+    """Pages are scanned as they are written (`Guard.note`); the end scan reuses that for exactly
+    those bytes, and a file written again with other bytes is scanned again."""
+    from busdocs.mkdocs.leakguard import Guard
+
+    needle, origin = "ops-bastion.internal.example", "data/infra.yml: bastion.host"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "clean.html").write_text("<p>nothing to see</p>")
+    guard = Guard({needle: origin})
+    assert guard.note("clean.html", b"<p>nothing to see</p>") == ("clean.html\0" + __import__("hashlib").sha1(
+        b"<p>nothing to see</p>").hexdigest(), [])
+    assert guard.note("clean.html", b"<p>nothing to see</p>") is None  # noted once
+    # Noted clean, then rewritten with the needle: the end scan reads the new bytes.
+    guard.note("page.html", b"<p>clean when noted</p>")
+    (site / "page.html").write_text(f"<p>ssh {needle}</p>")
+    scanned: list[str] = []
+    findings = guard.findings
+
+    def spy(relative: str, data: bytes) -> list:
+        scanned.append(relative)
+        return findings(relative, data)
+
+    guard.findings = spy  # type: ignore[method-assign]
+    assert [str(leak) for leak in guard.scan(site)] == [f"page.html: contains an internal value ({origin})"]
+    assert scanned == ["page.html"]  # clean.html's noted bytes were not scanned again
+
+
+def test_a_page_is_internal_through_any_symbolic_link_into_runbooks(tmp_path: Path) -> None:
+    """A page whose source is in `runbooks/`, also through a linked file or a linked folder, is
+    internal (the public build names it a leak)."""
+    from busdocs.mkdocs.plugin import BusdocsPlugin
+
+    root = tmp_path / "project"
+    (root / "runbooks" / "alarms").mkdir(parents=True)
+    (root / "runbooks" / "alarms" / "db.md").write_text("# DB\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "plain.md").write_text("# Plain\n")
+    (root / "docs" / "linked.md").symlink_to(root / "runbooks" / "alarms" / "db.md")
+    (root / "docs" / "folder").symlink_to(root / "runbooks" / "alarms")
+    plugin = BusdocsPlugin()
+    plugin.load_config({})
+    plugin.root = root
+    for _ in range(2):  # the second time from the folders already resolved
+        assert plugin.audience_of(str(root / "docs" / "plain.md")) == "public"
+        assert plugin.audience_of(str(root / "docs" / "linked.md")) == "internal"
+        assert plugin.audience_of(str(root / "docs" / "folder" / "db.md")) == "internal"
+        assert plugin.audience_of(str(root / "runbooks" / "alarms" / "db.md")) == "internal"
+        assert plugin.audience_of(None) == "public"
+
+
+def test_needles_inside_other_needles_are_each_found(tmp_path: Path) -> None:
+    """Overlapping matches: a needle that is part of another, or overlaps it, is reported too."""
+    from busdocs.mkdocs.leakguard import scan_output
+
+    needles = {"prod-db.internal.example": "data/a.yml: host", "db.internal": "data/b.yml: short",
+               "example ops": "data/c.yml: words", "unused-value-42": "data/d.yml: absent"}
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>prod-db.internal.example\n   ops</p>")
+    leaks = sorted(str(leak) for leak in scan_output(site, needles))
+    assert leaks == [f"index.html: contains an internal value ({origin})"
+                     for origin in ("data/a.yml: host", "data/b.yml: short", "data/c.yml: words")]
+
+
+def test_pages_noted_again_come_from_the_kept_scan(tmp_path: Path) -> None:
+    """A rebuild's unchanged pages are not scanned again while they are written: what each held
+    is kept (by path and bytes) in the guard's cache file; a changed page is scanned."""
+    from busdocs.mkdocs.leakguard import Guard
+
+    needle, origin = "ops-bastion.internal.example", "data/infra.yml: bastion.host"
+    site, kept = tmp_path / "site", tmp_path / "kept.json"
+    site.mkdir()
+    pages = {"a.html": b"<p>clean</p>", "b.html": f"<p>{needle}</p>".encode()}
+    for name, data in pages.items():
+        (site / name).write_bytes(data)
+    first = Guard({needle: origin}, kept)
+    for name, data in pages.items():
+        first.note(name, data)
+    assert [str(leak) for leak in first.scan(site)] == [f"b.html: contains an internal value ({origin})"]
+    second = Guard({needle: origin}, kept)
+    scanned: list[str] = []
+    findings = second.findings
+    second.findings = lambda relative, data: scanned.append(relative) or findings(relative, data)  # type: ignore[method-assign]
+    for name, data in pages.items():
+        second.note(name, data)
+    second.note("a.html", b"<p>changed</p>")
+    assert scanned == ["a.html"]  # only the changed bytes
+    assert [str(leak) for leak in second.scan(site)] == [f"b.html: contains an internal value ({origin})"]

@@ -154,3 +154,41 @@ def test_no_fork_from_a_threaded_process() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_leak_in_a_page_a_worker_wrote_stops_the_build(project: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         heard: dict[int, set[int]]) -> None:
+    """The leak guard scans pages as they are written, in the workers too; what a worker found is
+    reported as if the build had scanned the page after the build."""
+    import re
+
+    from busdocs.data.loader import load_data
+    from busdocs.data.visibility import internal_values
+    from busdocs.mkdocs.leakguard import Guard
+
+    set_options(project, {"workers": 3})
+    value = next(v for v in sorted(internal_values(load_data(project)))
+                 if re.fullmatch(r"[A-Za-z][A-Za-z0-9.-]{7,}", v))
+    students = sorted((project / "guides" / "students").glob("*.md"))
+    for page in students:  # late in the build's order, so workers take them
+        page.write_text(page.read_text() + f"\n\nAsk {value} for help.\n")
+    scanned_here: list[str] = []
+    findings = Guard.findings
+
+    def spy(self: Guard, relative: str, data: bytes) -> list:
+        if os.getpid() == build_pid:
+            scanned_here.append(relative)
+        return findings(self, relative, data)
+
+    build_pid = os.getpid()
+    monkeypatch.setattr(Guard, "findings", spy)
+    with pytest.raises(BuildFailed) as info:
+        build_site(project, "public", tmp_path / "public")
+    assert heard, "no worker ran"
+    message = "\n".join(info.value.messages)
+    outputs = [f"students/{'' if p.stem == 'index' else p.stem + '/'}index.html" for p in students]
+    for output in outputs:
+        assert f"{output}: contains an internal value" in message, output
+    # At least one of those pages was scanned by a worker only (not again in the build).
+    assert [output for output in outputs if output not in scanned_here]

@@ -44,7 +44,7 @@ from busdocs.checks import data_file_paths
 from busdocs.mkdocs.minify import strip_indentation
 from busdocs.data.loader import DataSet, load_data
 from busdocs.errors import BusdocsError, ProblemsError
-from busdocs.mkdocs.leakguard import scan_output
+from busdocs.mkdocs.leakguard import Guard
 from busdocs.mkdocs.navfiles import expand_nav
 from busdocs.content import glossary
 from busdocs.data.visibility import internal_values, public_view
@@ -95,6 +95,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         """In a language edition: each page's English source in the repository, by its path in the site."""
         """Where each page of the site comes from: `src_uri` → path in the repository."""
         self._markdown_ahead = parallel.Prefetch(self._merge)
+        self._real_folders: dict[str, str] = {}
+        self._guard: Guard | None = None
+        """The public build's leak guard, from the theme loop to the end of the build (`_start_guard`)."""
+        self._guard_journal: list[parallel.Entry] | None = None
+        """In a theme worker: what the guard found in the pages it wrote, sent back with them."""
         self._theme_ahead = parallel.Prefetch(self._merge)
 
     # ------------------------------------------------------------------ config
@@ -103,6 +108,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent.resolve()
         self._site_dir = Path(config.site_dir)
+        self._real_folders: dict[str, str] = {}  # folders resolved this build (`_real_path`)
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         try:
             self.data = self._load_data()
@@ -362,10 +368,21 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     # ------------------------------------------------------------------ pages
 
     def audience_of(self, abs_src_path: str | None) -> str:
-        """`internal` for a page whose source lives in `runbooks/`, else `public`."""
-        if abs_src_path and Path(abs_src_path).resolve().is_relative_to(self.root / self.config.runbooks_dir):
+        """`internal` for a page whose source lives in `runbooks/` (through any symbolic link), else `public`."""
+        if abs_src_path and Path(self._real_path(abs_src_path)).is_relative_to(self.root / self.config.runbooks_dir):
             return "internal"
         return "public"
+
+    def _real_path(self, path: str) -> str:
+        """`os.path.realpath(path)`, resolving each folder once per build: the build asks for every
+        page twice (macros, template context), and resolving a whole path costs a system call per part."""
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        folder, name = os.path.split(path)
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
 
     def _page_dates_and_banners(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         if self.config.language != "en":
@@ -458,6 +475,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def _theme_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._markdown_ahead.close()
+        self._start_guard(config)
         if self.config.fast_nav:
             env.globals["busdocs_nav_items"] = navhtml.NavItems()
         # Each page's URL by its source (for links a template writes, on every site's URL style);
@@ -517,13 +535,32 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 # The worker writes the page too, as MkDocs does: the build waits for the worker to
                 # finish a page before it writes the same bytes again, so no file has two writers.
                 self._cache.journal = []
+                self._guard_journal = []
                 seams.build_page(file.page, config, doc_files, self._nav, env, excluded=file.inclusion.is_excluded())
-                return self._cache.fresh()
+                return self._cache.fresh() + self._guard_journal
 
             self._theme_ahead.start(doc_files, _src_uri, render, workers)
         return env
 
     on_env = CombinedEvent(_theme_env, _render_theme_ahead)
+
+    def _start_guard(self, config: MkDocsConfig) -> None:
+        """The public build's leak guard, made before the theme loop so pages are scanned as they are
+        written (`_note_output`). Under `mkdocs serve` nothing is published; the guard runs on every
+        real build. The internal values come from the full data, read again; the plugin holds them
+        (in the guard) only until the build ends, after every page's Markdown and macros ran."""
+        self._guard = None
+        if self.config.audience != "public" or not self.config.leak_guard or self.serving:
+            return
+        try:
+            needles = internal_values(load_data(self.root))
+        except ProblemsError as exc:
+            raise PluginError(f"data/ has problems:\n{exc}") from None
+        if self.preview:  # the preview's own address (a staging host) is where this build is served
+            needles = {v: w for v, w in needles.items() if v not in config.site_url}
+        kept = (self.root / ".cache" / "leakguard" / f"{Path(config.config_file_path).stem}.json"
+                if self._cache is not None else None)  # what each unchanged output held
+        self._guard = Guard(needles, kept)
 
     def _workers(self, pages: int) -> int:
         """How many processes render ahead: none under serve (its rebuilds mostly hit the cache) or
@@ -535,7 +572,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def _merge(self, entries: Any) -> None:
         assert self._cache is not None
         for layer, key, value in entries:
-            getattr(self._cache, layer)[key] = value
+            if layer == "leakscan":  # what the leak guard found in a page a worker wrote
+                if self._guard is not None:
+                    self._guard.noted[key] = value
+            else:
+                getattr(self._cache, layer)[key] = value
 
     @event_priority(100)
     def on_pre_page(self, page: Any, *, config: MkDocsConfig, files: Files) -> Any:
@@ -591,9 +632,22 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                                   page.edit_url, page.canonical_url, link(page.previous_page), link(page.next_page))
 
     @event_priority(-100)
-    def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
+    def _strip_output(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
         # With the render cache on, pages are stored (and served) already stripped.
         return output if self._cache is not None else strip_indentation(output)
+
+    @event_priority(-10000)  # the page as MkDocs writes it, after every plugin
+    def _note_output(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
+        """The leak guard scans each page as it is written, in the build and in its workers, so
+        both cores share what the guard would otherwise scan alone after the build (the bytes are
+        the ones MkDocs writes; a page written with other bytes is scanned after the build)."""
+        if self._guard is not None and output.strip():
+            noted = self._guard.note(page.file.dest_uri, output.encode("utf-8", errors="xmlcharrefreplace"))
+            if noted is not None and self._guard_journal is not None:
+                self._guard_journal.append(("leakscan", *noted))
+        return output
+
+    on_post_page = CombinedEvent(_strip_output, _note_output)
 
     @event_priority(-100)
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
@@ -677,16 +731,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             for key in feedback.BEACON_KEYS:
                 (site_dir / key).write_bytes(feedback.BEACON_GIF)
         # Under `mkdocs serve` nothing is published; the guard runs on every real build.
-        if self.config.audience == "public" and self.config.leak_guard and not self.serving:
-            try:  # every internal value: from the full data, read again, never kept on the plugin
-                needles = internal_values(load_data(self.root))
-            except ProblemsError as exc:
-                raise PluginError(f"data/ has problems:\n{exc}") from None
-            kept = (self.root / ".cache" / "leakguard" / f"{Path(config.config_file_path).stem}.json"
-                    if self._cache is not None else None)  # what each unchanged output held
-            if self.preview:  # the preview's own address (a staging host) is where this build is served
-                needles = {v: w for v, w in needles.items() if v not in config.site_url}
-            leaks = scan_output(site_dir, needles, self._internal_outputs, cache=kept)
+        if self._guard is None:
+            self._start_guard(config)
+        if self._guard is not None:
+            guard, self._guard = self._guard, None
+            leaks = guard.scan(site_dir, self._internal_outputs)
             if leaks:
                 listing = "\n".join(f"  {leak}" for leak in leaks[:50])
                 more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
@@ -706,6 +755,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.stop_workers()
+        self._guard = None
         self._drop_held()  # what this build did not write goes, as MkDocs' clean would have removed it
         logging.getLogger("mkdocs").removeHandler(getattr(self, "_warnings", logging.NullHandler()))
         # The record says "failed" so nothing deploys a half-written site.
