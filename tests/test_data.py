@@ -226,3 +226,63 @@ def test_documentation_values_are_recognised(value: str, why: str | None) -> Non
 
     found = documentation_value(value)
     assert (found is None) if why is None else (found is not None and why in found), found
+
+
+# ---------------------------------------------------------------- parses kept in the process
+
+
+def test_a_changed_data_file_is_seen_even_with_the_same_size_and_time(cold_project: Path) -> None:
+    """Parses are kept by the bytes read, not by size and mtime: an edit within the same
+    nanosecond timestamp and of the same length still reaches the next load."""
+    import os
+
+    from busdocs.data.visibility import internal_values
+
+    root = cold_project
+    first = load_data(root)
+    assert "ayesha.siddiqui@margalla.edu.pk" in internal_values(first)
+    path = root / "data" / "oncall.yml"
+    before = path.stat()
+    mutate(root, "oncall.yml", "ayesha.siddiqui@", "ayesha.siddiquX@")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    second = load_data(root)
+    assert second.oncall.people[0].email == "ayesha.siddiquX@margalla.edu.pk"
+    needles = internal_values(second)
+    assert "ayesha.siddiquX@margalla.edu.pk" in needles and "ayesha.siddiqui@margalla.edu.pk" not in needles
+    line = mutate(root, "oncall.yml", "phone: \"+92 300 555 0141\"", "phone: [")  # then bad YAML
+    problems = problems_of(root)
+    assert problems and problems[0].file == Path("data/oncall.yml") and problems[0].line is not None
+    assert problems[0].line >= line and "invalid YAML" in problems[0].message
+
+
+def test_what_a_caller_does_to_loaded_data_does_not_reach_the_next_load(cold_project: Path) -> None:
+    root = cold_project
+    first = load_data(root)
+    pristine = load_data(root).sources["oncall"]
+    first.sources["oncall"].data["people"][0]["name"] = "Somebody Else"
+    first.sources["oncall"].data["people"].append({"id": "x"})
+    first.sources["oncall"].lines.lines[("people",)] = 999
+    first.sources["oncall"].problems.append(Problem(Path("x"), 1, "", "planted"))
+    again = load_data(root).sources["oncall"]
+    assert again.data == pristine.data and again.data["people"][0]["name"] == "Ayesha Siddiqui"
+    assert again.lines.lines == pristine.lines.lines and again.problems == []
+
+
+def test_needles_of_a_changed_copy_of_the_data_are_its_own(cold_project: Path) -> None:
+    """`internal_values` keeps its answer for data straight from the files only: a changed copy
+    (`dataclasses.replace`) or a view is worked out afresh."""
+    import dataclasses
+
+    from busdocs.data.loader import content_key
+    from busdocs.data.visibility import internal_values, public_view
+
+    root = cold_project
+    data = load_data(root)
+    assert content_key(data) is not None and content_key(public_view(data)) is None
+    people = list(data.oncall.people)
+    people[0] = people[0].model_copy(update={"email": "someone.new@margalla.edu.pk"})
+    changed = dataclasses.replace(data, oncall=data.oncall.model_copy(update={"people": people}))
+    assert content_key(changed) is None
+    assert "someone.new@margalla.edu.pk" in internal_values(changed)
+    assert "someone.new@margalla.edu.pk" not in internal_values(data)

@@ -140,3 +140,26 @@ def test_the_serve_builder_can_be_wrapped(tmp_path: Path) -> None:
         assert loop.index("self.builder()") < loop.index("continue") < loop.index("self._visible_epoch =")
     finally:
         server.server_close()
+
+
+def test_installed_theme_folders_are_listed_once_and_the_project_overrides_every_time(tmp_path: Path) -> None:
+    """MkDocs lists its theme through `config.theme.get_env()` (pinned in its build function); the
+    kept listing gives the same files, and a file new in the project's `custom_dir` is listed."""
+    import jinja2
+    from mkdocs.commands import build as mkdocs_build
+
+    source = inspect.getsource(mkdocs_build.build)
+    assert "env = config.theme.get_env()" in source and "files.add_files_from_theme(env, config)" in source
+    (tmp_path / "overrides").mkdir()
+    (tmp_path / "overrides" / "one.css").write_text("a{}")
+    config = config_for(tmp_path, theme={"name": "material", "custom_dir": str(tmp_path / "overrides")})
+    plain = config.theme.get_env()
+    assert type(plain.loader) is jinja2.FileSystemLoader and plain.loader.searchpath == list(config.theme.dirs)
+    expected = plain.list_templates()
+    assert len(expected) > 1000 and "one.css" in expected  # Material's own files and the override
+    seams.keep_installed_theme_listings(config.theme)
+    assert config.theme.get_env().list_templates() == expected
+    assert seams._INSTALLED_LISTINGS  # Material's folder was kept
+    (tmp_path / "overrides" / "two.css").write_text("b{}")
+    again = config.theme.get_env().list_templates()
+    assert set(again) - set(expected) == {"two.css"}

@@ -604,4 +604,12 @@ def load_data(root: Path) -> DataSet:
         problems.extend(cross_check(data))
     if problems:
         raise ProblemsError(problems)
+    # Not a field: a view (`public_view`) or `dataclasses.replace` of this data set has no key.
+    object.__setattr__(data, "_content_key", tuple((name, loaded.text) for name, loaded in sources.items()))
     return data
+
+
+def content_key(data: DataSet) -> tuple[tuple[str, str | None], ...] | None:
+    """The texts of the data files `data` was loaded from, when it is just what `load_data` made
+    of them (no view or changed copy of it): what derived values may be kept by, in the process."""
+    return data.__dict__.get("_content_key")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from busdocs.data.loader import DATA_FILES, DataSet
+from busdocs.data.loader import DATA_FILES, DataSet, content_key
 from busdocs.data.models.base import Model
 from busdocs.errors import VisibilityError
 from busdocs.data.yamlio import PathKey, format_path
@@ -190,6 +190,24 @@ def internal_values(data: DataSet) -> dict[str, str]:
     and the path of a public page's source. Fields a model lists in `common_fields` (site paths,
     media types, metric names) give no needles.
     """
+    key = content_key(data)
+    kept = _NEEDLES.get(key) if key is not None else None
+    if kept is None:
+        kept = _needles(data)
+        if key is not None:
+            _NEEDLES[key] = kept
+            while len(_NEEDLES) > 8:
+                del _NEEDLES[next(iter(_NEEDLES))]
+    # Whether a page exists is looked up every time: pages come and go with the data unchanged.
+    return {value: where for value, where in kept if not _public_page(value, data.root)}
+
+
+_NEEDLES: dict[tuple[tuple[str, str | None], ...], tuple[tuple[str, str], ...]] = {}
+"""`internal_values` of unchanged data files (`content_key`), short of the page check: a build asks
+for them every time (the leak guard) and they depend on the files' text alone."""
+
+
+def _needles(data: DataSet) -> tuple[tuple[str, str], ...]:
     internal: dict[str, str] = {}
     public: list[str] = []
     for spec in DATA_FILES:
@@ -203,14 +221,18 @@ def internal_values(data: DataSet) -> dict[str, str]:
                 if _distinctive(candidate):
                     internal.setdefault(candidate, where)
     corpus = "\x00".join(public)
-    return {value: where for value, where in internal.items()
-            if value not in corpus and not _published_anyway(value, corpus, data.root)}
+    return tuple((value, where) for value, where in internal.items()
+                 if value not in corpus and not _public_url(value, corpus))
 
 
-def _published_anyway(value: str, corpus: str, root: Path) -> bool:
-    """A URL on a public host (`https://help.…/`), or the path of a public page's source (its edit
-    link shows it): public by nature, whatever file names it."""
+def _public_url(value: str, corpus: str) -> bool:
+    """A URL on a public host (`https://help.…/`): public by nature, whatever file names it."""
     if "://" in value:
         host = urlsplit(value).hostname
         return bool(host) and host in corpus
-    return value.startswith(("docs/", "guides/")) and (root / value.split("#", 1)[0]).is_file()
+    return False
+
+
+def _public_page(value: str, root: Path) -> bool:
+    """The path of a public page's source (its edit link shows it): public by nature."""
+    return "://" not in value and value.startswith(("docs/", "guides/")) and (root / value.split("#", 1)[0]).is_file()

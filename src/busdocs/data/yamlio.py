@@ -7,6 +7,7 @@ every mapping key and sequence item, so a validation error can name `file:line: 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,10 +173,52 @@ def read_source(path: Path, display: Path | None = None) -> tuple[str | None, li
     return decode_source(raw, shown)
 
 
+_PARSED: OrderedDict[tuple[str, bytes], Loaded] = OrderedDict()
+"""Parses of `load_yaml`, by (name shown, bytes read): the file is read every time, parsed again only
+when its bytes changed. Every build loads `data/` twice (the plugin, the leak guard) and a process
+makes many builds (serve, the tests). Callers get copies (`_copy`): nothing they do reaches the next."""
+_PARSED_LIMIT = 128
+
+
+def _thaw(value: Any) -> Any:
+    """A copy of parsed YAML: new containers all the way down; scalars (str, int, dates) are immutable."""
+    if isinstance(value, dict):
+        return {key: _thaw(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_thaw(item) for item in value]
+    if isinstance(value, tuple):  # !!omap, !!pairs
+        return tuple(_thaw(item) for item in value)
+    if isinstance(value, set):  # !!set: its members are hashable, immutable scalars
+        return set(value)
+    return value
+
+
+def _copy(loaded: Loaded) -> Loaded:
+    return Loaded(loaded.path, _thaw(loaded.data), LineMap(dict(loaded.lines.lines)), list(loaded.problems),
+                  loaded.text)
+
+
 def load_yaml(path: Path, display: Path | None = None) -> Loaded:
     """Read and parse `path`; `display` is the name used in problems (default: `path`)."""
     shown = display or path
-    text, problems = read_source(path, shown)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = None
+    if raw is None:
+        text, problems = read_source(path, shown)  # names what keeps the file from being read
+    else:
+        key = (str(shown), raw)
+        kept = _PARSED.get(key)
+        if kept is not None:
+            _PARSED.move_to_end(key)
+            return _copy(kept)
+        text, problems = decode_source(raw, shown)
     if text is None:
         return Loaded(shown, None, LineMap(), problems)
-    return parse_yaml(text, shown)
+    loaded = parse_yaml(text, shown)
+    if raw is not None:
+        _PARSED[key] = _copy(loaded)
+        while len(_PARSED) > _PARSED_LIMIT:
+            _PARSED.popitem(last=False)
+    return loaded

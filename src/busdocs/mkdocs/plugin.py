@@ -110,6 +110,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._site_dir = Path(config.site_dir)
         self._real_folders: dict[str, str] = {}  # folders resolved this build (`_real_path`)
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
+        seams.keep_installed_theme_listings(config.theme)  # Material's ~14,000 files: listed once a process
         try:
             self.data = self._load_data()
         except ProblemsError as exc:

@@ -110,3 +110,49 @@ def wrap_serve_builder(server: Any, wrap: Callable[[Callable[..., Any]], Callabl
     plugins the server, not a way to change the builder, so the attribute is replaced.
     """
     server.builder = wrap(server.builder)
+
+
+_INSTALLED_LISTINGS: dict[tuple[str, int], list[str]] = {}
+"""The files of each installed theme folder (Material's ~14,000: its icons), by folder and mtime."""
+
+
+def keep_installed_theme_listings(theme: Any) -> None:
+    """List the installed theme folders once per process: every build lists its theme's folders
+    (`Files.add_files_from_theme` → `env.list_templates()`) to copy their static files.
+
+    MkDocs' build calls `config.theme.get_env()` for the Jinja environment it lists and renders with
+    (`mkdocs.commands.build.build`; `Theme.get_env` makes a `jinja2.FileSystemLoader(theme.dirs)`);
+    an attribute of that name on the theme instance takes the call first. Its loader lists a folder
+    inside the Python installation (site-packages) from the kept listing; the project's own folders
+    (`custom_dir`: overrides/) are walked every time, as before.
+    """
+    import os
+    import sysconfig
+
+    import jinja2
+
+    installed = {os.path.realpath(p) for key in ("purelib", "platlib") if (p := sysconfig.get_paths().get(key))}
+    make_env = type(theme).get_env
+
+    class Loader(jinja2.FileSystemLoader):
+        def list_templates(self) -> list[str]:
+            found: set[str] = set()
+            for folder in self.searchpath:
+                real = os.path.realpath(folder)
+                if not any(real.startswith(p + os.sep) for p in installed):
+                    found.update(jinja2.FileSystemLoader(folder, followlinks=self.followlinks).list_templates())
+                    continue
+                key = (real, os.stat(real).st_mtime_ns)
+                if key not in _INSTALLED_LISTINGS:
+                    _INSTALLED_LISTINGS[key] = jinja2.FileSystemLoader(folder).list_templates()
+                found.update(_INSTALLED_LISTINGS[key])
+            return sorted(found)
+
+    def get_env() -> Any:
+        env = make_env(theme)
+        loader = env.loader
+        if type(loader) is jinja2.FileSystemLoader:  # as MkDocs makes it: same folders, same options
+            env.loader = Loader(loader.searchpath, encoding=loader.encoding, followlinks=loader.followlinks)
+        return env
+
+    theme.get_env = get_env
