@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from busdocs.mkdocs.build import OFFLINE_ZIP
+from tests.browsing import Requests, settle
 from tests.pages import article, heading_text, page as parsed_page
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -77,6 +78,7 @@ class Watch:
     blocked: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    in_flight: Requests | None = None  # the context's requests still going on (`settle` waits for none)
 
 
 def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
@@ -106,6 +108,7 @@ def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[
     context.route("**/*", guard)
     context.on("request", lambda request: watch.requests.append(request.url))
     context.on("page", on_page)
+    watch.in_flight = Requests(context)
     return context, watch
 
 
@@ -141,7 +144,7 @@ def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[s
                 context, watch = guarded_context(browser, served.origin + "/", **DESKTOP)
                 opened[key] = (context.new_page(), watch)
                 visits.append((opened[key][0], served.url(key[1])))
-            visit_all(visits)
+            visit_all([(page, url, opened[key][1]) for (page, url), key in zip(visits, wanted)])
         return opened[site, path]
 
     yield load
@@ -149,21 +152,22 @@ def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[s
         page.context.close()
 
 
-def visit(page: Page, url: str) -> None:
-    """Open a page and wait until it and the requests Material starts after load have finished."""
+def visit(page: Page, url: str, watch: Watch) -> None:
+    """Open a page and wait until it and the requests Material starts after load have finished
+    (`settle`: its search index in, then no request for `browsing.QUIET_MS`)."""
     page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
+    settle(page, watch.in_flight)
 
 
-def visit_all(visits: list[tuple[Page, str]]) -> None:
-    """`visit` each page at its URL, the pages side by side: every navigation starts first, then each
-    is waited for (load, then no request for 500 ms), so the waits of one page overlap the others'."""
-    for page, url in visits:
+def visit_all(visits: list[tuple[Page, str, Watch]]) -> None:
+    """`visit` each page at its URL (each in a guarded context of its own), the pages side by side:
+    every navigation starts first, then each is waited for, so the waits of one page overlap the others'."""
+    for page, url, _ in visits:
         # from a timer, so the evaluation returns before the navigation replaces its document
         page.evaluate("url => { setTimeout(() => { window.location.href = url; }, 0); }", url)
-    for page, url in visits:
+    for page, url, watch in visits:
         page.wait_for_url(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        settle(page, watch.in_flight)
 
 
 def open_search(page: Page) -> None:
@@ -369,6 +373,15 @@ SHOTS = [("public", "", "home"), ("public", "students/buy-a-pass/", "student-gui
          ("internal", "runbooks/alarms/rds-high-connections/", "runbook-rds-high-connections")]
 
 
+PHONE_HEIGHT = PHONE["viewport"]["height"]
+PHONE_SHOT_SCREENS = 3
+"""A phone screenshot shows the page's first three screens (header, drawer button, title, the start of
+the text; the whole page where it is shorter); the desktop ones show whole pages. Whole pages on a
+phone are 7,000-17,000 px tall (0.3-0.5 s each to capture and encode) and show the same layout
+further down; what a phone must never do anywhere on the page, scroll sideways, is checked on the
+whole document's width below, not read from the image."""
+
+
 @pytest.mark.parametrize(("device", "options"), [("desktop", DESKTOP), ("phone", PHONE)], ids=["desktop", "phone"])
 def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Served], device: str,
                                   options: dict) -> None:
@@ -381,11 +394,15 @@ def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Serve
         for site, _, _ in SHOTS:
             context, watch = open_context(servers[site].origin + "/", **options)
             shown.append((context.new_page(), watch))
-        visit_all([(page, servers[site].url(path)) for (page, _), (site, path, _) in zip(shown, SHOTS)])
+        visit_all([(page, servers[site].url(path), watch) for (page, watch), (site, path, _) in zip(shown, SHOTS)])
     for (site, path, name), (page, watch) in zip(SHOTS, shown):
         expect(page.locator("article.md-content__inner h1")).to_be_visible()
         target = SCREENSHOTS / f"{name}-{device}.png"
-        page.screenshot(path=str(target), full_page=True)
+        if device == "desktop":
+            page.screenshot(path=str(target), full_page=True)
+        else:  # the first screens of it (see PHONE_SHOT_SCREENS)
+            height = min(page.evaluate("document.documentElement.scrollHeight"), PHONE_SHOT_SCREENS * PHONE_HEIGHT)
+            page.screenshot(path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
         assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         # Nothing wider than the screen: a phone visitor never scrolls sideways.
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
@@ -413,7 +430,7 @@ def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_context
     served = ops_by_environment[environment]
     context, watch = open_context(served.origin + "/", **DESKTOP)
     page = context.new_page()
-    visit(page, served.url("runbooks/alarms/database-connection-errors/"))
+    visit(page, served.url("runbooks/alarms/database-connection-errors/"), watch)
 
     box = page.locator("article .admonition.danger").first
     expect(box).to_be_visible()

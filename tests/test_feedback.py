@@ -14,6 +14,7 @@ import pytest
 
 from busdocs.cli import main
 from busdocs.content import feedback
+from tests.browsing import Requests, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -228,7 +229,9 @@ def test_no_and_a_reason_send_one_same_origin_beacon(built_sites: dict[str, Path
     blocked: list[str] = []
     base = serve_site(built_sites["public"])
     with _page(searcheval._guarded_page(chromium, base, blocked, viewport={"width": 1280, "height": 800})) as page:
-        page.goto(base + "students/buy-a-pass/", wait_until="networkidle")  # the favicon may come after load
+        in_flight = Requests(page)
+        page.goto(base + "students/buy-a-pass/", wait_until="load")
+        settle(page, in_flight)  # Material's own fetches and the favicon may come after load
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
         form = page.locator("form.busdocs-feedback")

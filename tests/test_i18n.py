@@ -16,6 +16,7 @@ from busdocs.content.macros import Macros, PageInfo, SiteInfo
 from busdocs.data.loader import load_data
 from busdocs.errors import BusdocsError
 from busdocs.i18n import fonts, translations, urdu
+from tests.browsing import Requests, settle
 from tests.pages import page as parsed, start_tags
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -265,6 +266,7 @@ def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_w
     base = serve_site(built_sites["public"])
     page = searcheval._guarded_page(chromium, base, blocked, viewport={"width": 390, "height": 844},
                                     is_mobile=True, has_touch=True)
+    in_flight = Requests(page)
     try:
         page.on("response", lambda r: fonts_loaded.append(r.url) if r.url.endswith(".woff") and r.ok else None)
         for url in ("ur/drivers/trips/", "ur/drivers/location-and-battery/", "ur/admins/buses/"):
@@ -288,7 +290,7 @@ def test_urdu_on_a_phone_reads_right_to_left_in_nastaliq_and_search_finds_urdu_w
         page.evaluate("""document.querySelector('a[href$="/ur/drivers/trips/"]').click()""")  # Material's instant navigation
         page.wait_for_url(base + "ur/drivers/trips/")
         page.wait_for_function("document.querySelector('link[hreflang=ur][href$=\"/ur/drivers/trips/\"]') !== null")
-        page.wait_for_load_state("networkidle")
+        settle(page, in_flight)  # what Material fetched for the new page had its chance to leave the site
         assert page.evaluate("document.querySelectorAll('link[hreflang]').length") == 5  # Material's 2 + 3
         assert page.evaluate("""() => document.fonts.check('16px "Noto Nastaliq Urdu"', 'ٹرپ')""")
         assert fonts_loaded and all(u.startswith(base + "ur/assets/fonts/NotoNastaliqUrdu-") for u in fonts_loaded), fonts_loaded
