@@ -240,20 +240,11 @@ def test_with_workers_rendering_ahead_a_warm_build_equals_a_cold_build(tmp_path:
     """The table's rule with the workers at work: a corpus big enough for two processes, and a change
     (a navigation title) that every page's navigation shows, so the warm build renders every page
     again and takes some from a worker."""
-    from busdocs.mkdocs import parallel
-    from tests.test_parallel import assert_workers_can_start
+    from tests.test_parallel import listen_to_workers
 
-    assert_workers_can_start()
     project = corpus_project(tmp_path / "project", WORKER_CORPUS_PAGES)
     before = build(project, tmp_path / "before", subprocess_code=False)
-    heard: list[int] = []
-    read = parallel.Prefetch._read_until
-
-    def spy(self: parallel.Prefetch, worker: parallel._Worker, page: int) -> None:
-        heard.append(worker.pid)
-        read(self, worker, page)
-
-    monkeypatch.setattr(parallel.Prefetch, "_read_until", spy)
+    heard = listen_to_workers(monkeypatch)
     next(r for r in ROWS if r.name == ".nav.yml title").change(project, monkeypatch)
     warm = build(project, tmp_path / "warm", subprocess_code=False)
     assert heard, "no worker rendered ahead in the warm build"

@@ -56,6 +56,11 @@ def assert_workers_can_start() -> None:
 @pytest.fixture
 def heard(monkeypatch: pytest.MonkeyPatch) -> dict[int, set[int]]:
     """For each page loop, the workers whose records the build read, and how many records."""
+    return listen_to_workers(monkeypatch)
+
+
+def listen_to_workers(monkeypatch: pytest.MonkeyPatch) -> dict[int, set[int]]:
+    """`heard` for a test that starts listening part way (after a first build)."""
     assert_workers_can_start()
     loops: dict[int, set[int]] = {}
     read = parallel.Prefetch._read_until

@@ -89,13 +89,14 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._pages: list[Any] = []
         self._search_key = ""
         self.sources: dict[str, str] = {}
+        """Where each page of the site comes from: `src_uri` → path in the repository."""
         self.translations: dict[str, i18n.Translation] = {}
         """In a language edition: the translated pages by their path in the site."""
         self.english: dict[str, str] = {}
         """In a language edition: each page's English source in the repository, by its path in the site."""
-        """Where each page of the site comes from: `src_uri` → path in the repository."""
         self._markdown_ahead = parallel.Prefetch(self._merge)
         self._real_folders: dict[str, str] = {}
+        """Folders resolved by `_real_path`, emptied at the start of each build (`on_config`)."""
         self._guard: Guard | None = None
         """The public build's leak guard, from the theme loop to the end of the build (`_start_guard`)."""
         self._guard_journal: list[parallel.Entry] | None = None
@@ -108,7 +109,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path).parent.resolve()
         self._site_dir = Path(config.site_dir)
-        self._real_folders: dict[str, str] = {}  # folders resolved this build (`_real_path`)
+        self._real_folders = {}  # folders resolved this build (`_real_path`)
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         seams.keep_installed_theme_listings(config.theme)  # Material's ~14,000 files: listed once a process
         try:
