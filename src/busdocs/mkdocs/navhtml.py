@@ -4,7 +4,7 @@ Material renders the navigation with a recursive Jinja macro, once per page: abo
 page even with `navigation.prune`, which made it over half of the theme's time. This writes the
 same elements, classes and attributes (only the whitespace between tags differs) in a fraction of
 the time. `overrides/partials/nav.html` calls it and falls back to Material's macro for what it
-does not cover: icons, status badges and typeset titles in the navigation (`supported` says so).
+does not cover: icons, encrypted pages and typeset titles in the navigation (`supported` says so).
 
 A test renders every page of both sites both ways and compares them.
 """
@@ -12,6 +12,7 @@ A test renders every page of both sites both ways and compares them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -23,7 +24,7 @@ def supported(nav: Any) -> bool:
 
     def plain(item: Any) -> bool:
         meta = getattr(item, "meta", None) or {}
-        if getattr(item, "typeset", None) or meta.get("icon") or meta.get("status") or getattr(item, "encrypted", None):
+        if getattr(item, "typeset", None) or meta.get("icon") or getattr(item, "encrypted", None):
             return False
         return all(plain(child) for child in getattr(item, "children", None) or [])
 
@@ -33,11 +34,14 @@ def supported(nav: Any) -> bool:
 class NavWriter:
     """One page's navigation list (`<li>` items of the top `<ul>`)."""
 
-    def __init__(self, page: Any, features: list[str], base_url: str, toc_html: str) -> None:
+    def __init__(self, page: Any, features: list[str], base_url: str, toc_html: str,
+                 statuses: Mapping[str, Any] | None = None) -> None:
         self.page = page
         self.features = set(features)
         self.base_url = base_url
         self.toc_html = toc_html
+        self.statuses = statuses or {}
+        """`extra.status` of the configuration: each status badge's title by its name."""
         self.out: list[str] = []
 
     def url(self, value: str) -> str:
@@ -53,7 +57,12 @@ class NavWriter:
         ref = ref or item
         meta = getattr(item, "meta", None) or {}
         subtitle = f"<br><small>{meta['subtitle']}</small>" if meta.get("subtitle") else ""
-        return f'<span class="md-ellipsis">{ref.title}{subtitle}</span>'
+        html = f'<span class="md-ellipsis">{ref.title}{subtitle}</span>'
+        if status := meta.get("status"):  # Material's render_status
+            title = self.statuses.get(status)
+            html += (f'<span class="md-status md-status--{status}" title="{title}"></span>' if title
+                     else f'<span class="md-status md-status--{status}"></span>')
+        return html
 
     def pruned(self, item: Any, ref: Any = None) -> None:
         ref = ref or item
@@ -137,9 +146,10 @@ class NavWriter:
                        f"{self.content(item)}</a></li>")
 
 
-def nav_items_html(nav: Any, page: Any, features: list[str], base_url: str, toc_html: str) -> str:
+def nav_items_html(nav: Any, page: Any, features: list[str], base_url: str, toc_html: str,
+                   statuses: Mapping[str, Any] | None = None) -> str:
     """The `<li>` items of the primary navigation for `page`, as Material's macro writes them."""
-    return NavWriter(page, features, base_url, toc_html).write(nav.items)
+    return NavWriter(page, features, base_url, toc_html, statuses).write(nav.items)
 
 
 class NavItems:
@@ -154,5 +164,8 @@ class NavItems:
             self._nav, self._supported = nav, supported(nav)
         return self._supported
 
-    def __call__(self, nav: Any, page: Any, features: list[str], base_url: str, toc_html: str) -> Markup:
-        return Markup(nav_items_html(nav, page, features, base_url, str(toc_html)))
+    def __call__(self, nav: Any, page: Any, features: list[str], base_url: str, toc_html: str,
+                 statuses: Any = None) -> Markup:
+        # `statuses` is `config.extra.status`: undefined (not a mapping) where the site sets none.
+        return Markup(nav_items_html(nav, page, features, base_url, str(toc_html),
+                                     statuses if isinstance(statuses, Mapping) else None))
