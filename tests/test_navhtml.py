@@ -77,3 +77,24 @@ def test_the_fast_writer_is_the_one_used(built_sites: dict[str, Path]) -> None:
     html = (site / "students" / "buy-a-pass" / "index.html").read_text(encoding="utf-8")
     nav = html.split('<ul class="md-nav__list" data-md-scrollfix>', 1)[1]
     assert nav.lstrip().startswith('<li class="md-nav__item') and "</a></li><li class=" in nav[:1000]
+
+
+@pytest.mark.parametrize("statuses", [{}, {"draft": "Not reviewed yet"}])
+def test_a_status_badge_is_written_as_material_writes_it(statuses: dict[str, str]) -> None:
+    """Material's own `render_content` macro beside the Python writer, for a page with a status,
+    with and without a title for it in `extra.status` (the sites set none: the build comparison
+    above sees only the badge without a title)."""
+    from types import SimpleNamespace
+
+    import jinja2
+    import material
+
+    from busdocs.mkdocs.navhtml import NavWriter
+
+    loader = jinja2.FileSystemLoader(Path(material.__file__).parent / "templates")
+    macros = jinja2.Environment(loader=loader).get_template("partials/nav-item.html").make_module(
+        {"config": {"extra": {"status": statuses}}})
+    for meta in ({"status": "draft"}, {"status": "new", "subtitle": "Since May"}, {}):
+        item = SimpleNamespace(title="Postmortem template", meta=meta, typeset=None, encrypted=None)
+        python = NavWriter(None, [], "", "", statuses).content(item)
+        assert normalized(python) == normalized(str(macros.render_content(item))), meta
