@@ -355,14 +355,50 @@ def moved_class_pickle() -> bytes:
         del sys.modules["gone"]
 
 
-@pytest.mark.parametrize(("text", "side_effects"), [
-    ("::: busdocs.plugin\n", True),
-    (":::busdocs.plugin\n", True),
-    ("## ::: busdocs.mkdocs.rendercache.RenderCache\n", True),
-    ("Text\n\n### ::: busdocs.cli.main\n    options:\n      heading_level: 3\n", True),
-    ("::: \n", False),
-    ("Ratio 3:::1 is not a block\n", False),
-    ("#### Heading with ::: inside\n", False),
-])
-def test_mkdocstrings_blocks_are_found_in_every_form_mkdocstrings_accepts(text: str, side_effects: bool) -> None:
-    assert bool(rendercache.RENDER_SIDE_EFFECTS.search(text)) is side_effects
+MKDOCSTRINGS = """  mkdocstrings:
+    default_handler: python
+    handlers:
+      python:
+        paths: [src]
+        options: { show_root_heading: true, heading_level: 2 }
+"""
+
+
+def test_pages_of_mkdocstrings_blocks_come_from_the_cache_and_the_inventory_is_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages with `::: identifier` blocks are cached too: a hit registers their objects in
+    mkdocstrings' inventory again, in the build's order (`objects.inv` is in the comparison). The
+    change is to the first of two such pages, so the build mixes a page rendered afresh and one
+    from the cache."""
+    from busdocs.mkdocs import seams
+
+    project = corpus_project(tmp_path / "project", CORPUS_PAGES)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("\nplugins:\n", "\nplugins:\n" + MKDOCSTRINGS),
+                      encoding="utf-8")
+    api = project / "docs" / "bench" / "api"
+    api.mkdir()
+    (api / "errors.md").write_text("# Errors\n\n::: busdocs.errors\n", encoding="utf-8")
+    (api / "build.md").write_text("# Build\n\n::: busdocs.mkdocs.build.BuildResult\n", encoding="utf-8")
+    (api / ".nav.yml").write_text("- errors.md\n- build.md\n", encoding="utf-8")
+    nav = project / "docs" / "bench" / ".nav.yml"
+    nav.write_text(nav.read_text(encoding="utf-8") + "- api/\n", encoding="utf-8")
+    before = build(project, tmp_path / "before", subprocess_code=False)
+    assert b"busdocs.errors.BusdocsError" in zlib_inventory(before["objects.inv"])
+    replayed: list[int] = []
+    replay = seams.replay_inventory
+    monkeypatch.setattr(seams, "replay_inventory", lambda config, items: (replayed.append(len(items)),
+                                                                          replay(config, items)))
+    replace(project, "docs/bench/api/errors.md", "# Errors\n", "# Errors\n\nEvery error busdocs reports.\n")
+    warm = build(project, tmp_path / "warm", subprocess_code=False)
+    assert any(replayed), "no page of mkdocstrings blocks came from the cache"
+    cold = cold_build(project, tmp_path / "cold", subprocess_code=False)
+    assert cold != before
+    assert_same(warm, cold, "mkdocstrings pages")
+
+
+def zlib_inventory(data: bytes) -> bytes:
+    """The entries of a Sphinx `objects.inv` (four header lines, then zlib)."""
+    import zlib
+
+    return zlib.decompress(data.split(b"\n", 4)[4])

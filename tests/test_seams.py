@@ -1,4 +1,4 @@
-"""The private behaviour of MkDocs, the search plugin and autorefs that `busdocs.seams` relies on.
+"""The private behaviour of MkDocs, the search plugin, autorefs and mkdocstrings that `busdocs.seams` relies on.
 
 Each test pins one thing an upgrade could change; without a build, on in-memory configurations.
 """
@@ -109,6 +109,29 @@ def test_autorefs_calls_register_anchor_on_its_plugin_instance(tmp_path: Path) -
     assert ("night-service", None, "Night service", True) in recorded
     assert "register_anchor" not in vars(autorefs)
     assert autorefs.get_item_url("night-service")[0] == "route/#night-service"
+
+
+def test_mkdocstrings_inventory_registrations_can_be_noted_and_made_again(tmp_path: Path) -> None:
+    """What mkdocstrings registers while a page of `::: identifier` blocks converts, made again by
+    `replay_inventory` in an empty inventory from what `record_inventory` noted, is the same."""
+    root = Path(__file__).resolve().parent.parent
+    config = config_for(tmp_path, plugins=["autorefs", {"mkdocstrings": {"handlers": {"python": {
+        "paths": [str(root / "src")], "options": {"show_root_heading": True}}}}}])
+    config = config.plugins.on_config(config)
+    page, files = page_of(config, "api.md", "# API\n\n::: busdocs.errors\n\n::: busdocs.mkdocs.build.BuildResult\n")
+    config.plugins["autorefs"].on_page_markdown("", page=page)
+    recording = seams.record_inventory(config)
+    assert recording is not None
+    seams.populate_page(page, config, files)
+    seams.stop_recording_inventory(config)
+    handlers = config.plugins["mkdocstrings"].handlers
+    assert "register" not in vars(handlers.inventory)
+    assert all("get_aliases" not in vars(h) for h in handlers.seen_handlers)
+    made = {name: (i.domain, i.role, i.uri, i.priority) for name, i in handlers.inventory.items()}
+    assert recording.complete and len(recording.items) >= 3 and "busdocs.errors.BusdocsError" in made
+    handlers.inventory = type(handlers.inventory)()
+    seams.replay_inventory(config, recording.items)
+    assert {name: (i.domain, i.role, i.uri, i.priority) for name, i in handlers.inventory.items()} == made
 
 
 @pytest.mark.parametrize("name", ["material", "mkdocs"])

@@ -435,8 +435,6 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def _reuse_rendered(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         if self._cache is None:
             return markdown
-        if rendercache.RENDER_SIDE_EFFECTS.search(markdown):
-            return markdown
         key = rendercache.digest(self._config_key, self._files_key, page.file.src_uri, markdown)
         page._busdocs_render_key = key
         hit = self._cache.pages.get(key)
@@ -449,6 +447,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                 if (autorefs := config.plugins.get("autorefs")) is not None:
                     for identifier, anchor, title, primary in _hit.registered:
                         autorefs.register_anchor(_page, identifier, anchor, title=title, primary=primary)
+                seams.replay_inventory(config, _hit.inventory)
 
             page.render = restore
         else:
@@ -457,9 +456,11 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         return markdown
 
     def _record_anchors(self, page: Any, config: MkDocsConfig) -> None:
-        """Note the anchors autorefs registers while `page` converts (a cache hit replays them)."""
+        """Note the anchors autorefs registers while `page` converts, and the objects mkdocstrings
+        puts in its inventory (a cache hit replays both)."""
         if (autorefs := config.plugins.get("autorefs")) is not None:
             page._busdocs_registered = seams.record_autorefs_anchors(autorefs, page)
+        page._busdocs_inventory = seams.record_inventory(config)
 
     on_page_markdown = CombinedEvent(_page_dates_and_banners, _store_macros_output, _reuse_rendered)
 
@@ -469,8 +470,15 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         registered = getattr(page, "_busdocs_registered", None)
         if registered is not None and (autorefs := config.plugins.get("autorefs")) is not None:
             seams.stop_recording(autorefs)
+        inventory = getattr(page, "_busdocs_inventory", None)
+        if inventory is not None:
+            seams.stop_recording_inventory(config)
+            page._busdocs_inventory = None
+            if not inventory.complete:  # registered something a hit could not register again
+                return html
         if self._cache is not None and key is not None and key not in self._cache.pages:
-            self._cache.put("pages", key, seams.rendered_page(page, html, registered or []))
+            self._cache.put("pages", key, seams.rendered_page(page, html, registered or [],
+                                                              inventory.items if inventory is not None else []))
         if key is not None and self._cache is not None:
             self._cache.used.add(key)
         return html
@@ -681,8 +689,6 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             from mkdocs.structure.pages import Page
 
             def render(file: File) -> list[parallel.Entry]:
-                if rendercache.RENDER_SIDE_EFFECTS.search(file.content_string):
-                    return []  # never cached: the build renders it
                 if file.page is None:  # a page outside the navigation, as MkDocs' own loop makes it
                     Page(None, file, config)
                 self._cache.journal = []

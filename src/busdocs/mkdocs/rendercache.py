@@ -8,7 +8,8 @@ Four layers, each keyed by everything its output depends on:
 - **Markdown → HTML** of a page: its Markdown (after macros), the Markdown configuration and the
   set of files with their URLs (links resolve against them). A hit restores the page's HTML, table
   of contents, title and anchors as if it had been rendered, so link and anchor validation still see
-  them.
+  them, and registers again what rendering registered elsewhere: autorefs anchors, and the objects
+  of mkdocstrings' `::: identifier` blocks in its inventory (`objects.inv`).
 - **Page → final HTML** (the theme template): the page's rendered content, front matter, place in
   the navigation, and a signature of the whole navigation (every title and URL). A new page or a
   changed title changes the signature and so re-renders every page's navigation.
@@ -43,11 +44,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-VERSION = 3
-
-RENDER_SIDE_EFFECTS = re.compile(r"^(?:#{1,6} *)?::: ?\S", re.M)
-"""mkdocstrings blocks (`::: x`, `:::x`, `## ::: x`: mkdocstrings' own pattern). Their rendering
-registers objects for the inventory and cross-references elsewhere, so such pages always render."""
+VERSION = 4
 
 JINJA_INCLUDES = re.compile(r"{%-?\s*(?:include|import|from|extends)\b")
 """A page that pulls in other files through Jinja: its macros output depends on files the key
@@ -142,6 +139,10 @@ class Rendered:
     registered: list[tuple[str, str | None, str | None, bool]] = field(default_factory=list)
     """Anchors the page registered with autorefs while it rendered (identifier, anchor, title,
     primary): a hit registers them again, so `[Heading][]` on other pages still resolves."""
+    inventory: list[tuple[str, str, str, str, str | None, tuple[str, ...]]] = field(default_factory=list)
+    """Objects mkdocstrings' `::: identifier` blocks put in its inventory (identifier, domain, role,
+    uri, display name, aliases): a hit registers them again, so `objects.inv` is whole
+    (`seams.record_inventory`)."""
 
 
 @dataclass

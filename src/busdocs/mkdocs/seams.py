@@ -1,4 +1,4 @@
-"""Every private name of MkDocs, Material, the search plugin and autorefs that busdocs relies on.
+"""Every private name of MkDocs, Material, the search plugin, autorefs and mkdocstrings that busdocs relies on.
 
 The render cache and the workers need a few things the plugin API does not offer. Each use is
 here, once, with why; `tests/test_seams.py` pins the behaviour each one relies on, so an upgrade
@@ -41,7 +41,8 @@ def anchor_order(anchor: str | None) -> tuple[bool, str]:
     return anchor is None, anchor or ""
 
 
-def rendered_page(page: Any, html: str, registered: list[tuple[str, str | None, str | None, bool]]) -> Rendered:
+def rendered_page(page: Any, html: str, registered: list[tuple[str, str | None, str | None, bool]],
+                  inventory: list[tuple[str, str, str, str, str | None, tuple[str, ...]]] | None = None) -> Rendered:
     """What Markdown made of a page, for the render cache.
 
     MkDocs keeps three results of `Page.render` in attributes without a public setter:
@@ -49,7 +50,8 @@ def rendered_page(page: Any, html: str, registered: list[tuple[str, str | None, 
     `present_anchor_ids` and `links_to_anchors` (what anchor validation reads after the build).
     """
     return Rendered(html, toc_tokens(page.toc), page._title_from_render, sorted(page.present_anchor_ids or (), key=anchor_order),
-                    {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()}, registered)
+                    {f.src_uri: dict(links) for f, links in (page.links_to_anchors or {}).items()}, registered,
+                    inventory or [])
 
 
 def restore_rendered_page(page: Any, hit: Rendered, files: Any) -> None:
@@ -99,6 +101,84 @@ def record_autorefs_anchors(autorefs: Any, page: Any) -> list[tuple[str, str | N
 def stop_recording(autorefs: Any) -> None:
     """Undo `record_autorefs_anchors`."""
     vars(autorefs).pop("register_anchor", None)
+
+
+class InventoryRecording:
+    """What mkdocstrings put in its inventory while one page converted: `items` to replay
+    (`replay_inventory`), and `complete` False when something was registered that cannot be
+    replayed (the page is then not cached)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, str, str, str | None, tuple[str, ...]]] = []
+        self.complete = True
+
+
+def _mkdocstrings_handlers(config: Any) -> Any | None:
+    plugin = config.plugins.get("mkdocstrings")
+    return getattr(plugin, "_handlers", None) if plugin is not None else None
+
+
+def record_inventory(config: Any) -> InventoryRecording | None:
+    """Note what mkdocstrings registers in its inventory (written as `objects.inv` after the build)
+    until `stop_recording_inventory`; None without the mkdocstrings plugin.
+
+    mkdocstrings' Markdown extension (`_process_headings`), for each heading it renders with a
+    `data-role`, asks the handler for the identifier's aliases (`handler.get_aliases`), then calls
+    `handlers.inventory.register(name=identifier, domain=, role=, priority=1, uri=)` and, for each
+    alias not in the inventory yet, the same with `name=alias, priority=2`. Whether an alias goes in
+    depends on what other pages registered before, so the identifier and its aliases are noted and
+    `replay_inventory` decides again, in the build's own order. The plugin's `handlers` exist from
+    `on_config` (`_handlers`; every configured handler is made then, for its inventories); the
+    inventory and the handlers are called through their instances, so an attribute of the same
+    name takes the calls first.
+    """
+    handlers = _mkdocstrings_handlers(config)
+    if handlers is None:
+        return None
+    recording = InventoryRecording()
+    aliases_of: dict[str, tuple[str, ...]] = {}
+    for handler in handlers._handlers.values():
+        def get_aliases(identifier: str, _handler: Any = handler, _own: Any = type(handler).get_aliases) -> Any:
+            aliases = _own(_handler, identifier)
+            aliases_of[identifier] = tuple(aliases)
+            return aliases
+
+        handler.get_aliases = get_aliases
+    inventory = handlers.inventory
+    register = type(inventory).register
+
+    def recording_register(name: str, domain: str, role: str, uri: str, priority: int = 1,
+                           dispname: str | None = None) -> None:
+        if priority == 1 and name in aliases_of:
+            recording.items.append((name, domain, role, uri, dispname, aliases_of[name]))
+        elif priority != 2:  # not the pattern above: this page cannot be replayed
+            recording.complete = False
+        register(inventory, name=name, domain=domain, role=role, uri=uri, priority=priority, dispname=dispname)
+
+    inventory.register = recording_register
+    return recording
+
+
+def stop_recording_inventory(config: Any) -> None:
+    """Undo `record_inventory`."""
+    handlers = _mkdocstrings_handlers(config)
+    if handlers is not None:
+        vars(handlers.inventory).pop("register", None)
+        for handler in handlers._handlers.values():
+            vars(handler).pop("get_aliases", None)
+
+
+def replay_inventory(config: Any, items: Sequence[tuple[str, str, str, str, str | None, tuple[str, ...]]]) -> None:
+    """Register again what a page registered (`record_inventory`), as mkdocstrings does."""
+    handlers = _mkdocstrings_handlers(config)
+    if handlers is None or not items:
+        return
+    inventory = handlers.inventory
+    for name, domain, role, uri, dispname, aliases in items:
+        inventory.register(name=name, domain=domain, role=role, priority=1, uri=uri, dispname=dispname)
+        for alias in aliases:
+            if alias not in inventory:
+                inventory.register(name=alias, domain=domain, role=role, priority=2, uri=uri)
 
 
 def wrap_serve_builder(server: Any, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
