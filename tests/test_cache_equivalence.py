@@ -395,6 +395,12 @@ def test_pages_of_mkdocstrings_blocks_come_from_the_cache_and_the_inventory_is_w
     cold = cold_build(project, tmp_path / "cold", subprocess_code=False)
     assert cold != before
     assert_same(warm, cold, "mkdocstrings pages")
+    # The documented code is an input of those pages (the project's `src/`, from the handler's
+    # `paths`, which need not be the busdocs this process runs): a changed docstring renders again.
+    replace(project, "src/busdocs/errors.py", "raises for a problem the user can fix", "raises for a problem the author can fix")
+    warm = build(project, tmp_path / "warm-docstring", subprocess_code=False)
+    assert b"the author can fix" in warm["bench/api/errors/index.html"]
+    assert_same(warm, cold_build(project, tmp_path / "cold-docstring", subprocess_code=False), "documented code")
 
 
 def zlib_inventory(data: bytes) -> bytes:

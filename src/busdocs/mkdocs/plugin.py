@@ -164,7 +164,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
                        sorted((k, v) for k, v in os.environ.items() if k.startswith("BUSDOCS_"))]),
                 rendercache.portable([_stable(config.markdown_extensions), _stable(config.mdx_configs),
                                       _stable(dict(config.theme)), _stable(config.extra)], self.root),
-                config.site_url, config.site_name, config.use_directory_urls, config.edit_uri)
+                config.site_url, config.site_name, config.use_directory_urls, config.edit_uri,
+                rendercache.python_sources_digest(*_documented_folders(config), skip=[Path(config.site_dir)]))
             self._notices(self._cache.notices)
         return config
 
@@ -780,6 +781,20 @@ COVERED_CONTEXT = frozenset({"page", "nav", "pages", "config", "build_date_utc"}
 """Template context entries the output key covers otherwise: the page by its own fields, the
 navigation by its signature, the pages by the files key, the configuration by the inputs key.
 `build_date_utc` differs in every build; no template of this project's theme uses it."""
+
+
+def _documented_folders(config: MkDocsConfig) -> list[Path]:
+    """The folders mkdocstrings' handlers read Python sources from (their `paths` option, relative
+    to the configuration file; `.` where none is given, as the Python handler does): the code its
+    `::: identifier` blocks document is an input of those pages (installed packages are keyed by
+    their versions)."""
+    plugin = config.plugins.get("mkdocstrings")
+    if plugin is None:
+        return []
+    base = Path(config.config_file_path).parent
+    handlers = dict(plugin.config.get("handlers") or {})
+    handlers.setdefault(plugin.config.get("default_handler") or "python", {})
+    return [base / path for options in handlers.values() for path in (options or {}).get("paths") or ["."]]
 
 
 def _stable(value: Any) -> Any:

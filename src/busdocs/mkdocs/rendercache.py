@@ -279,6 +279,27 @@ def tree_digest(*folders: Path, skip_suffix: str | None = None) -> str:
     return h.hexdigest()
 
 
+def python_sources_digest(*folders: Path, skip: Iterable[Path] = ()) -> str:
+    """A hash of every Python source (`*.py`, `*.pyi`) under `folders`, by path relative to its folder:
+    what mkdocstrings' Python handler reads from the folders of its `paths` option. Hidden folders,
+    `__pycache__` and the folders in `skip` (the build's output) are left out."""
+    skipped = {s.resolve() for s in skip}
+    h = hashlib.sha256()
+    for place, folder in enumerate(folders):
+        h.update(f"\0folder {place}\0".encode())
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.py*")):
+            parts = path.relative_to(folder).parts
+            if (path.suffix not in (".py", ".pyi") or any(p.startswith(".") or p == "__pycache__" for p in parts)
+                    or any(s in path.resolve().parents for s in skipped) or not path.is_file()):
+                continue
+            h.update(path.relative_to(folder).as_posix().encode())
+            h.update(b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 class Unkeyable(Exception):
     """A value the cache cannot key completely: whatever depends on it is not cached."""
 
