@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.api import lint
-from cfnlint.decode import decode
 
 from busdocs.data.loader import load_data
 from busdocs.deploy.plan import STAFF_ACL_SUFFIX, stack_parameters
@@ -20,6 +18,8 @@ TEMPLATES = sorted((ROOT / "infra").glob("*.y*ml")) + sorted((ROOT / "infra").gl
 
 @pytest.fixture(scope="module")
 def template() -> dict:
+    from cfnlint.decode import decode  # here, not at the top: every test process collects this file
+
     decoded, matches = decode(str(TEMPLATE))
     assert not matches, matches
     return decoded
@@ -27,6 +27,8 @@ def template() -> dict:
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_cfn_lint_finds_nothing(path: Path) -> None:
+    from cfnlint.api import lint  # (half a second to import)
+
     matches = lint(path.read_text(), regions=["us-east-1"])
     assert [str(m) for m in matches] == []
 

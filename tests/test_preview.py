@@ -13,7 +13,6 @@ from urllib.parse import urljoin, urlsplit
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from busdocs import buildrecord
 from busdocs.cli import main
@@ -85,6 +84,8 @@ def test_a_normal_build_is_not_a_preview_and_a_preview_build_is_not_the_site(no_
 
 @pytest.fixture(scope="module")
 def moto_endpoint():  # type: ignore[no-untyped-def]
+    from moto.server import ThreadedMotoServer  # here, not at the top: every test process collects this file
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # a free port, chosen now
     server.start()
     host, port = server.get_host_and_port()

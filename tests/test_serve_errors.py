@@ -1,13 +1,18 @@
 """Build errors in the browser under `mkdocs serve` (busdocs.mkdocs.serveerrors).
 
 The unit tests drive the guarded builder with fake builds; the slow test starts the real
-`mkdocs serve` of both sites on free ports, breaks and fixes sources, and reads the pages.
+`mkdocs serve` of both sites on free ports, breaks and fixes sources, and reads the pages. It serves
+a copy of the project with the real configurations, data, macros and theme but only the pages it
+reads (`few_pages`): every build and rebuild under serve renders every page (serving is in the
+render cache's key, and an edit of data/ or runbooks/ reaches every page through the macros), and
+what the guard does does not depend on how many pages there are.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -129,9 +134,34 @@ def _serve(project: Path, config: str, log: Path) -> tuple[subprocess.Popen[byte
     return proc, port
 
 
+SERVED_PAGES = ("index.md", "faq.md", "runbooks/alarms/high-cpu-usage.md")
+"""The pages the serve test reads (with the ops site's home, which replaces its index.md)."""
+
+
+def few_pages(project: Path) -> Path:
+    """The project with `SERVED_PAGES` as its only pages, of both sites: everything else stays on
+    disk (the data's cross-checks look for the pages) but is left out of the builds, and a link to a
+    page left out is not a warning here (tests/test_links.py checks the links of the whole sites)."""
+    config = project / "mkdocs.yml"
+    text = re.sub(r"\nnav:\n(?:(?:  .*)?\n)*", "\nnav:\n  - Home: index.md\n  - FAQ: faq.md\n\n", config.read_text())
+    text = re.sub(r"\n    api_pages: .*", "\n    guides_dir: no-guides", text)  # no guides, no API pages
+    assert "\n  not_found: warn\n" in text and "\nexclude_docs:" not in text
+    text = text.replace("\n  not_found: warn\n", "\n  not_found: info\n")
+    keep = "".join(f"  !/{page}\n" for page in SERVED_PAGES)
+    config.write_text(text + "\nexclude_docs: |\n  /*\n  !/assets/\n  !/runbooks/\n  /runbooks/*\n  !/runbooks/alarms/\n"
+                      f"  /runbooks/alarms/*\n{keep}")
+    internal = project / "mkdocs.internal.yml"
+    text, found = re.subn(r"\n    nav:\n(?:      .*\n)+", "\n    nav:\n      - Ops home: index.md\n"
+                          f"      - Alarm: {SERVED_PAGES[-1]}\n", internal.read_text())
+    assert found == 1
+    internal.write_text(text)
+    return project
+
+
 @pytest.mark.slow
 def test_serve_shows_the_error_in_every_open_page_and_the_page_comes_back(project: Path, tmp_path: Path) -> None:
     """Both sites at once: a YAML typo in data/faq.yml (public) and a macro typo in a runbook (internal)."""
+    few_pages(project)
     public, public_port = _serve(project, "mkdocs.yml", tmp_path / "public.log")
     internal, internal_port = _serve(project, "mkdocs.internal.yml", tmp_path / "internal.log")
     faq_url = f"http://127.0.0.1:{public_port}/faq/"

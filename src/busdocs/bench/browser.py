@@ -19,6 +19,7 @@ import gzip
 import http.server
 import io
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,13 +65,24 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that hangs up before it has read the whole answer (a page closed or navigated
+        away while its assets were loading) is not an error: no traceback for that; any other
+        exception is printed as the base class prints it."""
+        if isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipeError, ConnectionResetError, …
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(site_dir: Path, *, gzip_text: bool = False) -> Iterator[str]:
     """Serve `site_dir` on 127.0.0.1 (a free port) and yield its base URL."""
     handler_class = type("Handler", (_Handler,), {"gzip_text": gzip_text})
     handler = functools.partial(handler_class, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="bench-serve", daemon=True)
     thread.start()
     try:
