@@ -732,6 +732,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         return nav
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if (macros := config.plugins.get("macros")) is not None:  # after its on_config made its environment
+            seams.quicken_macros(macros)
         self._warnings = rendercache.WarningCounter()
         logging.getLogger("mkdocs").addHandler(self._warnings)
         search = config.plugins.get("material/search") or config.plugins.get("search")
