@@ -276,3 +276,44 @@ def test_the_secret_scan_runs_beside_the_build_and_still_stops_it(project: Path,
     assert "secret scanner" in str(info.value) and "guides/students/index.md:" in str(info.value)
     assert str(os.getpid()) not in scanned_in.read_text().split()
     assert not list((tmp_path / "out").rglob("*.html")), "a page was written before the scan's result was read"
+
+
+def test_the_theme_is_compiled_ahead_for_the_build_and_its_workers(project: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a cold cache the background process compiles Material's templates into the bytecode cache
+    the build then uses: the build process compiles none of the page templates itself."""
+    import jinja2
+
+    assert_workers_can_start()
+    here = os.getpid()
+    compiled_here: list[str] = []
+    compile_ = jinja2.Environment._compile
+
+    def spy(self: jinja2.Environment, source: str, filename: str) -> object:
+        if os.getpid() == here:
+            compiled_here.append(Path(str(filename)).as_posix())
+        return compile_(self, source, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_compile", spy)
+    assert not (project / ".cache" / "jinja").exists()
+    build_site(project, "public", tmp_path / "out")
+    ahead = [p for p in compiled_here if p.endswith(("/main.html", "/base.html", "/partials/header.html"))]
+    assert not ahead, ahead
+    assert len(list((project / ".cache" / "jinja").rglob("*.cache"))) > 30
+
+
+def test_compiled_templates_are_kept_by_what_compiling_reads() -> None:
+    import jinja2
+
+    from busdocs.mkdocs import themecode
+
+    def env(**filters: object) -> jinja2.Environment:
+        made = jinja2.Environment(loader=jinja2.DictLoader({}))
+        made.filters.update(filters)
+        return made
+
+    same = themecode.fingerprint(env())
+    assert themecode.fingerprint(env()) == same
+    assert themecode.fingerprint(env(url=str)) != same
+    assert themecode.fingerprint(env(url=jinja2.pass_context(lambda c, v: v))) != themecode.fingerprint(env(url=str))
+    assert themecode.fingerprint(jinja2.Environment(extensions=["jinja2.ext.i18n"])) != same
