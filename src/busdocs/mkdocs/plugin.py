@@ -39,7 +39,6 @@ from busdocs.content import environment_values
 from busdocs.mkdocs import rendercache
 from busdocs.mkdocs import seams
 from busdocs.mkdocs import servekeep
-from busdocs.mkdocs import themecode
 from busdocs.data import secrets
 from busdocs.checks import data_file_paths
 from busdocs.mkdocs.minify import strip_indentation
@@ -288,15 +287,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         cannot fork (serve), the scan runs here, as the build starts."""
         if self._source_checks is not None:
             self._source_checks.close()
-        guarded, cached = self._guarded(), self.config.render_cache
-
-        def checks_and_theme() -> tuple[list[Any], dict[str, str] | None]:
-            found, needles = self._secrets_found(config), self._needles() if guarded else None
-            if cached:  # the theme's templates compiled once, for the build and its theme worker
-                themecode.compile_ahead(config.theme, self.root)
-            return found, needles
-
-        checks = parallel.Background(checks_and_theme)
+        guarded = self._guarded()
+        checks = parallel.Background(lambda: (self._secrets_found(config),
+                                              self._needles() if guarded else None))
         if checks.forked:
             self._source_checks = checks
         else:
@@ -553,13 +546,20 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             return CachedTemplate(template) if name in ("main.html", "404.html") else template
 
         env.get_template = get_template
+        # Compiled theme templates are kept too (Material's are large; compiling them costs 0.2 s).
+        import jinja2
+
+        folder = self.root / ".cache" / "jinja"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        except OSError:  # the render cache says so once when it cannot save either
+            pass
         self._nav_key = None
         return env
 
     @event_priority(-200)  # after every plugin (mkdocstrings: -100) has set up the environment workers copy
     def _render_theme_ahead(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        if self._cache is not None:  # compiled theme templates are kept (`themecode`), by what compiling reads
-            themecode.use_cache(env, self.root)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
         workers = self._workers(len(doc_files))
         if workers > 1:
