@@ -197,3 +197,82 @@ def test_a_leak_in_a_page_a_worker_wrote_stops_the_build(project: Path, tmp_path
         assert f"{output}: contains an internal value" in message, output
     # At least one of those pages was scanned by a worker only (not again in the build).
     assert [output for output in outputs if output not in scanned_here]
+
+
+def test_a_background_value_is_computed_in_another_process() -> None:
+    assert_workers_can_start()
+    here = os.getpid()
+    background = parallel.Background(lambda: (os.getpid(), [n * n for n in range(5)]))
+    assert background.forked
+    pid, squares = background.result()
+    assert pid != here and squares == [0, 1, 4, 9, 16]
+    assert background.result() == (pid, squares)  # kept, not computed again
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_failed_background_process_costs_only_time() -> None:
+    """The function fails in the background process only: its value is then computed in the build."""
+    assert_workers_can_start()
+    here = os.getpid()
+
+    def only_here() -> int:
+        if os.getpid() != here:
+            raise RuntimeError("not in the background")
+        return 42
+
+    background = parallel.Background(only_here)
+    assert background.forked and background.result() == 42
+
+
+def test_a_background_error_is_raised_where_the_value_is_asked_for() -> None:
+    assert_workers_can_start()
+    background = parallel.Background(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        background.result()
+
+
+def test_no_background_process_from_a_threaded_process_and_close_stops_one() -> None:
+    import threading
+
+    assert_workers_can_start()
+    slow = parallel.Background(lambda: time.sleep(60))
+    pid = slow.pid
+    slow.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        background = parallel.Background(os.getpid)
+        assert not background.forked and background.result() == os.getpid()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_the_secret_scan_runs_beside_the_build_and_still_stops_it(project: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sources are scanned in a background process from `on_config`; a secret found there stops
+    the build before the theme loop writes any page."""
+    from busdocs.data import secrets
+    from tests.test_guards import FAKE_SECRETS
+
+    assert_workers_can_start()
+    scanned_in = tmp_path / "scanned-in"
+    scan = secrets.scan_sources
+
+    def spy(*args: object, **kwargs: object) -> list:
+        with scanned_in.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(secrets, "scan_sources", spy)
+    page = project / "guides" / "students" / "index.md"
+    page.write_text(page.read_text() + f"\nToken: {FAKE_SECRETS['slack-token'][0]}\n")
+    with pytest.raises(BuildFailed) as info:
+        build_site(project, "public", tmp_path / "out")
+    assert "secret scanner" in str(info.value) and "guides/students/index.md:" in str(info.value)
+    assert str(os.getpid()) not in scanned_in.read_text().split()
+    assert not list((tmp_path / "out").rglob("*.html")), "a page was written before the scan's result was read"

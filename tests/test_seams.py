@@ -186,3 +186,29 @@ def test_installed_theme_folders_are_listed_once_and_the_project_overrides_every
     (tmp_path / "overrides" / "two.css").write_text("b{}")
     again = config.theme.get_env().list_templates()
     assert set(again) - set(expected) == {"two.css"}
+
+
+def test_mkdocs_macros_renders_a_page_through_its_environments_from_string(tmp_path: Path) -> None:
+    """`MacrosPlugin.render` calls `self.env.from_string(markdown)` with the source alone and renders
+    what it returns; every `on_config` makes a new environment (so the plugin installs on each build)."""
+    config = config_for(tmp_path, plugins=["macros"], extra={"product": "Bus Tracker"})
+    macros = config.plugins["macros"]
+    macros.on_config(config)
+    first = macros.env
+    macros.on_config(config)
+    assert macros.env is not first
+    assert seams.quicken_macros(macros)
+    env = macros.env
+    quick = env.from_string
+    calls: list[tuple[object, ...]] = []
+
+    def spy(source: str, *args: object, **kwargs: object) -> object:
+        calls.append((source, args, kwargs))
+        return quick(source, *args, **kwargs)
+
+    env.from_string = spy
+    page, files = page_of(config, "pass.md", "# Pass\n")
+    page.read_source(config)
+    out = macros.on_page_markdown("Buy a pass for {{ extra.product }}.\n", page=page, config=config, files=files)
+    assert out == "Buy a pass for Bus Tracker."
+    assert calls == [("Buy a pass for {{ extra.product }}.\n", (), {})]

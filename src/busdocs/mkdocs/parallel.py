@@ -202,3 +202,73 @@ def _exited(worker: _Worker) -> bool:
     except ChildProcessError:
         return True
     return pid != 0
+
+
+_NOTHING = object()
+
+
+class Background:
+    """One function run in a forked process from the moment it is made, while the build goes on
+    (the build's start is serial: the other core would wait); `result()` waits for its value.
+
+    Where the build cannot fork (`can_fork`), `forked` is False and nothing runs until `result()`.
+    A process that fails, or a value that does not come back whole, costs only time: `result()`
+    then runs the function in the build, so its value (or its error) is the one it would have been.
+    """
+
+    def __init__(self, func: Callable[[], Any]) -> None:
+        self.func = func
+        self.pid: int | None = None
+        self.reader: BinaryIO | None = None
+        self.value: Any = _NOTHING
+        if not can_fork():
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the background process: its value goes into the pipe, nothing to the terminal
+            code = 1
+            try:
+                os.close(read)
+                _silence_and_count()
+                payload = pickle.dumps(func(), pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self.reader = pid, os.fdopen(read, "rb")
+
+    @property
+    def forked(self) -> bool:
+        return self.pid is not None
+
+    def result(self) -> Any:
+        """The function's value: the background process's, or computed here if that one failed."""
+        if self.value is _NOTHING:
+            value: Any = _NOTHING
+            if self.reader is not None and self.pid is not None:
+                try:
+                    payload = self.reader.read()
+                    _, status = os.waitpid(self.pid, 0)
+                    self.pid = None
+                    if status == 0 and payload:
+                        value = pickle.loads(payload)
+                except Exception:  # noqa: BLE001 - a value cut short: computed here instead
+                    value = _NOTHING
+            self.close()
+            self.value = self.func() if value is _NOTHING else value
+        return self.value
+
+    def close(self) -> None:
+        """Stop the background process if it still runs (a build that failed before it needed the value)."""
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = None

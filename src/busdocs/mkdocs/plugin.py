@@ -102,6 +102,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._guard_journal: list[parallel.Entry] | None = None
         """In a theme worker: what the guard found in the pages it wrote, sent back with them."""
         self._theme_ahead = parallel.Prefetch(self._merge)
+        self._source_checks: parallel.Background | None = None
+        """The secret scan of the sources and the leak guard's needles, computed in a background process
+        from `on_config` until the theme loop needs them (`_start_source_checks`)."""
 
     # ------------------------------------------------------------------ config
 
@@ -116,7 +119,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self.data = self._load_data()
         except ProblemsError as exc:
             raise PluginError(f"data/ has problems:\n{exc}") from None
-        self._scan_for_secrets(config)
+        self._start_source_checks(config)
         wanted = os.environ.get(ENV_VARIABLE) or self.data.environments.default
         if self.data.environments.get(wanted) is None:
             known = ", ".join(e.name for e in self.data.environments.environments)
@@ -278,7 +281,37 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         data = load_data(self.root)
         return data if self.config.audience == "internal" else public_view(data)
 
-    def _scan_for_secrets(self, config: MkDocsConfig) -> None:
+    def _start_source_checks(self, config: MkDocsConfig) -> None:
+        """The secret scan of every source (and, for the guarded public build, the leak guard's
+        needles), in a background process while the build's serial start goes on: its findings are
+        checked before the theme loop writes anything (`_finish_source_checks`). Where the build
+        cannot fork (serve), the scan runs here, as the build starts."""
+        if self._source_checks is not None:
+            self._source_checks.close()
+        guarded = self._guarded()
+        checks = parallel.Background(lambda: (self._secrets_found(config),
+                                              self._needles() if guarded else None))
+        if checks.forked:
+            self._source_checks = checks
+        else:
+            self._source_checks = None
+            self._stop_on_secrets(self._secrets_found(config))
+
+    def _finish_source_checks(self) -> dict[str, str] | None:
+        """The background checks' result: stops the build on a secret; the needles, if it made them."""
+        checks, self._source_checks = self._source_checks, None
+        if checks is None:
+            return None
+        found, needles = checks.result()
+        self._stop_on_secrets(found)
+        return needles
+
+    def _stop_on_secrets(self, found: list[Any]) -> None:
+        if found:
+            raise PluginError("secret scanner: these lines look like credentials:\n"
+                              + "\n".join(f"  {problem}" for problem in found))
+
+    def _secrets_found(self, config: MkDocsConfig) -> list[Any]:
         """Every source this site can publish, through the one secret scanner (`busdocs.secrets`);
         `data/*.yml` was scanned by the loader. The public site does not read `runbooks/`."""
         folders = [Path(config.docs_dir), self.root / self.config.guides_dir, self.root / "data"]
@@ -286,11 +319,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             folders.append(Path(config.theme.custom_dir))
         if self.config.audience == "internal":
             folders.append(self.root / self.config.runbooks_dir)
-        found = secrets.scan_sources(self.root, folders, skip=data_file_paths(),
-                                     cache=self.root / ".cache" / "secrets.json")
-        if found:
-            raise PluginError("secret scanner: these lines look like credentials:\n"
-                              + "\n".join(f"  {problem}" for problem in found))
+        return secrets.scan_sources(self.root, folders, skip=data_file_paths(),
+                                    cache=self.root / ".cache" / "secrets.json")
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
         """The API reference pages; made again only when the spec's text, the API's address or the
@@ -486,7 +516,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def _theme_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self._markdown_ahead.close()
-        self._start_guard(config)
+        self._start_guard(config, self._finish_source_checks())
         if self.config.fast_nav:
             env.globals["busdocs_nav_items"] = navhtml.NavItems()
         # Each page's URL by its source (for links a template writes, on every site's URL style);
@@ -555,18 +585,27 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     on_env = CombinedEvent(_theme_env, _render_theme_ahead)
 
-    def _start_guard(self, config: MkDocsConfig) -> None:
+    def _guarded(self) -> bool:
+        """Whether this build gets the leak guard: a real build of the public site."""
+        return self.config.audience == "public" and self.config.leak_guard and not self.serving
+
+    def _needles(self) -> dict[str, str]:
+        """Every internal value, from the full data read again (the plugin holds only the public view)."""
+        try:
+            return internal_values(load_data(self.root))
+        except ProblemsError as exc:
+            raise PluginError(f"data/ has problems:\n{exc}") from None
+
+    def _start_guard(self, config: MkDocsConfig, needles: dict[str, str] | None = None) -> None:
         """The public build's leak guard, made before the theme loop so pages are scanned as they are
         written (`_note_output`). Under `mkdocs serve` nothing is published; the guard runs on every
         real build. The internal values come from the full data, read again; the plugin holds them
         (in the guard) only until the build ends, after every page's Markdown and macros ran."""
         self._guard = None
-        if self.config.audience != "public" or not self.config.leak_guard or self.serving:
+        if not self._guarded():
             return
-        try:
-            needles = internal_values(load_data(self.root))
-        except ProblemsError as exc:
-            raise PluginError(f"data/ has problems:\n{exc}") from None
+        if needles is None:
+            needles = self._needles()
         if self.preview:  # the preview's own address (a staging host) is where this build is served
             needles = {v: w for v, w in needles.items() if v not in config.site_url}
         kept = (self.root / ".cache" / "leakguard" / f"{Path(config.config_file_path).stem}.json"
@@ -700,6 +739,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         return nav
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if (macros := config.plugins.get("macros")) is not None:  # after its on_config made its environment
+            seams.quicken_macros(macros)
         self._warnings = rendercache.WarningCounter()
         logging.getLogger("mkdocs").addHandler(self._warnings)
         search = config.plugins.get("material/search") or config.plugins.get("search")
@@ -740,8 +781,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             for key in feedback.BEACON_KEYS:
                 (site_dir / key).write_bytes(feedback.BEACON_GIF)
         # Under `mkdocs serve` nothing is published; the guard runs on every real build.
+        needles = self._finish_source_checks()  # a build that reached no theme loop
         if self._guard is None:
-            self._start_guard(config)
+            self._start_guard(config, needles)
         if self._guard is not None:
             guard, self._guard = self._guard, None
             leaks = guard.scan(site_dir, self._internal_outputs)
@@ -764,6 +806,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.stop_workers()
+        if self._source_checks is not None:
+            self._source_checks.close()
+            self._source_checks = None
         self._guard = None
         self._drop_held()  # what this build did not write goes, as MkDocs' clean would have removed it
         logging.getLogger("mkdocs").removeHandler(getattr(self, "_warnings", logging.NullHandler()))

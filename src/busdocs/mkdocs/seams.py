@@ -1,4 +1,5 @@
-"""Every private name of MkDocs, Material, the search plugin, autorefs and mkdocstrings that busdocs relies on.
+"""Every private name of MkDocs, Material, the search plugin, autorefs, mkdocstrings and mkdocs-macros that
+busdocs relies on.
 
 The render cache and the workers need a few things the plugin API does not offer. Each use is
 here, once, with why; `tests/test_seams.py` pins the behaviour each one relies on, so an upgrade
@@ -236,3 +237,17 @@ def keep_installed_theme_listings(theme: Any) -> None:
         return env
 
     theme.get_env = get_env
+
+
+def quicken_macros(macros: Any) -> bool:
+    """Let mkdocs-macros render pages whose only Jinja is plain `{{ … }}` without compiling them whole
+    (`busdocs.mkdocs.quickmacros`); True when its environment allowed it.
+
+    `MacrosPlugin.render` renders a page's Markdown as `self.env.from_string(markdown)` (the source
+    alone) then `.render(**variables)`, inside the `try` that reports a page's errors; `env` is the
+    plugin's Jinja environment (a property), made again by every `on_config`. An attribute
+    `from_string` on that environment instance takes those calls first.
+    """
+    from busdocs.mkdocs import quickmacros
+
+    return quickmacros.install(macros.env)
