@@ -70,8 +70,11 @@ def test_an_expression_that_raises_is_rendered_whole_and_its_error_is_jinjas() -
 
 
 @pytest.mark.slow
-def test_a_site_built_the_short_way_is_the_site_built_whole(project: Path, tmp_path: Path,
+def test_a_site_built_the_short_way_is_the_site_built_whole(cold_project: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both builds are cold (no render cache: every page goes through the macros), and the short
+    way is seen taken in this process (the page workers take it too, in processes of their own)."""
+    project = cold_project
     from busdocs.mkdocs.build import build_site
     from tests.test_rendercache import files_of
 
