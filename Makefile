@@ -30,8 +30,9 @@ check: setup  ## validate data, front matter and cross references; Markdown lint
 	$(BUSDOCS) check
 	$(BUSDOCS) lint
 
-# One test process per core; a test file stays in one process (its shared builds are made once).
-PYTEST_PARALLEL := -n auto --dist loadfile
+# One test process per core; a test file stays in one process (its shared builds are made once),
+# files in the order tests/conftest.py gives them (those that wait for the shared build last).
+PYTEST_PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 
 test: setup-test  ## the whole test suite (and its 15 slowest steps, to keep an eye on)
 	$(PY) -m pytest $(PYTEST_PARALLEL) --durations=15

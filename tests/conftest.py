@@ -18,14 +18,32 @@ SHARED_BUILDS = {"built_sites", "staging_ops_site"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """In each file, the tests that read a shared build run after the others (files stay whole and
-    in order): on a fresh clone a test process gets through the rest of a file while the shared
-    build is being made, by it or by another process, instead of waiting for it first."""
+    """The tests that read a shared build run after the others, so that on a fresh clone a test
+    process gets through other tests while the shared build is being made, by it or by another
+    process, instead of waiting for it: files without such tests first, then the others, and in
+    each file its shared-build tests last. Files stay whole (`--dist loadfile`); in each group the
+    files with the most tests go first, as xdist would order them (the Makefile turns xdist's own
+    reordering off with `--no-loadscope-reorder`, which would undo the groups)."""
+    def waits(item: pytest.Item) -> bool:
+        names = set(getattr(item, "fixturenames", ()))
+        return bool(SHARED_BUILDS & names) or ("project" in names and any(
+            item.get_closest_marker(marker) for marker in ("slow", "browser", "bench")))
+
     first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    waiting: set[str] = set()
     for number, item in enumerate(items):
-        first.setdefault(item.nodeid.split("::")[0], number)
-    items.sort(key=lambda item: (first[item.nodeid.split("::")[0]],
-                                 bool(SHARED_BUILDS & set(getattr(item, "fixturenames", ())))))
+        path = item.nodeid.split("::")[0]
+        first.setdefault(path, number)
+        count[path] = count.get(path, 0) + 1
+        if waits(item):
+            waiting.add(path)
+
+    def key(item: pytest.Item) -> tuple[bool, int, int, bool]:
+        path = item.nodeid.split("::")[0]
+        return path in waiting, -count[path], first[path], waits(item)
+
+    items.sort(key=key)
 
 
 @pytest.fixture(scope="session")
