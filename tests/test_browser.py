@@ -224,22 +224,32 @@ def test_search_finds_a_guide_page_and_opens_it(open_context, servers: dict[str,
     assert "KuickPay" in title, title
 
 
-def test_search_first_button_puts_the_cursor_in_the_search_box_on_a_phone(open_context,
+@pytest.fixture(scope="module")
+def phone_tab(browser: Browser, servers: dict[str, Served]) -> Iterator[tuple[Page, Watch]]:
+    """One guarded phone tab of the public site for the phone tests that each start with a fresh
+    load of the home page (`page.goto`: a new document, the drawer and search closed again). A new
+    context per test cost its own renderer and an empty cache each time; nothing the tests check
+    depends on either. `Watch` gathers what every test of it tried (nothing may leave the site)."""
+    context, watch = guarded_context(browser, servers["public"].origin + "/", **PHONE)
+    yield context.new_page(), watch
+    context.close()
+
+
+def test_search_first_button_puts_the_cursor_in_the_search_box_on_a_phone(phone_tab,
                                                                           servers: dict[str, Served]) -> None:
     """Without focus in the search box, a phone shows no keyboard: the visitor has to tap twice."""
-    context, _ = open_context(servers["public"].origin + "/", **PHONE)
-    page = context.new_page()
+    page, watch = phone_tab
     page.goto(servers["public"].url(""))
     page.locator('.md-content label[for="__search"]').tap()
     expect(page.locator(".md-search__input")).to_be_visible()
     expect(page.locator(".md-search__input")).to_be_focused()
+    assert not watch.blocked, watch.blocked
 
 
 @pytest.mark.parametrize(("name", "path"), [("Students", "students/"), ("Drivers", "drivers/"), ("Admins", "admins/")])
-def test_audience_navigation_on_a_phone(open_context, servers: dict[str, Served], built_sites: dict[str, Path],
+def test_audience_navigation_on_a_phone(phone_tab, servers: dict[str, Served], built_sites: dict[str, Path],
                                         name: str, path: str) -> None:
-    context, _ = open_context(servers["public"].origin + "/", **PHONE)
-    page = context.new_page()
+    page, watch = phone_tab
     page.goto(servers["public"].url(""))
     expect(page.locator(".md-tabs")).to_be_hidden()  # the phone layout: navigation lives in the drawer
     page.locator('label.md-header__button[for="__drawer"]').tap()
@@ -250,6 +260,7 @@ def test_audience_navigation_on_a_phone(open_context, servers: dict[str, Served]
     page.wait_for_url(lambda url: urlparse(url).path == "/" + path)
     expected = heading_text(article(built_sites["public"], path).h1)
     expect(page.locator("article.md-content__inner h1")).to_have_text(h1_pattern(expected))
+    assert not watch.blocked, watch.blocked
 
 
 SITE_PAGES = [("public", p) for p in PUBLIC_PAGES] + [("internal", p) for p in INTERNAL_PAGES]
