@@ -191,10 +191,8 @@ def slug(path: str) -> str:
 
 # --- the public help center ---------------------------------------------------------------------
 
-def test_public_home_loads(open_context, servers: dict[str, Served]) -> None:
-    context, _ = open_context(servers["public"].origin + "/", **DESKTOP)
-    page = context.new_page()
-    page.goto(servers["public"].url(""))
+def test_public_home_loads(loaded) -> None:
+    page, _ = loaded("public", "")  # the desktop visit the request, console and axe tests read
     expect(page).to_have_title(re.compile("University Bus Tracker"))
     expect(page.locator('.md-content label[for="__search"]')).to_be_visible()
     cards = page.locator(".md-content .grid.cards > ul > li")
@@ -226,22 +224,32 @@ def test_search_finds_a_guide_page_and_opens_it(open_context, servers: dict[str,
     assert "KuickPay" in title, title
 
 
-def test_search_first_button_puts_the_cursor_in_the_search_box_on_a_phone(open_context,
+@pytest.fixture(scope="module")
+def phone_tab(browser: Browser, servers: dict[str, Served]) -> Iterator[tuple[Page, Watch]]:
+    """One guarded phone tab of the public site for the phone tests that each start with a fresh
+    load of the home page (`page.goto`: a new document, the drawer and search closed again). A new
+    context per test cost its own renderer and an empty cache each time; nothing the tests check
+    depends on either. `Watch` gathers what every test of it tried (nothing may leave the site)."""
+    context, watch = guarded_context(browser, servers["public"].origin + "/", **PHONE)
+    yield context.new_page(), watch
+    context.close()
+
+
+def test_search_first_button_puts_the_cursor_in_the_search_box_on_a_phone(phone_tab,
                                                                           servers: dict[str, Served]) -> None:
     """Without focus in the search box, a phone shows no keyboard: the visitor has to tap twice."""
-    context, _ = open_context(servers["public"].origin + "/", **PHONE)
-    page = context.new_page()
+    page, watch = phone_tab
     page.goto(servers["public"].url(""))
     page.locator('.md-content label[for="__search"]').tap()
     expect(page.locator(".md-search__input")).to_be_visible()
     expect(page.locator(".md-search__input")).to_be_focused()
+    assert not watch.blocked, watch.blocked
 
 
 @pytest.mark.parametrize(("name", "path"), [("Students", "students/"), ("Drivers", "drivers/"), ("Admins", "admins/")])
-def test_audience_navigation_on_a_phone(open_context, servers: dict[str, Served], built_sites: dict[str, Path],
+def test_audience_navigation_on_a_phone(phone_tab, servers: dict[str, Served], built_sites: dict[str, Path],
                                         name: str, path: str) -> None:
-    context, _ = open_context(servers["public"].origin + "/", **PHONE)
-    page = context.new_page()
+    page, watch = phone_tab
     page.goto(servers["public"].url(""))
     expect(page.locator(".md-tabs")).to_be_hidden()  # the phone layout: navigation lives in the drawer
     page.locator('label.md-header__button[for="__drawer"]').tap()
@@ -252,6 +260,7 @@ def test_audience_navigation_on_a_phone(open_context, servers: dict[str, Served]
     page.wait_for_url(lambda url: urlparse(url).path == "/" + path)
     expected = heading_text(article(built_sites["public"], path).h1)
     expect(page.locator("article.md-content__inner h1")).to_have_text(h1_pattern(expected))
+    assert not watch.blocked, watch.blocked
 
 
 SITE_PAGES = [("public", p) for p in PUBLIC_PAGES] + [("internal", p) for p in INTERNAL_PAGES]
@@ -387,14 +396,24 @@ def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Serve
                                   options: dict) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = options["viewport"]["width"]
-    if device == "desktop":  # the pages the other desktop tests loaded
-        shown = [loaded(site, path) for site, path, _ in SHOTS]
-    else:
-        shown = []
-        for site, _, _ in SHOTS:
+    phones: dict[str, tuple[Page, Watch]] = {}
+
+    def on_phone(site: str, path: str) -> tuple[Page, Watch]:
+        """The page loaded in the site's phone tab: one context per site, its pages one after another
+        (a new context per page cost a third more CPU: its own renderer, no cache)."""
+        if site not in phones:
             context, watch = open_context(servers[site].origin + "/", **options)
-            shown.append((context.new_page(), watch))
-        visit_all([(page, servers[site].url(path), watch) for (page, watch), (site, path, _) in zip(shown, SHOTS)])
+            phones[site] = (context.new_page(), watch)
+        page, watch = phones[site]
+        requests = Requests(page)  # this page's own requests: `settle` waits for its search index
+        page.goto(servers[site].url(path), wait_until="load")
+        settle(page, requests)
+        return page, watch
+
+    if device == "desktop":  # the pages the other desktop tests loaded
+        shown = (loaded(site, path) for site, path, _ in SHOTS)
+    else:
+        shown = (on_phone(site, path) for site, path, _ in SHOTS)
     for (site, path, name), (page, watch) in zip(SHOTS, shown):
         expect(page.locator("article.md-content__inner h1")).to_be_visible()
         target = SCREENSHOTS / f"{name}-{device}.png"

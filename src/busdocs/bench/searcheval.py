@@ -306,8 +306,6 @@ def run_eval(site_dir: Path, site: str, cases: list[Case],
     problems = missing_pages(cases, site_dir, site)
     if problems:
         raise ProblemsError(problems)
-    chosen = [c for c in cases if c.runs_on(site)]
-    report = Report(site)
     started = time.perf_counter()
     blocked: list[str] = []
     with serve(site_dir) as base, _browser(browser) as browser:
@@ -315,18 +313,35 @@ def run_eval(site_dir: Path, site: str, cases: list[Case],
         page.set_default_timeout(15_000)  # type: ignore[attr-defined]
         page.goto(base, wait_until="load")  # type: ignore[attr-defined]
         _open_search(page)
-        for start in range(0, len(chosen), _BATCH):
-            batch = chosen[start:start + _BATCH]
-            answers = page.evaluate(_SEARCH_MANY, [[c.query for c in batch], 15_000])  # type: ignore[attr-defined]
-            for case, hrefs in zip(batch, answers, strict=True):
-                pages = list(dict.fromkeys(page_of(h, base) for h in hrefs))
-                report.outcomes.append(Outcome(case.query, case.who, list(case.expect), pages[:10],
-                                               rank_of(pages, case.expect)))
-            if progress:
-                progress(start + len(batch), len(chosen))
+        report = run_eval_in(page, base, site_dir, site, cases, progress)
         page.context.close()  # type: ignore[attr-defined]
     if blocked:
         raise BusdocsError(f"the {site} site tried to fetch from outside itself: {sorted(set(blocked))[:5]}")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def run_eval_in(page: object, base: str, site_dir: Path, site: str, cases: list[Case],
+                progress: Callable[[int, int], None] | None = None) -> Report:
+    """`run_eval`'s questions in `page`, a guarded desktop page (`_guarded_page`) of the built site at
+    `site_dir`, served at `base`, with the search open (`_open_search`): the tests' page, loaded once
+    for the evaluation and the tests that type their own queries into the same box. The caller checks
+    what its guard blocked."""
+    problems = missing_pages(cases, Path(site_dir), site)
+    if problems:
+        raise ProblemsError(problems)
+    chosen = [c for c in cases if c.runs_on(site)]
+    report = Report(site)
+    started = time.perf_counter()
+    for start in range(0, len(chosen), _BATCH):
+        batch = chosen[start:start + _BATCH]
+        answers = page.evaluate(_SEARCH_MANY, [[c.query for c in batch], 15_000])  # type: ignore[attr-defined]
+        for case, hrefs in zip(batch, answers, strict=True):
+            pages = list(dict.fromkeys(page_of(h, base) for h in hrefs))
+            report.outcomes.append(Outcome(case.query, case.who, list(case.expect), pages[:10],
+                                           rank_of(pages, case.expect)))
+        if progress:
+            progress(start + len(batch), len(chosen))
     report.seconds = time.perf_counter() - started
     return report
 
