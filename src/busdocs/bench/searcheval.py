@@ -303,7 +303,7 @@ def run_eval(site_dir: Path, site: str, cases: list[Case],
     site_dir = Path(site_dir)
     if not (site_dir / "search" / "search_index.json").is_file():
         raise BusdocsError(f"{site_dir}: no search/search_index.json; build the {site} site first")
-    problems = missing_pages(cases, site_dir, site)
+    problems = missing_pages(cases, site_dir, site)  # before Chromium starts (run_eval_in checks again)
     if problems:
         raise ProblemsError(problems)
     started = time.perf_counter()

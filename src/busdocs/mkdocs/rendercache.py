@@ -38,7 +38,7 @@ import pickle
 import re
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -268,35 +268,33 @@ def tree_digest(*folders: Path, skip_suffix: str | None = None) -> str:
     """A hash of every file's path (relative to its folder, which is known by its place in
     `folders`) and bytes under `folders`, compiled Python left out. Where the folders lie does not
     change it."""
-    h = hashlib.sha256()
-    for place, folder in enumerate(folders):
-        h.update(f"\0folder {place}\0".encode())
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file() and path.suffix != ".pyc" and (skip_suffix is None or path.suffix != skip_suffix):
-                h.update(path.relative_to(folder).as_posix().encode())
-                h.update(b"\0")
-                h.update(path.read_bytes())
-    return h.hexdigest()
+    return _files_digest(folders, "*", lambda folder, path: path.suffix != ".pyc"
+                         and (skip_suffix is None or path.suffix != skip_suffix))
 
 
 def python_sources_digest(*folders: Path, skip: Iterable[Path] = ()) -> str:
-    """A hash of every Python source (`*.py`, `*.pyi`) under `folders`, by path relative to its folder:
-    what mkdocstrings' Python handler reads from the folders of its `paths` option. Hidden folders,
-    `__pycache__` and the folders in `skip` (the build's output) are left out."""
+    """`tree_digest` of the Python sources (`*.py`, `*.pyi`) under `folders`: what mkdocstrings'
+    Python handler reads from the folders of its `paths` option. Hidden folders, `__pycache__` and
+    the folders in `skip` (the build's output) are left out."""
     skipped = {s.resolve() for s in skip}
+
+    def keep(folder: Path, path: Path) -> bool:
+        parts = path.relative_to(folder).parts
+        return (path.suffix in (".py", ".pyi") and not any(p.startswith(".") or p == "__pycache__" for p in parts)
+                and not any(s in path.resolve().parents for s in skipped))
+
+    return _files_digest(folders, "*.py*", keep)
+
+
+def _files_digest(folders: Iterable[Path], pattern: str, keep: Callable[[Path, Path], bool]) -> str:
     h = hashlib.sha256()
     for place, folder in enumerate(folders):
         h.update(f"\0folder {place}\0".encode())
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*.py*")):
-            parts = path.relative_to(folder).parts
-            if (path.suffix not in (".py", ".pyi") or any(p.startswith(".") or p == "__pycache__" for p in parts)
-                    or any(s in path.resolve().parents for s in skipped) or not path.is_file()):
-                continue
-            h.update(path.relative_to(folder).as_posix().encode())
-            h.update(b"\0")
-            h.update(path.read_bytes())
+        for path in sorted(folder.rglob(pattern)) if folder.is_dir() else []:
+            if path.is_file() and keep(folder, path):
+                h.update(path.relative_to(folder).as_posix().encode())
+                h.update(b"\0")
+                h.update(path.read_bytes())
     return h.hexdigest()
 
 
