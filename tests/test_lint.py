@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from busdocs.authoring.lint import _api, apply_fixes, load_style, mask_jinja, page_findings
+from busdocs.authoring.lint import _api, apply_fixes, load_style, markdown_findings_of, mask_jinja, page_findings
 from busdocs.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +100,15 @@ def test_a_page_with_macros_lints_clean(style, api) -> None:
             "{% for t in p.types %}\n- a **{{ t.name | lower }}**: {{ money(t.price) }};\n{%- endfor %}\n\n"
             "| Pass | Price |\n|---|---|\n{% for t in p.types %}| {{ t.name }} | {{ money(t.price) }} |\n{% endfor %}\n")
     assert page_findings(text, "guides/students/x.md", style, api) == []
+
+
+def test_one_scan_of_many_pages_gives_each_page_its_own_findings(api) -> None:
+    """`busdocs lint` hands pymarkdownlnt every page in one scan: each finding goes back to its page and
+    line (Jinja lines taken out count), and an empty page has none."""
+    pages = [PAGE.format("Fine."), PAGE.format("#NoSpace heading"), "", "# T\n\n{% set a = 1 %}\nA.\n\n\n\nB.\n",
+             PAGE.format("Fine too.")]
+    found = markdown_findings_of(pages, api)
+    assert [[(line, rule) for line, _, rule, _ in page] for page in found] == [[], [(7, "md018")], [], [(7, "md012")], []]
 
 
 @pytest.mark.slow  # every page through the Markdown linter: seconds (make check runs it too)
