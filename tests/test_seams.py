@@ -1,4 +1,5 @@
-"""The private behaviour of MkDocs, the search plugin, autorefs and mkdocstrings that `busdocs.seams` relies on.
+"""The private behaviour of MkDocs, the search plugin, autorefs, mkdocstrings and pymarkdownlnt that
+`busdocs.mkdocs.seams` and `busdocs.authoring.seams` rely on.
 
 Each test pins one thing an upgrade could change; without a build, on in-memory configurations.
 """
@@ -6,6 +7,7 @@ Each test pins one thing an upgrade could change; without a build, on in-memory 
 from __future__ import annotations
 
 import inspect
+import logging
 from pathlib import Path
 
 import pytest
@@ -212,3 +214,74 @@ def test_mkdocs_macros_renders_a_page_through_its_environments_from_string(tmp_p
     out = macros.on_page_markdown("Buy a pass for {{ extra.product }}.\n", page=page, config=config, files=files)
     assert out == "Buy a pass for Bus Tracker."
     assert calls == [("Buy a pass for {{ extra.product }}.\n", (), {})]
+
+
+PAGE_WITH_CONTAINERS = ("# Passes\n\nIntro.\n\n> - a quoted list\n>   - nested\n>\n> 1. ordered\n\n- item\n\n  more\n"
+                        "  > quoted in a list\n- last\n\n```bash\ncode\n```\n\n#NoSpace\n")
+
+
+def _pymarkdown_api() -> object:
+    from busdocs.authoring.lint import _api, load_style
+
+    return _api(load_style(Path(__file__).resolve().parent.parent))  # installs quiet_token_debug
+
+
+def test_pymarkdownlnt_formats_every_token_so_far_for_each_line_it_parses() -> None:
+    """`busdocs.authoring.seams.quiet_token_debug`: `ParserState.mark_start_information` still formats the
+    whole token list (each token's `repr`) on every line, debug logging off (else the seam can go);
+    there, and only there, the seam's `repr` is a placeholder."""
+    from pymarkdown.general.parser_state import ParserState
+    from pymarkdown.tokens.markdown_token import MarkdownToken, MarkdownTokenClass
+
+    api = _pymarkdown_api()
+    assert getattr(ParserState.mark_start_information, "busdocs_quiet", False)
+    quiet_repr = MarkdownToken.__repr__
+    reprs: list[str] = []
+
+    def counting(self: object) -> str:
+        reprs.append(quiet_repr(self))
+        return reprs[-1]
+
+    MarkdownToken.__repr__ = counting
+    try:
+        api.scan_string(PAGE_WITH_CONTAINERS)
+    finally:
+        MarkdownToken.__repr__ = quiet_repr
+    lines = PAGE_WITH_CONTAINERS.count("\n")
+    placeholders = reprs.count("'…'")
+    assert placeholders > 2 * lines, (placeholders, lines)  # tokens so far, again on each line
+    assert placeholders > len(reprs) / 2, (placeholders, len(reprs))  # most of the token formatting
+    token = MarkdownToken("atx", MarkdownTokenClass.LEAF_BLOCK)
+    assert repr(token) == f"'{token}'" == "'[atx]'"  # outside that method: pymarkdownlnt's own
+
+
+def test_the_quiet_token_debug_changes_no_finding_and_no_debug_log(tmp_path: Path) -> None:
+    from pymarkdown.api import PyMarkdownApi
+    from pymarkdown.general.parser_state import ParserState
+    from pymarkdown.tokens.markdown_token import MarkdownToken
+
+    api = _pymarkdown_api()
+    quiet = [(f.line_number, f.column_number, f.rule_id) for f in api.scan_string(PAGE_WITH_CONTAINERS).scan_failures]
+    assert "md018" in {rule.lower() for _, _, rule in quiet}
+    wrapped, quiet_repr = ParserState.mark_start_information, MarkdownToken.__repr__
+    ParserState.mark_start_information = wrapped.busdocs_original  # pymarkdownlnt's own, for a moment
+    MarkdownToken.__repr__ = quiet_repr.busdocs_original
+    try:
+        assert getattr(ParserState.mark_start_information, "__module__", "") == "pymarkdown.general.parser_state"
+        assert MarkdownToken.__repr__.__module__ == "pymarkdown.tokens.markdown_token"
+        own = [(f.line_number, f.column_number, f.rule_id) for f in api.scan_string(PAGE_WITH_CONTAINERS).scan_failures]
+    finally:
+        ParserState.mark_start_information, MarkdownToken.__repr__ = wrapped, quiet_repr
+    assert quiet == own
+    log = tmp_path / "debug.log"  # with debug logging on, the tokens are logged as pymarkdownlnt writes them
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:  # pymarkdownlnt sets the root logger's level and leaves its log file's handler on it
+        PyMarkdownApi().log_debug_and_above().log_to_file(str(log)).scan_string("# Title\n\nText.\n")
+    finally:
+        for handler in set(root.handlers) - set(handlers):
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
+    logged = [line for line in log.read_text(encoding="utf-8").splitlines() if "self.token_document = [" in line]
+    assert logged and "'[atx(1,1):1:0:]'" in logged[-1] and "'…'" not in logged[-1], logged[-1:]

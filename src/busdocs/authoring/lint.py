@@ -243,6 +243,9 @@ def _heading_capitals(heading: str, names: set[str]) -> list[str]:
 def _api(style: Style) -> Any:
     from pymarkdown.api import PyMarkdownApi
 
+    from busdocs.authoring.seams import quiet_token_debug
+
+    quiet_token_debug()
     api = PyMarkdownApi()
     api.enable_extension_by_identifier("front-matter")
     api.enable_extension_by_identifier("markdown-tables")

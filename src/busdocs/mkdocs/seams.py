@@ -5,6 +5,7 @@ The render cache and the workers need a few things the plugin API does not offer
 here, once, with why; `tests/test_seams.py` pins the behaviour each one relies on, so an upgrade
 that changes it fails a test instead of a site. Material is pinned to the minor version whose
 navigation markup `busdocs.navhtml` reproduces (`tests/test_navhtml.py` compares them).
+pymarkdownlnt's private names (for `busdocs lint`) are in `busdocs.authoring.seams`.
 """
 
 from __future__ import annotations
