@@ -233,8 +233,12 @@ def test_pymarkdownlnt_formats_every_token_so_far_for_each_line_it_parses() -> N
     from pymarkdown.general.parser_state import ParserState
     from pymarkdown.tokens.markdown_token import MarkdownToken, MarkdownTokenClass
 
+    from busdocs.authoring.seams import quiet_token_debug
+
     api = _pymarkdown_api()
+    assert quiet_token_debug()  # pymarkdownlnt still has the names: installed (once)
     assert getattr(ParserState.mark_start_information, "busdocs_quiet", False)
+    assert not getattr(ParserState.mark_start_information.busdocs_original, "busdocs_quiet", False)
     quiet_repr = MarkdownToken.__repr__
     reprs: list[str] = []
 

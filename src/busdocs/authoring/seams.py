@@ -15,7 +15,7 @@ _QUIET = threading.local()
 """`on` while `ParserState.mark_start_information` runs on this thread with debug logging off."""
 
 
-def quiet_token_debug() -> None:
+def quiet_token_debug() -> bool:
     """Keep pymarkdownlnt from writing out every token of a page for debug messages it then drops.
 
     On each line it parses, `pymarkdown.general.parser_state.ParserState.mark_start_information`
@@ -25,24 +25,28 @@ def quiet_token_debug() -> None:
     grows with the square of a page's length. While that method runs with debug logging off, a
     token's `repr` is a placeholder; with debug logging on, and everywhere else, it is pymarkdownlnt's
     own. `str(token)`, which rules use (md030 keys its counts by it), is left alone. Idempotent;
-    each replacement keeps pymarkdownlnt's own function in its `busdocs_original`.
+    each replacement keeps pymarkdownlnt's own function in its `busdocs_original`. False, and nothing
+    changed, when a version of pymarkdownlnt has no such names (the linter is then slower, not wrong).
     """
-    from pymarkdown.general.parser_state import ParserState
-    from pymarkdown.tokens.markdown_token import MarkdownToken
+    try:
+        from pymarkdown.general.parser_state import ParserState
+        from pymarkdown.tokens.markdown_token import MarkdownToken
 
-    if getattr(ParserState.mark_start_information, "busdocs_quiet", False):
-        return
-    mark = ParserState.mark_start_information
-    token_repr = MarkdownToken.__repr__
+        mark = ParserState.mark_start_information
+        token_repr = MarkdownToken.__repr__
+    except (ImportError, AttributeError):
+        return False
+    if getattr(mark, "busdocs_quiet", False):
+        return True
 
     def mark_start_information(self: Any, position_marker: Any) -> None:
         if logging.getLogger().isEnabledFor(logging.DEBUG):  # what pymarkdownlnt's ParserLogger asks
             return mark(self, position_marker)
-        _QUIET.on = True
+        outer, _QUIET.on = getattr(_QUIET, "on", False), True
         try:
             return mark(self, position_marker)
         finally:
-            _QUIET.on = False
+            _QUIET.on = outer
 
     def quiet_repr(self: Any) -> str:
         return "'…'" if getattr(_QUIET, "on", False) else token_repr(self)
@@ -52,3 +56,4 @@ def quiet_token_debug() -> None:
     quiet_repr.busdocs_original = token_repr  # type: ignore[attr-defined]
     ParserState.mark_start_information = mark_start_information
     MarkdownToken.__repr__ = quiet_repr
+    return True
