@@ -79,6 +79,40 @@ class Watch:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     in_flight: Requests | None = None  # the context's requests still going on (`settle` waits for none)
+    pages: dict[Page, Watch] | None = None
+    """The pages of the context that have a Watch of their own (`watched_page`), which the context's
+    guard tells what it blocked for them."""
+
+
+def watched_page(context: BrowserContext, shared: Watch) -> tuple[Page, Watch]:
+    """A new page of a guarded context and a Watch of its own: its requests (those of its workers
+    included), console errors, uncaught exceptions and what the context's guard blocked for it, so
+    pages that share a context are checked one by one. A blocked request the guard cannot tie to a
+    page is counted against every watched page of the context (never against none)."""
+    page = context.new_page()
+    watch = Watch(in_flight=Requests(page))
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            location = message.location.get("url", "") if message.location else ""
+            watch.console_errors.append(f"{message.text} [{location}]")
+
+    page.on("request", lambda request: watch.requests.append(request.url))
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
+    if shared.pages is None:
+        shared.pages = {}
+    shared.pages[page] = watch
+    return page, watch
+
+
+def _blocked_for(request: object, pages: dict[Page, Watch]) -> list[Watch]:
+    """The watches of `pages` a blocked request counts against: its page's, or all when unknown."""
+    try:
+        owner = request.frame.page  # a worker's request may have no frame
+    except Exception:  # noqa: BLE001 - Playwright raises when it cannot tell
+        owner = None
+    return [pages[owner]] if owner in pages else list(pages.values())
 
 
 def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
@@ -94,6 +128,8 @@ def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[
             route.continue_()
         else:
             watch.blocked.append(url)
+            for page_watch in _blocked_for(route.request, watch.pages or {}):
+                page_watch.blocked.append(url)
             route.abort("blockedbyclient")
 
     def on_console(message) -> None:
@@ -129,11 +165,15 @@ def open_context(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContex
 
 @pytest.fixture(scope="module")
 def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[str, str], tuple[Page, Watch]]]:
-    """`loaded(site, path)` → a desktop page of the site, opened once in a guarded context of its
-    own and what happened in that context. The tests that only look at a loaded page (requests,
-    console, axe, the desktop screenshot) share that one visit instead of loading the page again
-    each; the pages of SITE_PAGES load side by side (`visit_all`) the first time one is asked for."""
+    """`loaded(site, path)` → a desktop page of the site, opened once, and what happened in it (its
+    own requests, console, exceptions and blocked requests: `watched_page`). The tests that only
+    look at a loaded page (requests, console, axe, the desktop screenshot) share that one visit
+    instead of loading the page again each; the pages of SITE_PAGES load side by side (`visit_all`)
+    the first time one is asked for, as tabs of one guarded context per site (a context per page
+    cost its own renderer and profile each time, about a second of Chromium's CPU; the router turns
+    Chromium's cache off, so each page still fetches all it needs itself)."""
     opened: dict[tuple[str, str], tuple[Page, Watch]] = {}
+    contexts: dict[str, tuple[BrowserContext, Watch]] = {}
 
     def load(site: str, path: str) -> tuple[Page, Watch]:
         if (site, path) not in opened:
@@ -141,15 +181,20 @@ def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[s
             visits = []
             for key in wanted:
                 served = servers[key[0]]
-                context, watch = guarded_context(browser, served.origin + "/", **DESKTOP)
-                opened[key] = (context.new_page(), watch)
-                visits.append((opened[key][0], served.url(key[1])))
-            visit_all([(page, url, opened[key][1]) for (page, url), key in zip(visits, wanted)])
-        return opened[site, path]
+                if key[0] not in contexts:
+                    contexts[key[0]] = guarded_context(browser, served.origin + "/", **DESKTOP)
+                opened[key] = watched_page(*contexts[key[0]])
+                visits.append((*opened[key], served.url(key[1])))
+            visit_all([(page, url, watch) for page, watch, url in visits])
+        page, watch = opened[site, path]
+        # The tab in front of its context's window, as a page alone in its context is: Chromium
+        # draws a tab behind others lazily (a full-page screenshot of one waited seconds for frames).
+        page.bring_to_front()
+        return page, watch
 
     yield load
-    for page, _ in opened.values():
-        page.context.close()
+    for context, _ in contexts.values():
+        context.close()
 
 
 def visit(page: Page, url: str, watch: Watch) -> None:
@@ -160,7 +205,7 @@ def visit(page: Page, url: str, watch: Watch) -> None:
 
 
 def visit_all(visits: list[tuple[Page, str, Watch]]) -> None:
-    """`visit` each page at its URL (each in a guarded context of its own), the pages side by side:
+    """`visit` each page at its URL (in guarded contexts), the pages side by side:
     every navigation starts first, then each is waited for, so the waits of one page overlap the others'."""
     for page, url, _ in visits:
         # from a timer, so the evaluation returns before the navigation replaces its document
