@@ -148,32 +148,58 @@ def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[
     return context, watch
 
 
-@pytest.fixture
-def open_context(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContext, Watch]]]:
-    """Make a guarded context (closed after the test): only URLs under `allowed` get through."""
-    contexts: list[BrowserContext] = []
-
-    def make(allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
-        context, watch = guarded_context(browser, allowed, **options)
-        contexts.append(context)
-        return context, watch
-
-    yield make
-    for context in contexts:
-        context.close()
+DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 @pytest.fixture(scope="module")
-def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[str, str], tuple[Page, Watch]]]:
+def tabs(browser: Browser) -> Iterator[Callable[..., tuple[Page, Watch]]]:
+    """`tabs(allowed, device)` → a new tab and its own Watch (`watched_page`) in the module's one
+    guarded context for `allowed` on `device` ("desktop" or "phone"), closed with the module. A
+    context per test cost its own profile and renderers each time (about half a second of
+    Chromium's CPU); a tab watches only itself, so tests sharing a context are still checked one by
+    one. Material keeps nothing of a visit in the profile that changes another page (its
+    localStorage holds the palette, linked content tabs and a dismissed announcement, which no test
+    here changes; what it keeps per visit is in the tab's sessionStorage), and with the router on
+    Chromium's cache is off, so every tab fetches everything itself as a first visitor does."""
+    contexts: dict[tuple[str, str], tuple[BrowserContext, Watch]] = {}
+
+    def new_tab(allowed: str, device: str = "desktop") -> tuple[Page, Watch]:
+        if (allowed, device) not in contexts:
+            contexts[allowed, device] = guarded_context(browser, allowed, **DEVICES[device])
+        page, watch = watched_page(*contexts[allowed, device])
+        page.bring_to_front()  # (see `loaded`)
+        return page, watch
+
+    yield new_tab
+    for context, _ in contexts.values():
+        context.close()
+
+
+@pytest.fixture
+def open_tab(tabs) -> Iterator[Callable[..., tuple[Page, Watch]]]:
+    """`open_tab(allowed, device="desktop")` → a tab of the module's guarded context for `allowed`
+    on `device` (`tabs`) and what happened in it, closed after the test."""
+    opened: list[Page] = []
+
+    def make(allowed: str, device: str = "desktop") -> tuple[Page, Watch]:
+        page, watch = tabs(allowed, device)
+        opened.append(page)
+        return page, watch
+
+    yield make
+    for page in opened:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def loaded(tabs, servers: dict[str, Served]) -> Iterator[Callable[[str, str], tuple[Page, Watch]]]:
     """`loaded(site, path)` → a desktop page of the site, opened once, and what happened in it (its
     own requests, console, exceptions and blocked requests: `watched_page`). The tests that only
     look at a loaded page (requests, console, axe, the desktop screenshot) share that one visit
     instead of loading the page again each; the pages of SITE_PAGES load side by side (`visit_all`)
-    the first time one is asked for, as tabs of one guarded context per site (a context per page
-    cost its own renderer and profile each time, about a second of Chromium's CPU; the router turns
-    Chromium's cache off, so each page still fetches all it needs itself)."""
+    the first time one is asked for, as tabs of the module's desktop context of each site (`tabs`:
+    a context per page cost its own profile and renderers each time)."""
     opened: dict[tuple[str, str], tuple[Page, Watch]] = {}
-    contexts: dict[str, tuple[BrowserContext, Watch]] = {}
 
     def load(site: str, path: str) -> tuple[Page, Watch]:
         if (site, path) not in opened:
@@ -181,9 +207,7 @@ def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[s
             visits = []
             for key in wanted:
                 served = servers[key[0]]
-                if key[0] not in contexts:
-                    contexts[key[0]] = guarded_context(browser, served.origin + "/", **DESKTOP)
-                opened[key] = watched_page(*contexts[key[0]])
+                opened[key] = tabs(served.origin + "/")
                 visits.append((*opened[key], served.url(key[1])))
             visit_all([(page, url, watch) for page, watch, url in visits])
         page, watch = opened[site, path]
@@ -192,9 +216,7 @@ def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[s
         page.bring_to_front()
         return page, watch
 
-    yield load
-    for context, _ in contexts.values():
-        context.close()
+    yield load  # (the tabs close with their contexts)
 
 
 def visit(page: Page, url: str, watch: Watch) -> None:
@@ -245,9 +267,8 @@ def test_public_home_loads(loaded) -> None:
     expect(cards.first).to_be_visible()
 
 
-def test_search_finds_a_guide_page_and_opens_it(open_context, servers: dict[str, Served]) -> None:
-    context, _ = open_context(servers["public"].origin + "/", **DESKTOP)
-    page = context.new_page()
+def test_search_finds_a_guide_page_and_opens_it(open_tab, servers: dict[str, Served]) -> None:
+    page, _ = open_tab(servers["public"].origin + "/")
     page.goto(servers["public"].url(""))
     page.locator('.md-content label[for="__search"]').click()
     expect(page.locator(".md-search__input")).to_be_visible()
@@ -270,14 +291,19 @@ def test_search_finds_a_guide_page_and_opens_it(open_context, servers: dict[str,
 
 
 @pytest.fixture(scope="module")
-def phone_tab(browser: Browser, servers: dict[str, Served]) -> Iterator[tuple[Page, Watch]]:
+def module_phone_tab(tabs, servers: dict[str, Served]) -> tuple[Page, Watch]:
     """One guarded phone tab of the public site for the phone tests that each start with a fresh
     load of the home page (`page.goto`: a new document, the drawer and search closed again). A new
     context per test cost its own renderer and an empty cache each time; nothing the tests check
-    depends on either. `Watch` gathers what every test of it tried (nothing may leave the site)."""
-    context, watch = guarded_context(browser, servers["public"].origin + "/", **PHONE)
-    yield context.new_page(), watch
-    context.close()
+    depends on either. Its `Watch` gathers what every test of it tried (nothing may leave the site)."""
+    return tabs(servers["public"].origin + "/", "phone")
+
+
+@pytest.fixture
+def phone_tab(module_phone_tab: tuple[Page, Watch]) -> tuple[Page, Watch]:
+    """`module_phone_tab`, in front of the other tabs of its context (see `loaded`)."""
+    module_phone_tab[0].bring_to_front()
+    return module_phone_tab
 
 
 def test_search_first_button_puts_the_cursor_in_the_search_box_on_a_phone(phone_tab,
@@ -355,10 +381,9 @@ def test_no_serious_accessibility_violations(loaded, path: str) -> None:
 
 # --- the internal ops site -----------------------------------------------------------------------
 
-def test_internal_search_finds_a_runbook_by_its_alarm_name(open_context, servers: dict[str, Served]) -> None:
+def test_internal_search_finds_a_runbook_by_its_alarm_name(open_tab, servers: dict[str, Served]) -> None:
     served = servers["internal"]
-    context, _ = open_context(served.origin + "/", **DESKTOP)
-    page = context.new_page()
+    page, _ = open_tab(served.origin + "/")
     page.goto(served.url(""))
     open_search(page)
     page.locator("input.md-search__input").press_sequentially("rds-high-connections")
@@ -378,9 +403,8 @@ def offline_bundle(built_sites: dict[str, Path], tmp_path_factory: pytest.TempPa
     return work / "unzipped" / "bus-tracker-ops"
 
 
-def test_offline_bundle_navigates_from_file_urls(open_context, offline_bundle: Path) -> None:
-    context, _ = open_context(offline_bundle.as_uri() + "/", **DESKTOP)
-    page = context.new_page()
+def test_offline_bundle_navigates_from_file_urls(open_tab, offline_bundle: Path) -> None:
+    page, _ = open_tab(offline_bundle.as_uri() + "/")
     page.goto((offline_bundle / "index.html").as_uri())
     expect(page).to_have_title(re.compile("Bus Tracker Ops"))
 
@@ -395,9 +419,8 @@ def test_offline_bundle_navigates_from_file_urls(open_context, offline_bundle: P
     expect(page.locator("article.md-content__inner h1")).to_have_text(h1_pattern(expected))
 
 
-def test_offline_search_works_from_file_urls(open_context, offline_bundle: Path) -> None:
-    context, watch = open_context(offline_bundle.as_uri() + "/", **DESKTOP)
-    page = context.new_page()
+def test_offline_search_works_from_file_urls(open_tab, offline_bundle: Path) -> None:
+    page, watch = open_tab(offline_bundle.as_uri() + "/")
     page.goto((offline_bundle / "runbooks" / "index.html").as_uri(), wait_until="load")
     try:
         expect(page.locator(".md-search")).to_be_visible()  # Material hides it when its worker cannot start
@@ -437,18 +460,17 @@ whole document's width below, not read from the image."""
 
 
 @pytest.mark.parametrize(("device", "options"), [("desktop", DESKTOP), ("phone", PHONE)], ids=["desktop", "phone"])
-def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Served], device: str,
+def test_screenshots_of_key_pages(open_tab, loaded, servers: dict[str, Served], device: str,
                                   options: dict) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = options["viewport"]["width"]
     phones: dict[str, tuple[Page, Watch]] = {}
 
     def on_phone(site: str, path: str) -> tuple[Page, Watch]:
-        """The page loaded in the site's phone tab: one context per site, its pages one after another
-        (a new context per page cost a third more CPU: its own renderer, no cache)."""
+        """The page loaded in the site's phone tab (`open_tab`), its pages one after another (a new
+        context per page cost a third more CPU: its own renderer, no cache)."""
         if site not in phones:
-            context, watch = open_context(servers[site].origin + "/", **options)
-            phones[site] = (context.new_page(), watch)
+            phones[site] = open_tab(servers[site].origin + "/", device)
         page, watch = phones[site]
         requests = Requests(page)  # this page's own requests: `settle` waits for its search index
         page.goto(servers[site].url(path), wait_until="load")
@@ -464,7 +486,8 @@ def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Serve
         target = SCREENSHOTS / f"{name}-{device}.png"
         if device == "desktop":
             page.screenshot(path=str(target), full_page=True)
-        else:  # the first screens of it (see PHONE_SHOT_SCREENS)
+        else:  # the first screens of it (see PHONE_SHOT_SCREENS), its tab in front (see `loaded`)
+            page.bring_to_front()
             height = min(page.evaluate("document.documentElement.scrollHeight"), PHONE_SHOT_SCREENS * PHONE_HEIGHT)
             page.screenshot(path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
         assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -484,7 +507,7 @@ def ops_by_environment(built_sites: dict[str, Path], staging_ops_site: Path, ser
 
 
 @pytest.mark.parametrize("environment", ["production", "staging"])
-def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_context, ops_by_environment,
+def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_tab, ops_by_environment,
                                                                     environment: str) -> None:
     from busdocs.data.loader import load_data
 
@@ -492,8 +515,7 @@ def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_context
     infra = data.infrastructure.environments[environment]
     other = next(e for e in data.infrastructure.environments if e != environment)
     served = ops_by_environment[environment]
-    context, watch = open_context(served.origin + "/", **DESKTOP)
-    page = context.new_page()
+    page, watch = open_tab(served.origin + "/")
     visit(page, served.url("runbooks/alarms/database-connection-errors/"), watch)
 
     box = page.locator("article .admonition.danger").first
