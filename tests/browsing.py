@@ -6,9 +6,10 @@ one asyncio starts to wait for Playwright's driver process), and a build forks i
 only from a process with no other thread (`busdocs.mkdocs.parallel.can_fork`). A test file that
 builds after a browser test file in the same test process still gets its workers.
 
-Each test still opens browser contexts of its own (a context is a fresh profile: no cache, no
-cookies, no service worker), so sharing the browser shares no state between tests; it saves the
-second or so a Chromium launch costs, once per test instead of once per file. Playwright's sync
+Tests open browser contexts of their own (a context is a fresh profile: no cache, no cookies, no
+service worker), or, in tests/test_browser.py, tabs of the file's one guarded context per site and
+device, each tab watched on its own (`tabs`); sharing the browser saves the second or so a Chromium
+launch costs, once per test instead of once per file. Playwright's sync
 API runs one instance per thread, so every test of the process that needs a browser takes this one
 (`searcheval.run_eval(..., browser=chromium)`), never launching its own while it is open.
 """

@@ -79,6 +79,40 @@ class Watch:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     in_flight: Requests | None = None  # the context's requests still going on (`settle` waits for none)
+    pages: dict[Page, Watch] | None = None
+    """The pages of the context that have a Watch of their own (`watched_page`), which the context's
+    guard tells what it blocked for them."""
+
+
+def watched_page(context: BrowserContext, shared: Watch) -> tuple[Page, Watch]:
+    """A new page of a guarded context and a Watch of its own: its requests (those of its workers
+    included), console errors, uncaught exceptions and what the context's guard blocked for it, so
+    pages that share a context are checked one by one. A blocked request the guard cannot tie to a
+    page is counted against every watched page of the context (never against none)."""
+    page = context.new_page()
+    watch = Watch(in_flight=Requests(page))
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            location = message.location.get("url", "") if message.location else ""
+            watch.console_errors.append(f"{message.text} [{location}]")
+
+    page.on("request", lambda request: watch.requests.append(request.url))
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
+    if shared.pages is None:
+        shared.pages = {}
+    shared.pages[page] = watch
+    return page, watch
+
+
+def _blocked_for(request: object, pages: dict[Page, Watch]) -> list[Watch]:
+    """The watches of `pages` a blocked request counts against: its page's, or all when unknown."""
+    try:
+        owner = request.frame.page  # a worker's request may have no frame
+    except Exception:  # noqa: BLE001 - Playwright raises when it cannot tell
+        owner = None
+    return [pages[owner]] if owner in pages else list(pages.values())
 
 
 def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
@@ -94,6 +128,8 @@ def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[
             route.continue_()
         else:
             watch.blocked.append(url)
+            for page_watch in _blocked_for(route.request, watch.pages or {}):
+                page_watch.blocked.append(url)
             route.abort("blockedbyclient")
 
     def on_console(message) -> None:
@@ -112,27 +148,57 @@ def guarded_context(browser: Browser, allowed: str, **options: object) -> tuple[
     return context, watch
 
 
-@pytest.fixture
-def open_context(browser: Browser) -> Iterator[Callable[..., tuple[BrowserContext, Watch]]]:
-    """Make a guarded context (closed after the test): only URLs under `allowed` get through."""
-    contexts: list[BrowserContext] = []
-
-    def make(allowed: str, **options: object) -> tuple[BrowserContext, Watch]:
-        context, watch = guarded_context(browser, allowed, **options)
-        contexts.append(context)
-        return context, watch
-
-    yield make
-    for context in contexts:
-        context.close()
+DEVICES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 @pytest.fixture(scope="module")
-def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[str, str], tuple[Page, Watch]]]:
-    """`loaded(site, path)` → a desktop page of the site, opened once in a guarded context of its
-    own and what happened in that context. The tests that only look at a loaded page (requests,
-    console, axe, the desktop screenshot) share that one visit instead of loading the page again
-    each; the pages of SITE_PAGES load side by side (`visit_all`) the first time one is asked for."""
+def tabs(browser: Browser) -> Iterator[Callable[..., tuple[Page, Watch]]]:
+    """`tabs(allowed, device)` → a new tab and its own Watch (`watched_page`) in the module's one
+    guarded context for `allowed` on `device` ("desktop" or "phone"), closed with the module. A
+    context per test cost its own profile and renderers each time (about half a second of
+    Chromium's CPU); a tab watches only itself, so tests sharing a context are still checked one by
+    one. Material keeps nothing of a visit in the profile that changes another page (its
+    localStorage holds the palette, linked content tabs and a dismissed announcement, which no test
+    here changes; what it keeps per visit is in the tab's sessionStorage), and with the router on
+    Chromium's cache is off, so every tab fetches everything itself as a first visitor does."""
+    contexts: dict[tuple[str, str], tuple[BrowserContext, Watch]] = {}
+
+    def new_tab(allowed: str, device: str = "desktop") -> tuple[Page, Watch]:
+        if (allowed, device) not in contexts:
+            contexts[allowed, device] = guarded_context(browser, allowed, **DEVICES[device])
+        page, watch = watched_page(*contexts[allowed, device])
+        page.bring_to_front()  # (see `loaded`)
+        return page, watch
+
+    yield new_tab
+    for context, _ in contexts.values():
+        context.close()
+
+
+@pytest.fixture
+def open_tab(tabs) -> Iterator[Callable[..., tuple[Page, Watch]]]:
+    """`open_tab(allowed, device="desktop")` → a tab of the module's guarded context for `allowed`
+    on `device` (`tabs`) and what happened in it, closed after the test."""
+    opened: list[Page] = []
+
+    def make(allowed: str, device: str = "desktop") -> tuple[Page, Watch]:
+        page, watch = tabs(allowed, device)
+        opened.append(page)
+        return page, watch
+
+    yield make
+    for page in opened:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def loaded(tabs, servers: dict[str, Served]) -> Iterator[Callable[[str, str], tuple[Page, Watch]]]:
+    """`loaded(site, path)` → a desktop page of the site, opened once, and what happened in it (its
+    own requests, console, exceptions and blocked requests: `watched_page`). The tests that only
+    look at a loaded page (requests, console, axe, the desktop screenshot) share that one visit
+    instead of loading the page again each; the pages of SITE_PAGES load side by side (`visit_all`)
+    the first time one is asked for, as tabs of the module's desktop context of each site (`tabs`:
+    a context per page cost its own profile and renderers each time)."""
     opened: dict[tuple[str, str], tuple[Page, Watch]] = {}
 
     def load(site: str, path: str) -> tuple[Page, Watch]:
@@ -141,15 +207,16 @@ def loaded(browser: Browser, servers: dict[str, Served]) -> Iterator[Callable[[s
             visits = []
             for key in wanted:
                 served = servers[key[0]]
-                context, watch = guarded_context(browser, served.origin + "/", **DESKTOP)
-                opened[key] = (context.new_page(), watch)
-                visits.append((opened[key][0], served.url(key[1])))
-            visit_all([(page, url, opened[key][1]) for (page, url), key in zip(visits, wanted)])
-        return opened[site, path]
+                opened[key] = tabs(served.origin + "/")
+                visits.append((*opened[key], served.url(key[1])))
+            visit_all([(page, url, watch) for page, watch, url in visits])
+        page, watch = opened[site, path]
+        # The tab in front of its context's window, as a page alone in its context is: Chromium
+        # draws a tab behind others lazily (a full-page screenshot of one waited seconds for frames).
+        page.bring_to_front()
+        return page, watch
 
-    yield load
-    for page, _ in opened.values():
-        page.context.close()
+    yield load  # (the tabs close with their contexts)
 
 
 def visit(page: Page, url: str, watch: Watch) -> None:
@@ -160,7 +227,7 @@ def visit(page: Page, url: str, watch: Watch) -> None:
 
 
 def visit_all(visits: list[tuple[Page, str, Watch]]) -> None:
-    """`visit` each page at its URL (each in a guarded context of its own), the pages side by side:
+    """`visit` each page at its URL (in guarded contexts), the pages side by side:
     every navigation starts first, then each is waited for, so the waits of one page overlap the others'."""
     for page, url, _ in visits:
         # from a timer, so the evaluation returns before the navigation replaces its document
@@ -200,9 +267,8 @@ def test_public_home_loads(loaded) -> None:
     expect(cards.first).to_be_visible()
 
 
-def test_search_finds_a_guide_page_and_opens_it(open_context, servers: dict[str, Served]) -> None:
-    context, _ = open_context(servers["public"].origin + "/", **DESKTOP)
-    page = context.new_page()
+def test_search_finds_a_guide_page_and_opens_it(open_tab, servers: dict[str, Served]) -> None:
+    page, _ = open_tab(servers["public"].origin + "/")
     page.goto(servers["public"].url(""))
     page.locator('.md-content label[for="__search"]').click()
     expect(page.locator(".md-search__input")).to_be_visible()
@@ -225,14 +291,19 @@ def test_search_finds_a_guide_page_and_opens_it(open_context, servers: dict[str,
 
 
 @pytest.fixture(scope="module")
-def phone_tab(browser: Browser, servers: dict[str, Served]) -> Iterator[tuple[Page, Watch]]:
+def module_phone_tab(tabs, servers: dict[str, Served]) -> tuple[Page, Watch]:
     """One guarded phone tab of the public site for the phone tests that each start with a fresh
     load of the home page (`page.goto`: a new document, the drawer and search closed again). A new
     context per test cost its own renderer and an empty cache each time; nothing the tests check
-    depends on either. `Watch` gathers what every test of it tried (nothing may leave the site)."""
-    context, watch = guarded_context(browser, servers["public"].origin + "/", **PHONE)
-    yield context.new_page(), watch
-    context.close()
+    depends on either. Its `Watch` gathers what every test of it tried (nothing may leave the site)."""
+    return tabs(servers["public"].origin + "/", "phone")
+
+
+@pytest.fixture
+def phone_tab(module_phone_tab: tuple[Page, Watch]) -> tuple[Page, Watch]:
+    """`module_phone_tab`, in front of the other tabs of its context (see `loaded`)."""
+    module_phone_tab[0].bring_to_front()
+    return module_phone_tab
 
 
 def test_search_first_button_puts_the_cursor_in_the_search_box_on_a_phone(phone_tab,
@@ -310,10 +381,9 @@ def test_no_serious_accessibility_violations(loaded, path: str) -> None:
 
 # --- the internal ops site -----------------------------------------------------------------------
 
-def test_internal_search_finds_a_runbook_by_its_alarm_name(open_context, servers: dict[str, Served]) -> None:
+def test_internal_search_finds_a_runbook_by_its_alarm_name(open_tab, servers: dict[str, Served]) -> None:
     served = servers["internal"]
-    context, _ = open_context(served.origin + "/", **DESKTOP)
-    page = context.new_page()
+    page, _ = open_tab(served.origin + "/")
     page.goto(served.url(""))
     open_search(page)
     page.locator("input.md-search__input").press_sequentially("rds-high-connections")
@@ -333,9 +403,8 @@ def offline_bundle(built_sites: dict[str, Path], tmp_path_factory: pytest.TempPa
     return work / "unzipped" / "bus-tracker-ops"
 
 
-def test_offline_bundle_navigates_from_file_urls(open_context, offline_bundle: Path) -> None:
-    context, _ = open_context(offline_bundle.as_uri() + "/", **DESKTOP)
-    page = context.new_page()
+def test_offline_bundle_navigates_from_file_urls(open_tab, offline_bundle: Path) -> None:
+    page, _ = open_tab(offline_bundle.as_uri() + "/")
     page.goto((offline_bundle / "index.html").as_uri())
     expect(page).to_have_title(re.compile("Bus Tracker Ops"))
 
@@ -350,9 +419,8 @@ def test_offline_bundle_navigates_from_file_urls(open_context, offline_bundle: P
     expect(page.locator("article.md-content__inner h1")).to_have_text(h1_pattern(expected))
 
 
-def test_offline_search_works_from_file_urls(open_context, offline_bundle: Path) -> None:
-    context, watch = open_context(offline_bundle.as_uri() + "/", **DESKTOP)
-    page = context.new_page()
+def test_offline_search_works_from_file_urls(open_tab, offline_bundle: Path) -> None:
+    page, watch = open_tab(offline_bundle.as_uri() + "/")
     page.goto((offline_bundle / "runbooks" / "index.html").as_uri(), wait_until="load")
     try:
         expect(page.locator(".md-search")).to_be_visible()  # Material hides it when its worker cannot start
@@ -392,18 +460,17 @@ whole document's width below, not read from the image."""
 
 
 @pytest.mark.parametrize(("device", "options"), [("desktop", DESKTOP), ("phone", PHONE)], ids=["desktop", "phone"])
-def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Served], device: str,
+def test_screenshots_of_key_pages(open_tab, loaded, servers: dict[str, Served], device: str,
                                   options: dict) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = options["viewport"]["width"]
     phones: dict[str, tuple[Page, Watch]] = {}
 
     def on_phone(site: str, path: str) -> tuple[Page, Watch]:
-        """The page loaded in the site's phone tab: one context per site, its pages one after another
-        (a new context per page cost a third more CPU: its own renderer, no cache)."""
+        """The page loaded in the site's phone tab (`open_tab`), its pages one after another (a new
+        context per page cost a third more CPU: its own renderer, no cache)."""
         if site not in phones:
-            context, watch = open_context(servers[site].origin + "/", **options)
-            phones[site] = (context.new_page(), watch)
+            phones[site] = open_tab(servers[site].origin + "/", device)
         page, watch = phones[site]
         requests = Requests(page)  # this page's own requests: `settle` waits for its search index
         page.goto(servers[site].url(path), wait_until="load")
@@ -419,7 +486,8 @@ def test_screenshots_of_key_pages(open_context, loaded, servers: dict[str, Serve
         target = SCREENSHOTS / f"{name}-{device}.png"
         if device == "desktop":
             page.screenshot(path=str(target), full_page=True)
-        else:  # the first screens of it (see PHONE_SHOT_SCREENS)
+        else:  # the first screens of it (see PHONE_SHOT_SCREENS), its tab in front (see `loaded`)
+            page.bring_to_front()
             height = min(page.evaluate("document.documentElement.scrollHeight"), PHONE_SHOT_SCREENS * PHONE_HEIGHT)
             page.screenshot(path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
         assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -439,7 +507,7 @@ def ops_by_environment(built_sites: dict[str, Path], staging_ops_site: Path, ser
 
 
 @pytest.mark.parametrize("environment", ["production", "staging"])
-def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_context, ops_by_environment,
+def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_tab, ops_by_environment,
                                                                     environment: str) -> None:
     from busdocs.data.loader import load_data
 
@@ -447,8 +515,7 @@ def test_a_runbook_opens_with_its_environments_box_links_and_marker(open_context
     infra = data.infrastructure.environments[environment]
     other = next(e for e in data.infrastructure.environments if e != environment)
     served = ops_by_environment[environment]
-    context, watch = open_context(served.origin + "/", **DESKTOP)
-    page = context.new_page()
+    page, watch = open_tab(served.origin + "/")
     visit(page, served.url("runbooks/alarms/database-connection-errors/"), watch)
 
     box = page.locator("article .admonition.danger").first

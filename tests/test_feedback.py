@@ -46,6 +46,15 @@ BEACON_MS = 10_000
 """How long a beacon may take to leave (the miss waits 1.5 s of quiet first; the machine may be busy)."""
 QUIET_MS = 300
 """How long a test watches for requests that must not come, after the last one that must."""
+MISS_DEBOUNCE_MS = 1500
+"""How long the widget waits after a query that found nothing before it sends the miss."""
+
+
+def _page_clock(page) -> None:  # type: ignore[no-untyped-def]
+    """Playwright's clock in `page` (before it loads): its timers, `Date` and animation frames keep
+    running with real time, and a test moves them on at once (`page.clock.run_for`) where it would
+    wait for the widget's own delays: the same timers fire in the same order, without the wait."""
+    page.clock.install()
 
 
 @contextmanager
@@ -267,12 +276,14 @@ def test_a_search_without_results_sends_one_miss_without_the_email(built_sites: 
     blocked: list[str] = []
     base = serve_site(built_sites["public"])
     with _page(searcheval._guarded_page(chromium, base, blocked, viewport={"width": 1280, "height": 800})) as page:
+        _page_clock(page)
         page.goto(base, wait_until="load")
         box = searcheval._open_search(page)
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url) if ".gif" in r.url else None)
-        with page.expect_request(lambda r: "/search-miss.gif" in r.url, timeout=BEACON_MS):  # after the 1.5 s debounce
+        with page.expect_request(lambda r: "/search-miss.gif" in r.url, timeout=BEACON_MS):
             assert searcheval.search(page, box, "qwxzv jdoe@qwxzv.zz") == []
+            page.clock.run_for(MISS_DEBOUNCE_MS)                   # the 1.5 s debounce, at once
         page.keyboard.press("Escape")                              # closing the search sends nothing more
         page.wait_for_timeout(QUIET_MS)
     assert not blocked, blocked
@@ -309,12 +320,14 @@ def test_results_left_unopened_send_a_miss_and_an_opened_result_sends_none(built
     blocked: list[str] = []
     base = serve_site(built_sites["public"])
     with _page(searcheval._guarded_page(chromium, base, blocked, viewport={"width": 1280, "height": 800})) as page:
+        _page_clock(page)
         page.goto(base, wait_until="load")                         # only .gif requests are recorded
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url) if ".gif" in r.url else None)
         box = searcheval._open_search(page)
         assert searcheval.search(page, box, "refund")              # results, none opened
-        page.wait_for_timeout(2000)                                # longer than the 1.5 s debounce of a miss
+        page.clock.run_for(MISS_DEBOUNCE_MS + 500)                 # longer than the 1.5 s debounce of a miss
+        page.wait_for_timeout(QUIET_MS)                            # (what the timers sent reaches the test)
         assert requests == [], requests                           # nothing while the reader looks at them
         with page.expect_request(lambda r: "/search-miss.gif" in r.url, timeout=BEACON_MS):
             page.keyboard.press("Escape")
