@@ -88,6 +88,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._nav: Any = None
         self._pages: list[Any] = []
         self._search_key = ""
+        self._abbreviations: str | None = None
+        """The glossary's abbreviation lines appended to every page (`glossary.abbreviations`), once per build."""
         self.sources: dict[str, str] = {}
         """Where each page of the site comes from: `src_uri` → path in the repository."""
         self.translations: dict[str, i18n.Translation] = {}
@@ -115,6 +117,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._real_folders = {}  # folders resolved this build (`_real_path`)
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         seams.keep_installed_theme_listings(config.theme)  # Material's ~14,000 files: listed once a process
+        self._abbreviations = None  # the glossary's, made from this build's data when a page first needs them
         try:
             self.data = self._load_data()
         except ProblemsError as exc:
@@ -459,7 +462,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         # The glossary's terms explained where they are used (after the macros layer, before the
         # render key, so the rendered page's key covers them).
         if self.data is not None and page.meta.get("glossary_tooltips", True):
-            markdown = glossary.append_abbreviations(markdown, self.data.glossary)
+            if self._abbreviations is None:  # the same for every page of the build
+                self._abbreviations = glossary.abbreviations(self.data.glossary)
+            markdown = glossary.append_abbreviations(markdown, self.data.glossary, self._abbreviations)
         return markdown
 
     @event_priority(-100)  # after every plugin's Markdown changes: the key is the Markdown as it will be converted
