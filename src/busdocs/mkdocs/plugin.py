@@ -42,7 +42,7 @@ from busdocs.mkdocs import servekeep
 from busdocs.data import secrets
 from busdocs.checks import data_file_paths
 from busdocs.mkdocs.minify import strip_indentation
-from busdocs.data.loader import DataSet, load_data
+from busdocs.data.loader import DataSet, credential_problems, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.mkdocs.leakguard import Guard
 from busdocs.mkdocs.navfiles import expand_nav
@@ -281,7 +281,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self.serving and self.data is not None and getattr(self, "_data_stamp", None) == stamp:
             return self.data
         self._data_stamp = stamp
-        data = load_data(self.root)
+        # Their credential scan is the source checks' (`_secrets_found`), beside the build's start.
+        data = load_data(self.root, credentials=False)
         return data if self.config.audience == "internal" else public_view(data)
 
     def _start_source_checks(self, config: MkDocsConfig) -> None:
@@ -316,14 +317,16 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def _secrets_found(self, config: MkDocsConfig) -> list[Any]:
         """Every source this site can publish, through the one secret scanner (`busdocs.secrets`);
-        `data/*.yml` was scanned by the loader. The public site does not read `runbooks/`."""
+        `data/*.yml` as the loader reports it (`credential_problems`: file, line and field), since
+        the build loads the data without that scan. The public site does not read `runbooks/`."""
         folders = [Path(config.docs_dir), self.root / self.config.guides_dir, self.root / "data"]
         if getattr(config.theme, "custom_dir", None):
             folders.append(Path(config.theme.custom_dir))
         if self.config.audience == "internal":
             folders.append(self.root / self.config.runbooks_dir)
-        return secrets.scan_sources(self.root, folders, skip=data_file_paths(),
-                                    cache=self.root / ".cache" / "secrets.json")
+        return [*credential_problems(self.root),
+                *secrets.scan_sources(self.root, folders, skip=data_file_paths(),
+                                      cache=self.root / ".cache" / "secrets.json")]
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
         """The API reference pages; made again only when the spec's text, the API's address or the
@@ -597,7 +600,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def _needles(self) -> dict[str, str]:
         """Every internal value, from the full data read again (the plugin holds only the public view)."""
         try:
-            return internal_values(load_data(self.root))
+            return internal_values(load_data(self.root, credentials=False))  # scanned by _secrets_found
         except ProblemsError as exc:
             raise PluginError(f"data/ has problems:\n{exc}") from None
 
