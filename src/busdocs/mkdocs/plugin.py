@@ -749,6 +749,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if (macros := config.plugins.get("macros")) is not None:  # after its on_config made its environment
             seams.quicken_macros(macros)
+        seams.reuse_markdown(self.config.reuse_markdown)  # after every plugin's on_config added its extensions
         self._warnings = rendercache.WarningCounter()
         logging.getLogger("mkdocs").addHandler(self._warnings)
         search = config.plugins.get("material/search") or config.plugins.get("search")
