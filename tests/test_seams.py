@@ -226,3 +226,23 @@ def test_mkdocs_macros_renders_a_page_through_its_environments_from_string(tmp_p
     out = macros.on_page_markdown("Buy a pass for {{ extra.product }}.\n", page=page, config=config, files=files)
     assert out == "Buy a pass for Bus Tracker."
     assert calls == [("Buy a pass for {{ extra.product }}.\n", (), {})]
+
+
+def test_mkdocs_makes_each_pages_markdown_instance_through_its_module_name() -> None:
+    """`seams.reuse_markdown` replaces the name `markdown` of `mkdocs.structure.pages`: Page.render
+    makes its instance through it, with the build's extensions and settings as keywords, then
+    registers its own processors on it by name (a name registered again replaces the old one)."""
+    import markdown
+    from mkdocs.structure import pages
+
+    source = inspect.getsource(pages.Page.render)
+    assert "md = markdown.Markdown(" in source
+    assert "extensions=config['markdown_extensions']" in source
+    assert "extension_configs=config['mdx_configs'] or {}" in source
+    assert source.count("._register(md)") == 4
+    md = markdown.Markdown()
+    first, second = pages._ExtractTitleTreeprocessor(), pages._ExtractTitleTreeprocessor()
+    first._register(md)
+    second._register(md)
+    assert md.treeprocessors["mkdocs_extract_title"] is second and len(md.treeprocessors) == len(
+        markdown.Markdown().treeprocessors) + 1

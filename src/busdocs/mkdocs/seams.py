@@ -333,7 +333,8 @@ def reuse_markdown(enabled: bool) -> bool:
     module's name `markdown`, then registers its own four processors by name (a name registered
     again replaces the one before) and converts. That name is replaced, once, by `_MarkdownModule`;
     an instance is reused only for the same extensions and settings, all of them in
-    `REUSABLE_MARKDOWN_EXTENSIONS`; anything else gets a new instance as before.
+    `REUSABLE_MARKDOWN_EXTENSIONS`; anything else gets a new instance as before. `tests/test_seams.py`
+    pins how Page.render makes and extends its instance.
     """
     from mkdocs.structure import pages
 
