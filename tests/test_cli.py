@@ -173,3 +173,33 @@ def test_output_cut_short_by_the_reader_ends_quietly(monkeypatch: pytest.MonkeyP
     assert "Traceback" not in capfd.readouterr().err
     cut_off.write("flushing at exit no longer fails\n")
     cut_off.close()
+
+
+RUN_SCRIPT = """
+import atexit, sys, threading, time
+import busdocs.cli as cli
+atexit.register(lambda: print("atexit ran", file=sys.stderr))
+def main():
+    if "thread" in sys.argv:
+        threading.Thread(target=lambda: (time.sleep(0.3), print("thread finished", flush=True))).start()
+    cli._end_at_once = "build" in sys.argv
+    print("buffered output")  # a pipe: block-buffered until flushed
+    return 3
+cli.main = main
+cli.run()
+"""
+
+
+@pytest.mark.parametrize("args", [["build"], ["check"], ["build", "thread"]])
+def test_console_script_keeps_output_exit_code_and_atexit(args: list[str]) -> None:
+    """`run` (the console script) ends a build's process without Python's teardown: what was
+    printed and the atexit functions still come out, with main's exit code; a command that did
+    not ask for it, or a process with another thread running, exits normally."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", RUN_SCRIPT, *args], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3
+    assert proc.stdout.startswith("buffered output\n")
+    assert "atexit ran" in proc.stderr
+    assert ("thread finished" in proc.stdout) == ("thread" in args)

@@ -280,12 +280,16 @@ def test_the_real_sources_hold_no_secret(root: Path) -> None:
 
 
 @pytest.mark.parametrize(("site", "relative"), [("public", "guides/students/index.md"),
-                                                ("internal", "runbooks/index.md")])
+                                                ("internal", "runbooks/index.md"),
+                                                ("public", "data/site.yml")])
 def test_a_build_stops_on_a_secret_without_showing_it(project: Path, tmp_path: Path, site: str,
                                                       relative: str) -> None:
+    """Pages and data files alike (a build loads the data without scanning it: its secret scan,
+    beside the build, reads the data files too)."""
     secret = FAKE_SECRETS["slack-token"][0]
     path = project / relative
-    path.write_text(path.read_text() + f"\nToken: {secret}\n")
+    comment = "# " if relative.endswith(".yml") else ""
+    path.write_text(path.read_text() + f"\n{comment}Token: {secret}\n")
     message = failure(project, tmp_path, site)
     assert "secret scanner" in message and f"{relative}:" in message and "Slack token" in message
     assert secret not in message and "Traceback" not in message

@@ -169,25 +169,39 @@ def test_the_serve_builder_can_be_wrapped(tmp_path: Path) -> None:
 
 def test_installed_theme_folders_are_listed_once_and_the_project_overrides_every_time(tmp_path: Path) -> None:
     """MkDocs lists its theme through `config.theme.get_env()` (pinned in its build function); the
-    kept listing gives the same files, and a file new in the project's `custom_dir` is listed."""
+    kept listing gives the same files but those under a hidden folder or hidden themselves, which
+    MkDocs' filter drops (so the theme files it adds are the same), and a file new in the project's
+    `custom_dir` is listed, hidden ones too."""
     import jinja2
     from mkdocs.commands import build as mkdocs_build
+    from mkdocs.structure.files import Files
 
     source = inspect.getsource(mkdocs_build.build)
     assert "env = config.theme.get_env()" in source and "files.add_files_from_theme(env, config)" in source
-    (tmp_path / "overrides").mkdir()
+    (tmp_path / "overrides" / ".hidden").mkdir(parents=True)
     (tmp_path / "overrides" / "one.css").write_text("a{}")
+    (tmp_path / "overrides" / ".hidden" / "three.css").write_text("c{}")
     config = config_for(tmp_path, theme={"name": "material", "custom_dir": str(tmp_path / "overrides")})
     plain = config.theme.get_env()
     assert type(plain.loader) is jinja2.FileSystemLoader and plain.loader.searchpath == list(config.theme.dirs)
     expected = plain.list_templates()
     assert len(expected) > 1000 and "one.css" in expected  # Material's own files and the override
+    hidden = [name for name in expected if any(part.startswith(".") for part in name.split("/"))]
+    assert len(hidden) > 10000 and ".hidden/three.css" in hidden  # Material's .icons, the override's
     seams.keep_installed_theme_listings(config.theme)
-    assert config.theme.get_env().list_templates() == expected
+    kept = config.theme.get_env()
+    listed = kept.list_templates()
+    assert listed == [name for name in expected if name not in hidden or name.startswith(".hidden/")]
     assert seams._INSTALLED_LISTINGS  # Material's folder was kept
+    # MkDocs' own filter drops every hidden path: the theme files a build copies are the same.
+    with_plain, with_kept = Files([]), Files([])
+    with_plain.add_files_from_theme(plain, config)
+    with_kept.add_files_from_theme(kept, config)
+    assert [f.src_uri for f in with_kept] == [f.src_uri for f in with_plain]
+    assert "one.css" in with_plain.src_uris and not any(".hidden" in uri for uri in with_plain.src_uris)
     (tmp_path / "overrides" / "two.css").write_text("b{}")
     again = config.theme.get_env().list_templates()
-    assert set(again) - set(expected) == {"two.css"}
+    assert set(again) - set(listed) == {"two.css"}
 
 
 def test_mkdocs_macros_renders_a_page_through_its_environments_from_string(tmp_path: Path) -> None:
@@ -289,3 +303,23 @@ def test_the_quiet_token_debug_changes_no_finding_and_no_debug_log(tmp_path: Pat
         root.setLevel(level)
     logged = [line for line in log.read_text(encoding="utf-8").splitlines() if "self.token_document = [" in line]
     assert logged and "'[atx(1,1):1:0:]'" in logged[-1] and "'…'" not in logged[-1], logged[-1:]
+
+
+def test_mkdocs_makes_each_pages_markdown_instance_through_its_module_name() -> None:
+    """`seams.reuse_markdown` replaces the name `markdown` of `mkdocs.structure.pages`: Page.render
+    makes its instance through it, with the build's extensions and settings as keywords, then
+    registers its own processors on it by name (a name registered again replaces the old one)."""
+    import markdown
+    from mkdocs.structure import pages
+
+    source = inspect.getsource(pages.Page.render)
+    assert "md = markdown.Markdown(" in source
+    assert "extensions=config['markdown_extensions']" in source
+    assert "extension_configs=config['mdx_configs'] or {}" in source
+    assert source.count("._register(md)") == 4
+    md = markdown.Markdown()
+    first, second = pages._ExtractTitleTreeprocessor(), pages._ExtractTitleTreeprocessor()
+    first._register(md)
+    second._register(md)
+    assert md.treeprocessors["mkdocs_extract_title"] is second and len(md.treeprocessors) == len(
+        markdown.Markdown().treeprocessors) + 1

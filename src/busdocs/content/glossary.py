@@ -44,8 +44,9 @@ def abbreviations(glossary: Glossary) -> str:
     return "\n".join(lines)
 
 
-def append_abbreviations(markdown: str, glossary: Glossary) -> str:
-    """The page with the glossary's abbreviations at its end (once)."""
+def append_abbreviations(markdown: str, glossary: Glossary, block: str | None = None) -> str:
+    """The page with the glossary's abbreviations at its end (once); `block` is
+    `abbreviations(glossary)` where the caller keeps it (a build appends it to every page)."""
     if ABBR_MARK in markdown:
         return markdown
-    return f"{markdown.rstrip()}\n\n{abbreviations(glossary)}\n"
+    return f"{markdown.rstrip()}\n\n{abbreviations(glossary) if block is None else block}\n"

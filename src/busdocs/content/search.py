@@ -34,6 +34,7 @@ does not lift every section it touches."""
 _TAGS = re.compile(r"<[^>]+>")
 _WORDS = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"\b[A-Z]?[a-z]+(?:[A-Z][a-z]+)+\b")
+_CAMEL_HINT = re.compile(r"[a-z][A-Z]")
 
 
 def words_of(text: str) -> set[str]:
@@ -51,26 +52,53 @@ def forms(word: str) -> set[str]:
     return out
 
 
-def synonym_table(settings: SearchSettings) -> list[tuple[frozenset[str], bool, str]]:
+class SynonymTable(list):
+    """The synonyms as `keyword_fields` reads them: `(target forms, anywhere, visitors' words)` in
+    the order of `data/search.yml`, and `by_word`, each target form → the positions of the synonyms
+    that hold it, so a section's words are looked up instead of every synonym being tried."""
+
+    def __init__(self, rows: Iterable[tuple[frozenset[str], bool, str]]) -> None:
+        super().__init__(rows)
+        self.by_word: dict[str, tuple[int, ...]] = _by_word(self)
+
+
+def _by_word(table: list[tuple[frozenset[str], bool, str]]) -> dict[str, tuple[int, ...]]:
+    found: dict[str, list[int]] = {}
+    for position, (targets, _, _) in enumerate(table):
+        for word in targets:
+            found.setdefault(word, []).append(position)
+    return {word: tuple(positions) for word, positions in found.items()}
+
+
+def synonym_table(settings: SearchSettings) -> SynonymTable:
     """The synonyms of `settings` as `keyword_fields` reads them (a build makes it once: keywords are added per page)."""
-    return [(frozenset().union(*(forms(m) for m in s.means)), s.anywhere, " ".join(s.words))
-            for s in settings.synonyms]
+    return SynonymTable((frozenset().union(*(forms(m) for m in s.means)), s.anywhere, " ".join(s.words))
+                        for s in settings.synonyms)
 
 
 def keyword_fields(title: str, text: str, settings: SearchSettings, table: list | None = None) -> tuple[str, str]:
     """The hidden words of one section: (synonyms of its heading's words and its camel-case names
     whole, synonyms of words only its text uses)."""
+    if table is None:
+        table = synonym_table(settings)
+    by_word = table.by_word if isinstance(table, SynonymTable) else _by_word(table)
     in_title = words_of(title)
     plain = html.unescape(_TAGS.sub(" ", f"{title} {text}"))  # once: this runs for every section of a site
     in_text = set(_WORDS.findall(plain.lower())) | in_title
+    # The synonyms whose targets the title holds, then those only the text holds, in the table's order.
+    titled = {position for word in in_title for position in by_word.get(word, ())}
+    texted = {position for word in in_text for position in by_word.get(word, ())}
     strong: list[str] = []
     related: list[str] = []
-    for targets, anywhere, words in table if table is not None else synonym_table(settings):
-        if in_title & targets:
+    for position in sorted(texted):  # in_text holds in_title: texted holds titled
+        _, anywhere, words = table[position]
+        if position in titled:
             strong.append(words)
-        elif anywhere and in_text & targets:
+        elif anywhere:
             related.append(words)
-    strong += sorted({m.lower() for m in _CAMEL.findall(plain)})
+    # A camel-case name has a lowercase letter right before an uppercase one: most sections have none.
+    if _CAMEL_HINT.search(plain):
+        strong += sorted({m.lower() for m in _CAMEL.findall(plain)})
     return " ".join(dict.fromkeys(strong)), " ".join(dict.fromkeys(related))
 
 

@@ -572,11 +572,23 @@ def scan_credentials(loaded: Loaded) -> Iterator[Problem]:
 # ---------------------------------------------------------------- loading
 
 
-def load_data(root: Path) -> DataSet:
+def credential_problems(root: Path) -> list[Problem]:
+    """What `load_data` reports about credential-looking text in the data files (`scan_credentials`),
+    alone: for a caller that loads the data with `credentials=False` and scans them elsewhere."""
+    root = root.resolve()
+    problems: list[Problem] = []
+    for spec in DATA_FILES:
+        problems.extend(scan_credentials(load_yaml(root / "data" / spec.filename, display=Path("data") / spec.filename)))
+    return problems
+
+
+def load_data(root: Path, *, credentials: bool = True) -> DataSet:
     """Load and validate every data file under `root/data`.
 
     Args:
         root: The project root (the folder holding `mkdocs.yml` and `data/`).
+        credentials: Scan the files for credential-looking text (`scan_credentials`). A build
+            leaves it to its secret scan, which runs beside it (`credential_problems`).
 
     Returns:
         The validated data.
@@ -592,7 +604,8 @@ def load_data(root: Path) -> DataSet:
         path = root / "data" / spec.filename
         loaded = load_yaml(path, display=Path("data") / spec.filename)
         sources[spec.name] = loaded
-        problems.extend(scan_credentials(loaded))
+        if credentials:
+            problems.extend(scan_credentials(loaded))
         model, found = validate(loaded, spec.model)
         problems.extend(found)
         if model is not None:

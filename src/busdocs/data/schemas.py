@@ -11,6 +11,9 @@ from busdocs.errors import Problem
 
 def schema_text(spec: DataFile) -> str:
     """The JSON Schema of one data file, as committed under `data/schemas/`."""
+    from busdocs.data.models.base import document_fields
+
+    document_fields()  # the fields' attribute docstrings as their descriptions
     schema = spec.model.model_json_schema()
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
               "$id": spec.schema_filename, **schema}

@@ -29,6 +29,9 @@ class BusdocsConfig(Config):
     """Reuse pages rendered by an earlier warning-free build when nothing they depend on changed."""
     fast_nav = c.Type(bool, default=True)
     """Write the sidebar navigation in Python (`busdocs.navhtml`) instead of Material's Jinja macro."""
+    reuse_markdown = c.Type(bool, default=True)
+    """Convert the pages with one Markdown instance per process, reset between pages, where every
+    extension allows it (`busdocs.mkdocs.seams.reuse_markdown`)."""
     workers = c.Type(int, default=0)
     """Processes that render pages ahead of a build (through the render cache); 0 means one per CPU
     core, 1 renders everything in the build process."""

@@ -42,7 +42,7 @@ from busdocs.mkdocs import servekeep
 from busdocs.data import secrets
 from busdocs.checks import data_file_paths
 from busdocs.mkdocs.minify import strip_indentation
-from busdocs.data.loader import DataSet, load_data
+from busdocs.data.loader import DataSet, credential_problems, load_data
 from busdocs.errors import BusdocsError, ProblemsError
 from busdocs.mkdocs.leakguard import Guard
 from busdocs.mkdocs.navfiles import expand_nav
@@ -88,6 +88,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._nav: Any = None
         self._pages: list[Any] = []
         self._search_key = ""
+        self._abbreviations: str | None = None
+        """The glossary's abbreviation lines appended to every page (`glossary.abbreviations`), once per build."""
         self.sources: dict[str, str] = {}
         """Where each page of the site comes from: `src_uri` → path in the repository."""
         self.translations: dict[str, i18n.Translation] = {}
@@ -115,6 +117,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._real_folders = {}  # folders resolved this build (`_real_path`)
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         seams.keep_installed_theme_listings(config.theme)  # Material's ~14,000 files: listed once a process
+        self._abbreviations = None  # the glossary's, made from this build's data when a page first needs them
         try:
             self.data = self._load_data()
         except ProblemsError as exc:
@@ -278,7 +281,8 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self.serving and self.data is not None and getattr(self, "_data_stamp", None) == stamp:
             return self.data
         self._data_stamp = stamp
-        data = load_data(self.root)
+        # Their credential scan is the source checks' (`_secrets_found`), beside the build's start.
+        data = load_data(self.root, credentials=False)
         return data if self.config.audience == "internal" else public_view(data)
 
     def _start_source_checks(self, config: MkDocsConfig) -> None:
@@ -313,14 +317,16 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def _secrets_found(self, config: MkDocsConfig) -> list[Any]:
         """Every source this site can publish, through the one secret scanner (`busdocs.secrets`);
-        `data/*.yml` was scanned by the loader. The public site does not read `runbooks/`."""
+        `data/*.yml` as the loader reports it (`credential_problems`: file, line and field), since
+        the build loads the data without that scan. The public site does not read `runbooks/`."""
         folders = [Path(config.docs_dir), self.root / self.config.guides_dir, self.root / "data"]
         if getattr(config.theme, "custom_dir", None):
             folders.append(Path(config.theme.custom_dir))
         if self.config.audience == "internal":
             folders.append(self.root / self.config.runbooks_dir)
-        return secrets.scan_sources(self.root, folders, skip=data_file_paths(),
-                                    cache=self.root / ".cache" / "secrets.json")
+        return [*credential_problems(self.root),
+                *secrets.scan_sources(self.root, folders, skip=data_file_paths(),
+                                      cache=self.root / ".cache" / "secrets.json")]
 
     def _openapi_pages(self) -> list[openapi.TagPage]:
         """The API reference pages; made again only when the spec's text, the API's address or the
@@ -459,7 +465,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         # The glossary's terms explained where they are used (after the macros layer, before the
         # render key, so the rendered page's key covers them).
         if self.data is not None and page.meta.get("glossary_tooltips", True):
-            markdown = glossary.append_abbreviations(markdown, self.data.glossary)
+            if self._abbreviations is None:  # the same for every page of the build
+                self._abbreviations = glossary.abbreviations(self.data.glossary)
+            markdown = glossary.append_abbreviations(markdown, self.data.glossary, self._abbreviations)
         return markdown
 
     @event_priority(-100)  # after every plugin's Markdown changes: the key is the Markdown as it will be converted
@@ -592,7 +600,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def _needles(self) -> dict[str, str]:
         """Every internal value, from the full data read again (the plugin holds only the public view)."""
         try:
-            return internal_values(load_data(self.root))
+            return internal_values(load_data(self.root, credentials=False))  # scanned by _secrets_found
         except ProblemsError as exc:
             raise PluginError(f"data/ has problems:\n{exc}") from None
 
@@ -741,6 +749,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if (macros := config.plugins.get("macros")) is not None:  # after its on_config made its environment
             seams.quicken_macros(macros)
+        seams.reuse_markdown(self.config.reuse_markdown)  # after every plugin's on_config added its extensions
         self._warnings = rendercache.WarningCounter()
         logging.getLogger("mkdocs").addHandler(self._warnings)
         search = config.plugins.get("material/search") or config.plugins.get("search")

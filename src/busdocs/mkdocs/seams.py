@@ -207,6 +207,11 @@ def keep_installed_theme_listings(theme: Any) -> None:
     an attribute of that name on the theme instance takes the call first. Its loader lists a folder
     inside the Python installation (site-packages) from the kept listing; the project's own folders
     (`custom_dir`: overrides/) are walked every time, as before.
+
+    The kept listing leaves out every path with a part that starts with a dot: MkDocs' filter in
+    `Files.add_files_from_theme` drops those anyway (its `.*` and `*/.*` patterns), and Material's
+    `.icons` folder alone holds 14,000 of its files, which a cold build would otherwise walk and
+    filter one by one (0.04 s before the first page, with the other core idle).
     """
     import os
     import sysconfig
@@ -226,7 +231,7 @@ def keep_installed_theme_listings(theme: Any) -> None:
                     continue
                 key = (real, os.stat(real).st_mtime_ns)
                 if key not in _INSTALLED_LISTINGS:
-                    _INSTALLED_LISTINGS[key] = jinja2.FileSystemLoader(folder).list_templates()
+                    _INSTALLED_LISTINGS[key] = _visible_templates(folder)
                 found.update(_INSTALLED_LISTINGS[key])
             return sorted(found)
 
@@ -238,6 +243,21 @@ def keep_installed_theme_listings(theme: Any) -> None:
         return env
 
     theme.get_env = get_env
+
+
+def _visible_templates(folder: str) -> list[str]:
+    """`jinja2.FileSystemLoader(folder).list_templates()` without the paths that have a part starting
+    with a dot (hidden folders are not walked)."""
+    import os
+
+    found = set()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for filename in filenames:
+            if not filename.startswith("."):
+                name = os.path.join(dirpath, filename)[len(folder):].strip(os.path.sep).replace(os.path.sep, "/")
+                found.add(name[2:] if name[:2] == "./" else name)
+    return sorted(found)
 
 
 def quicken_macros(macros: Any) -> bool:
@@ -252,3 +272,76 @@ def quicken_macros(macros: Any) -> bool:
     from busdocs.mkdocs import quickmacros
 
     return quickmacros.install(macros.env)
+
+
+REUSABLE_MARKDOWN_EXTENSIONS = frozenset({
+    "abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "tables", "toc",
+    "pymdownx.details", "pymdownx.emoji", "pymdownx.highlight", "pymdownx.inlinehilite", "pymdownx.keys",
+    "pymdownx.mark", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist",
+})
+"""Extensions whose state between two documents is what `Markdown.reset()` resets (each registers
+its `reset` with the instance, or keeps no state past the block it parses); `busdocs.mkdocs`'s
+configurations use only these. `tests/test_markdown_reuse.py` builds both sites with and without
+reuse and compares every file."""
+
+
+class _MarkdownModule:
+    """The `markdown` package as `mkdocs.structure.pages` sees it, but `Markdown(...)` with the
+    build's own extensions gives the instance it gave for the page before, reset."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.enabled = False
+        self.kept: tuple[tuple[Any, ...], Any, Any] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+    def Markdown(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - the name MkDocs calls
+        extensions, configs = kwargs.get("extensions"), kwargs.get("extension_configs")
+        if not self.enabled or args or set(kwargs) != {"extensions", "extension_configs"} \
+                or not reusable_markdown(extensions, configs):
+            return self.module.Markdown(*args, **kwargs)
+        if self.kept is not None and self.kept[0] == tuple(extensions) and self.kept[1] == configs:
+            md = self.kept[2]
+            md.reset()
+            return md
+        import copy
+
+        md = self.module.Markdown(*args, **kwargs)
+        try:
+            self.kept = (tuple(extensions), copy.deepcopy(configs), md)
+        except Exception:  # noqa: BLE001 - settings that cannot be copied to compare: no reuse
+            self.kept = None
+        return md
+
+
+def reusable_markdown(extensions: Any, configs: Any) -> bool:
+    """Whether a Markdown instance with these extensions can convert one page after another."""
+    if not isinstance(extensions, list) or not isinstance(configs, dict):
+        return False
+    footnotes = configs.get("footnotes") or {}
+    return (all(isinstance(e, str) and e in REUSABLE_MARKDOWN_EXTENSIONS for e in extensions)
+            and not footnotes.get("UNIQUE_IDS"))  # its ids would count the documents
+
+
+def reuse_markdown(enabled: bool) -> bool:
+    """Let MkDocs convert each page with one Markdown instance per process, reset between pages,
+    instead of a new one (building one costs 0.4 ms: about a tenth of converting a page). True when on.
+
+    `mkdocs.structure.pages.Page.render` makes its instance as `markdown.Markdown(extensions=
+    config['markdown_extensions'], extension_configs=config['mdx_configs'] or {})` through that
+    module's name `markdown`, then registers its own four processors by name (a name registered
+    again replaces the one before) and converts. That name is replaced, once, by `_MarkdownModule`;
+    an instance is reused only for the same extensions and settings, all of them in
+    `REUSABLE_MARKDOWN_EXTENSIONS`; anything else gets a new instance as before. `tests/test_seams.py`
+    pins how Page.render makes and extends its instance.
+    """
+    from mkdocs.structure import pages
+
+    if not isinstance(pages.markdown, _MarkdownModule):
+        pages.markdown = _MarkdownModule(pages.markdown)
+    pages.markdown.enabled = enabled
+    pages.markdown.kept = None  # a new build: its configuration makes its own instance
+    return enabled
+

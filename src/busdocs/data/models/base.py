@@ -8,9 +8,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class Model(BaseModel):
-    """Base of all data models: strict about unknown keys, frozen, documented by attribute docstrings."""
+    """Base of all data models: strict about unknown keys, frozen, documented by attribute docstrings
+    (which become the fields' descriptions where the JSON Schemas are made: `document_fields`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     internal_fields: ClassVar[frozenset[str]] = frozenset()
     """Fields only the ops site may see, in a data file the public site reads (`busdocs.visibility`)."""
@@ -45,3 +46,67 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[a-z0-9.-]+\.[a-z]{2,}$")]
 """An e-mail address."""
 
 Visibility = Annotated[str, Field(pattern=r"^(public|internal)$")]
+
+
+def document_fields() -> None:
+    """Give every model's fields the descriptions their attribute docstrings hold, as pydantic's
+    `use_attribute_docstrings` would while it makes each class, and rebuild the models.
+
+    Only the JSON Schemas (`busdocs.data.schemas`) show descriptions, and reading the docstrings
+    costs every process that imports the models about 0.07 s (each class's source tokenized and
+    parsed again), a build's start included: so it is done where the schemas are made. A field
+    takes the docstring of the class that declares it (an inherited field its base's); one that
+    has a description of its own keeps it. Done once per process.
+    """
+    global _documented
+    if _documented:
+        return
+
+    classes: list[type[Model]] = []
+    pending = [Model]
+    while pending:  # every model, each after its bases
+        for sub in pending.pop(0).__subclasses__():
+            if sub not in classes:
+                classes.append(sub)
+                pending.append(sub)
+    docs: dict[type, dict[str, str]] = {}
+    for cls in classes:
+        for name, info in cls.__pydantic_fields__.items():
+            if info.description is not None:
+                continue
+            owner = next((k for k in cls.__mro__ if name in k.__dict__.get("__annotations__", {})), None)
+            if owner is None or not issubclass(owner, BaseModel):
+                continue
+            if owner not in docs:
+                docs[owner] = attribute_docstrings(owner)
+            if name in docs[owner]:
+                info.description = docs[owner][name]
+    for _ in range(2):  # a model's schema holds the schemas of the models of its fields: those first
+        for cls in classes:
+            cls.model_rebuild(force=True)
+    _documented = True
+
+
+_documented = False
+
+
+def attribute_docstrings(cls: type) -> dict[str, str]:
+    """The docstrings written under the annotated attributes of `cls`'s own body, by attribute
+    (what pydantic reads with `use_attribute_docstrings`: a string right after `name: type`)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    body = next((node.body for node in tree.body if isinstance(node, ast.ClassDef)), [])
+    found: dict[str, str] = {}
+    for before, node in zip(body, body[1:]):
+        if (isinstance(before, ast.AnnAssign) and isinstance(before.target, ast.Name)
+                and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)):
+            found[before.target.id] = inspect.cleandoc(node.value.value)
+    return found
+
