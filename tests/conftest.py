@@ -149,8 +149,21 @@ def _make_shared_sites(base: Path) -> dict:
     return {"code": code, "log": err.getvalue()}
 
 
-PREBUILD = ("import sys; from pathlib import Path; from tests.conftest import _once, _make_shared_sites; "
-            "_once(Path(sys.argv[1]) / 'shared-sites', _make_shared_sites)")
+def _prebuild(run_folder: Path) -> None:
+    """What the main process of `pytest -n` starts beside the tests (`pytest_configure`): the
+    shared build, then, at a lower priority (the tests go first; a test that waits for it leaves
+    its core to it), the link check of every output (tests/test_links.py)."""
+    import os
+
+    _, built = _once(run_folder / "shared-sites", _make_shared_sites)
+    if built["code"] == 0:
+        from tests.test_links import check_every_output
+
+        os.nice(10)
+        _once(run_folder / "shared-links", check_every_output)
+
+
+PREBUILD = "import sys; from pathlib import Path; from tests.conftest import _prebuild; _prebuild(Path(sys.argv[1]))"
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's own, which sets up the temporary folders
@@ -211,7 +224,8 @@ _CLEANER = pytest.StashKey["subprocess.Popen[bytes]"]()
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The shared build started by `pytest_configure` ends with the run (unfinished when no test
-    asked for it): it and the page workers it forked, its process group."""
+    asked for it): it and the page workers it forked, its process group. The link check's copy of
+    the sites, outside pytest's folders, goes too."""
     import os
     import signal
 
@@ -220,6 +234,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.killpg(process.pid, signal.SIGTERM)
     if process is not None:
         process.wait()
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        from tests.test_links import remove_checked_copy
+
+        remove_checked_copy(config._tmp_path_factory.getbasetemp())
 
 
 _PREBUILD = pytest.StashKey["subprocess.Popen[bytes]"]()

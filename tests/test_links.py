@@ -20,7 +20,6 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -55,49 +54,62 @@ def _umask() -> int:
     return mask
 
 
-@pytest.fixture(scope="module")
-def made_site(built_sites: dict[str, Path]) -> Iterator[Path]:
-    """A copy of the session's build (modes kept) with the handbooks `busdocs pdf` would add, in a
-    folder other users can enter (pytest's own temporary folders are 0700)."""
+def check_every_output(base: Path) -> dict[str, object]:
+    """Copy the session's build (modes kept) with the handbooks `busdocs pdf` would add into a
+    folder other users can enter (pytest's own temporary folders are 0700), run LinkChecker over it
+    and return what it reported. Made once per test run (`checked`); under `pytest -n`, the process
+    that makes the shared build runs it next, at a lower priority, beside the tests
+    (tests/conftest.py). The copy stays for the tests that look at its files, and is deleted as the
+    run ends (`remove_checked_copy`)."""
+    sites = base.parent / "shared-sites" / "site"
     work = Path(tempfile.mkdtemp(prefix="busdocs-links-"))
-    try:
-        work.chmod(0o755)  # the test's own folder; the sites inside keep the modes the build gave them
-        site_root = work / "site"
-        site_root.mkdir()
-        for site in SITES:
-            shutil.copytree(built_sites[site], site_root / site, symlinks=True)
-        for handbook in load_data(ROOT).handbooks.handbooks:
-            target = handbook_file(site_root, handbook)
-            if not target.exists():
-                target.parent.mkdir(exist_ok=True)
-                target.write_bytes(b"%PDF-1.7\n% stand-in for the handbook busdocs pdf renders here\n")
-        yield site_root
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def checked(made_site: Path) -> Checked:
-    config = made_site.parent / "linkcheckerrc"
+    work.chmod(0o755)  # the check's own folder; the sites inside keep the modes the build gave them
+    (base / "copy").write_text(str(work), encoding="utf-8")  # for `remove_checked_copy`, even if stopped
+    site_root = work / "site"
+    site_root.mkdir()
+    for site in SITES:
+        shutil.copytree(sites / site, site_root / site, symlinks=True)
+    for handbook in load_data(ROOT).handbooks.handbooks:
+        target = handbook_file(site_root, handbook)
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(b"%PDF-1.7\n% stand-in for the handbook busdocs pdf renders here\n")
+    config = work / "linkcheckerrc"
     config.write_text("[filtering]\ncheckextern=0\n", encoding="utf-8")  # and nothing of ~/.config
     config.chmod(0o644)
     result = subprocess.run(
         # One checking thread: reading files is bound by the interpreter, and its ten default threads
-        # only take turns (measured: a fifth slower, for the same links). Where its ~11 s of CPU go
-        # (LinkChecker 10.6, cProfile, 338 pages, 15 MB of HTML): about 45 % bs4 with html.parser (named
-        # in linkcheck.htmlutil.htmlsoup, so a faster installed parser is not used), 25 % a URL object
-        # for each of the 56,847 links found (1,361 distinct: a URL is checked once, but parsed and
-        # normalised at every occurrence, `ignore` patterns included), 13 % the text of every element
-        # (a link's name), 10 % its debug-log calls. --verbose and the CSV, MIME types and directory
-        # listings are under 1 %; no option of LinkChecker (nor -O) takes a measurable share off.
+        # only take turns (measured: a fifth slower, for the same links).
+        # Profiled (338 pages, 15 MB of HTML, 56,847 link occurrences of 1,361 distinct URLs), its
+        # CPU goes to BeautifulSoup's html.parser (about 45 %, the parser is fixed in LinkChecker's
+        # code), one URL object per occurrence (about 25 %, made before any ignore or nofollow
+        # pattern applies, so such patterns would save nothing), each link's text (13 %) and debug
+        # calls (10 %); --verbose and the CSV output cost under 1 %. No option cuts it.
         [str(LINKCHECKER), "--config", str(config), "--no-status", "--no-warnings", "--verbose", "--threads", "1",
-         "--output", "csv", *((made_site / site / "index.html").as_uri() for site in SITES)],
-        capture_output=True, text=True, timeout=600, cwd=made_site.parent)
-    lines = [line for line in result.stdout.splitlines() if line and not line.startswith("#")]
+         "--output", "csv", *((site_root / site / "index.html").as_uri() for site in SITES)],
+        capture_output=True, text=True, timeout=600, cwd=work)
+    return {"work": str(work), "site_root": str(site_root), "returncode": result.returncode,
+            "stdout": result.stdout, "output": result.stdout + result.stderr}
+
+
+def remove_checked_copy(run_folder: Path) -> None:
+    """Delete the copy `check_every_output` made, if this run made one (as the run ends, also when
+    the check was stopped part way)."""
+    record = run_folder / "shared-links" / "copy"
+    if record.is_file():
+        shutil.rmtree(record.read_text(encoding="utf-8"), ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def checked(built_sites: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    from tests.conftest import _once_per_run
+
+    _, record = _once_per_run(tmp_path_factory, "shared-links", check_every_output)
+    lines = [line for line in record["stdout"].splitlines() if line and not line.startswith("#")]
     table = list(csv.reader(lines, delimiter=";"))
-    assert table and table[0][:2] == ["urlname", "parentname"], result.stdout[-2000:] + result.stderr[-2000:]
+    assert table and table[0][:2] == ["urlname", "parentname"], record["output"][-4000:]
     rows = [dict(zip(table[0], row, strict=False)) for row in table[1:]]
-    return Checked(made_site, rows, result.returncode, result.stdout + result.stderr)
+    return Checked(Path(record["site_root"]), rows, record["returncode"], record["output"])
 
 
 def _path(url: str) -> str:
