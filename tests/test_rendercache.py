@@ -86,3 +86,36 @@ def test_digest_tells_apart_what_repr_and_concatenation_would_confuse() -> None:
     assert digest("1") != digest(1) and digest("") != digest(None) and digest("None") != digest(None)
     assert digest(["a"]) != digest("['a']") and digest() != digest("")
     assert digest("x" * 10) == digest("x" * 10) and digest("\ud800") != digest("\ud801")  # lone surrogates too
+
+
+def test_compiled_templates_are_kept_per_process_and_compiled_again_when_their_source_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    monkeypatch.setattr(rendercache, "_COMPILED_TEMPLATES", {})
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "main.html").write_text("<p>{{ title | upper }}</p>\n", encoding="utf-8")
+    compiled: list[str] = []
+
+    def render(folder: Path) -> str:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(theme)), auto_reload=False)
+        compile_ = env.compile
+        env.compile = lambda source, name=None, *args, **kwargs: (compiled.append(name),  # type: ignore[method-assign]
+                                                                 compile_(source, name, *args, **kwargs))[1]
+        env.bytecode_cache = rendercache.template_code_cache(folder)
+        return env.get_template("main.html").render(title="stops")
+
+    assert render(tmp_path / "one" / "jinja") == "<p>STOPS</p>" and compiled == ["main.html"]
+    # A new environment and a new, empty cache folder (a cold build in the same process): kept.
+    assert render(tmp_path / "two" / "jinja") == "<p>STOPS</p>" and compiled == ["main.html"]
+    assert not any((tmp_path / "two" / "jinja").iterdir())
+    (theme / "main.html").write_text("<p>{{ title | lower }}</p>\n", encoding="utf-8")  # an edited override
+    assert render(tmp_path / "two" / "jinja") == "<p>stops</p>" and compiled == ["main.html", "main.html"]
+    # Another process (nothing kept) reads what the first wrote to its folder.
+    monkeypatch.setattr(rendercache, "_COMPILED_TEMPLATES", {})
+    (theme / "main.html").write_text("<p>{{ title | upper }}</p>\n", encoding="utf-8")
+    assert render(tmp_path / "one" / "jinja") == "<p>STOPS</p>" and compiled == ["main.html", "main.html"]
+    # A folder that cannot be made: kept in the process only.
+    (tmp_path / "file").write_text("")
+    assert render(tmp_path / "file" / "jinja") == "<p>STOPS</p>" and compiled == ["main.html", "main.html"]

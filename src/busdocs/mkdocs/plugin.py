@@ -564,14 +564,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
         env.get_template = get_template
         # Compiled theme templates are kept too (Material's are large; compiling them costs 0.2 s).
-        import jinja2
-
-        folder = self.root / ".cache" / "jinja"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
-        except OSError:  # the render cache says so once when it cannot save either
-            pass
+        env.bytecode_cache = rendercache.template_code_cache(self.root / ".cache" / "jinja")
         self._nav_key = None
         return env
 
