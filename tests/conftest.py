@@ -46,6 +46,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=key)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When this run has tests of the link check, say so to the process that makes the shared
+    build (`_prebuild`), which then runs the check too; a run without them (`make test-fast`,
+    one file) does not pay for it."""
+    import os
+
+    if any("checked" in getattr(item, "fixturenames", ()) and item.nodeid.startswith("tests/test_links.py::")
+           for item in session.items):
+        run_folder = session.config._tmp_path_factory.getbasetemp()
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            run_folder = run_folder.parent
+        (run_folder / "shared-links").mkdir(parents=True, exist_ok=True)
+        (run_folder / "shared-links" / "wanted").touch()
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
@@ -152,11 +167,13 @@ def _make_shared_sites(base: Path) -> dict:
 def _prebuild(run_folder: Path) -> None:
     """What the main process of `pytest -n` starts beside the tests (`pytest_configure`): the
     shared build, then, at a lower priority (the tests go first; a test that waits for it leaves
-    its core to it), the link check of every output (tests/test_links.py)."""
+    its core to it), the link check of every output (tests/test_links.py) when the run has its
+    tests (`pytest_collection_finish`; a check it does not start is made by the first test that
+    needs it)."""
     import os
 
     _, built = _once(run_folder / "shared-sites", _make_shared_sites)
-    if built["code"] == 0:
+    if built["code"] == 0 and (run_folder / "shared-links" / "wanted").exists():
         from tests.test_links import check_every_output
 
         os.nice(10)
