@@ -248,8 +248,8 @@ def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: 
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # The site before the change: the last row's of the same kind (in this process, or in processes
     # of their own), when it still stands, else a (warm) build now. The first code row may start from
-    # the in-process site: until a code row's change, both kinds build the same code.
-    before = LAST_SITE.pop("code", None) if row.code else LAST_SITE.get("in-process")
+    # the last in-process row's site and warm cache: until a code row's change, both build the same code.
+    before = LAST_SITE.pop("code", None) if row.code else LAST_SITE.pop("in-process", None)
     if row.code and before is None:
         before = LAST_SITE.pop("in-process", None)
     if before is None:
@@ -262,13 +262,14 @@ def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: 
         cold = cold_build(small, tmp_path / "cold", subprocess_code=False)
     assert cold != before, f"{row.name}: the change changed nothing, so this row proves nothing"
     assert_same(warm, cold, row.name)
+    # A row starts from the last one's site only where `.cache/` holds that site's warm cache (its
+    # warm build wrote it): not after a row whose change ends with it.
     if row.code:  # the next code row starts from here (this process still holds the old code)
-        LAST_SITE.pop("in-process", None)
         LAST_SITE["code"] = cold
     elif row.lasting:
         LAST_SITE["in-process"] = cold
-    else:  # an in-process row whose change ends with it: the site is again the one before it
-        LAST_SITE["in-process"] = before
+    else:  # an in-process row whose change ends with it: the next row builds its own
+        LAST_SITE.clear()
 
 
 LAST_SITE: dict[str, dict[str, bytes]] = {}
