@@ -105,22 +105,55 @@ def build(project: Path, out: Path, *, subprocess_code: bool) -> dict[str, bytes
     """Build the public site; in a process of its own where busdocs' or macros' code changed
     (a process imports a module once), importing busdocs from the project's copy of `src/`."""
     if subprocess_code:
-        env = {**os.environ, "PYTHONPATH": str(project / "src"), "NO_MKDOCS_2_WARNING": "1"}
-        done = subprocess.run([sys.executable, "-m", "busdocs.cli", "--root", str(project), "build", "--site", "public",
-                               "--no-editions", "--out", str(out)], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-    else:
-        build_site(project, "public", out / "public")
+        return builds_in_a_new_process(project, [(out, False)])[0]
+    build_site(project, "public", out / "public")
     return files_of(out / "public")
+
+
+BUILDS = """
+import shutil, sys
+from pathlib import Path
+from busdocs.cli import main
+
+root = Path(sys.argv[1])
+for out, cold in zip(sys.argv[2::2], sys.argv[3::2]):
+    argv = ["--root", str(root), "build", "--site", "public", "--no-editions", "--out", out]
+    if cold == "cold":  # as cold_build does: no .cache/ at all, the warm cache put back afterwards
+        aside = root.with_name("cache-aside")
+        shutil.rmtree(aside, ignore_errors=True)
+        (root / ".cache").rename(aside)
+        try:
+            code = main(argv)
+        finally:
+            shutil.rmtree(root / ".cache", ignore_errors=True)
+            aside.rename(root / ".cache")
+    else:
+        code = main(argv)
+    if code:
+        sys.exit(code)
+"""
+
+
+def builds_in_a_new_process(project: Path, builds: list[tuple[Path, bool]]) -> list[dict[str, bytes]]:
+    """Public builds one after another (cold or warm) in one fresh process that imports busdocs from
+    the project's copy of `src/` and the project's `macros/` once: a process that never saw older code.
+    The imports and the theme's compiled templates are paid once for all of them."""
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "NO_MKDOCS_2_WARNING": "1"}
+    args = [str(a) for out, cold in builds for a in (out, "cold" if cold else "warm")]
+    done = subprocess.run([sys.executable, "-c", BUILDS, str(project), *args], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return [files_of(out / "public") for out, _ in builds]
 
 
 def cold_build(project: Path, out: Path, *, subprocess_code: bool) -> dict[str, bytes]:
     """A build with no `.cache/` at all; the warm cache is put back afterwards."""
+    if subprocess_code:
+        return builds_in_a_new_process(project, [(out, True)])[0]
     aside = project.with_name("cache-aside")
     shutil.rmtree(aside, ignore_errors=True)
     (project / ".cache").rename(aside)
     try:
-        return build(project, out, subprocess_code=subprocess_code)
+        return build(project, out, subprocess_code=False)
     finally:
         shutil.rmtree(project / ".cache", ignore_errors=True)
         aside.rename(project / ".cache")
@@ -178,7 +211,7 @@ class Row:
     """False where the change lasts only for its row (an environment variable, a patched package)."""
 
 
-ROWS = [
+ROWS = [  # the code rows last: once they changed the code, this process's builds are not the project's
     Row("page", lambda p, m: replace(p, "docs/bench/probe.md", "# Probe\n", "# Probe\n\nA new first line.\n")),
     Row("data", lambda p, m: replace(p, "data/site.yml", "email: support@", "email: transport-help@")),
     Row(".nav.yml title", lambda p, m: (p / "docs/bench/.nav.yml").write_text(
@@ -195,11 +228,6 @@ ROWS = [
     Row("docs/assets file", lambda p, m: (p / "docs/assets/stylesheets/busdocs.css").write_text(
         (p / "docs/assets/stylesheets/busdocs.css").read_text(encoding="utf-8") + "\n.md-footer { opacity: .9 }\n")),
     Row("package version", lambda p, m: fake_newer_pygments(m), lasting=False),
-    Row("busdocs code", lambda p, m: replace(p, "src/busdocs/mkdocs/minify.py", '    return "".join(parts)',
-                                             '    return "".join(parts).replace("</body>", "<!-- v2 --></body>")'),
-        code=True),
-    Row("macros/", lambda p, m: (p / "macros/__init__.py").write_text(
-        (p / "macros/__init__.py").read_text(encoding="utf-8") + MACROS_CHANGE, encoding="utf-8"), code=True),
     Row("BUSDOCS_ENV", lambda p, m: m.setenv("BUSDOCS_ENV", "staging"), lasting=False),
     Row("BUSDOCS_TODAY", lambda p, m: m.setenv("BUSDOCS_TODAY", "2031-01-01"), lasting=False),
     Row("git dates", lambda p, m: recommit_with_new_date(p)),
@@ -207,6 +235,11 @@ ROWS = [
         (p / "docs/index.md").read_text(encoding="utf-8") + "\n## Topics\n\n<!-- material/tags -->\n")),
     Row("markdown extension options", lambda p, m: replace(p, "mkdocs.yml", "    permalink: true",
                                                            '    permalink: "#"')),
+    Row("busdocs code", lambda p, m: replace(p, "src/busdocs/mkdocs/minify.py", '    return "".join(parts)',
+                                             '    return "".join(parts).replace("</body>", "<!-- v2 --></body>")'),
+        code=True),
+    Row("macros/", lambda p, m: (p / "macros/__init__.py").write_text(
+        (p / "macros/__init__.py").read_text(encoding="utf-8") + MACROS_CHANGE, encoding="utf-8"), code=True),
 ]
 
 
@@ -214,15 +247,23 @@ ROWS = [
 def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: Path, row: Row,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # The site before the change: the last row's of the same kind (in this process, or in processes
-    # of their own), when it still stands, else a (warm) build now.
-    before = LAST_SITE.pop("code" if row.code else "in-process", None)
+    # of their own), when it still stands, else a (warm) build now. The first code row may start from
+    # the last in-process row's site and warm cache: until a code row's change, both build the same code.
+    before = LAST_SITE.pop("code", None) if row.code else LAST_SITE.pop("in-process", None)
+    if row.code and before is None:
+        before = LAST_SITE.pop("in-process", None)
     if before is None:
         before = build(small, tmp_path / "before", subprocess_code=row.code)
     row.change(small, monkeypatch)
-    warm = build(small, tmp_path / "warm", subprocess_code=row.code)
-    cold = cold_build(small, tmp_path / "cold", subprocess_code=row.code)
+    if row.code:  # the warm build, then the cold one, in one new process that imports the changed code
+        warm, cold = builds_in_a_new_process(small, [(tmp_path / "warm", False), (tmp_path / "cold", True)])
+    else:
+        warm = build(small, tmp_path / "warm", subprocess_code=False)
+        cold = cold_build(small, tmp_path / "cold", subprocess_code=False)
     assert cold != before, f"{row.name}: the change changed nothing, so this row proves nothing"
     assert_same(warm, cold, row.name)
+    # A row starts from the last one's site only where `.cache/` holds that site's warm cache (its
+    # warm build wrote it): not after a row whose change ends with it.
     if row.code:  # the next code row starts from here (this process still holds the old code)
         LAST_SITE["code"] = cold
     elif row.lasting:
@@ -232,7 +273,8 @@ def test_a_warm_build_equals_a_cold_build_after_a_change(small: Path, tmp_path: 
 
 
 LAST_SITE: dict[str, dict[str, bytes]] = {}
-"""The site as the last row of the table left it (built in this process), for the next row."""
+"""The site as the last row of the table left it, for the next row: "in-process" (built in this
+process; none once a code row changed the code) or "code" (built in processes of their own)."""
 
 
 def test_with_workers_rendering_ahead_a_warm_build_equals_a_cold_build(tmp_path: Path,
@@ -335,10 +377,11 @@ def test_two_builds_at_once_on_one_cache_both_give_the_cold_site(small: Path, tm
         _, err = run.communicate(timeout=300)
         assert run.returncode == 0, err.decode()
     # Compared with builds in processes of their own too (this test process may hold an older macros module).
-    cold = cold_build(small, tmp_path / "cold", subprocess_code=True)
+    # The cold build, then a warm one on the cache the two left, in one new process.
+    cold, after = builds_in_a_new_process(small, [(tmp_path / "cold", True), (tmp_path / "after", False)])
     assert_same(files_of(tmp_path / "one" / "public"), cold, "first of two")
     assert_same(files_of(tmp_path / "two" / "public"), cold, "second of two")
-    assert_same(build(small, tmp_path / "after", subprocess_code=True), cold, "after two")  # the cache left is whole
+    assert_same(after, cold, "after two")  # the cache left is whole
 
 
 def moved_class_pickle() -> bytes:
