@@ -315,7 +315,8 @@ def _make_one_process_public(base: Path) -> dict:
 
     project = copy_project(base / "project")
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text().replace("    audience: public\n", "    audience: public\n    render_cache: false\n"))
+    at = "    audience: public\n"
+    config.write_text(config.read_text().replace(at, at + "    render_cache: false\n"))
     made = []
     init = markdown.Markdown.__init__
 
