@@ -323,6 +323,43 @@ def staging_ops_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "internal"
 
 
+def _make_one_process_public(base: Path) -> dict:
+    """The help center built in one process with no render cache (so no workers either), counting
+    the Markdown instances it made (see `one_process_public`)."""
+    import markdown
+
+    from busdocs.mkdocs.build import build_site
+
+    project = copy_project(base / "project")
+    config = project / "mkdocs.yml"
+    at = "    audience: public\n"
+    config.write_text(config.read_text().replace(at, at + "    render_cache: false\n"))
+    made = []
+    init = markdown.Markdown.__init__
+
+    def counting(md: markdown.Markdown, *args: object, **kwargs: object) -> None:
+        made.append(md)
+        init(md, *args, **kwargs)
+
+    markdown.Markdown.__init__ = counting  # type: ignore[method-assign]
+    try:
+        built = build_site(project, "public", base / "public")
+    finally:
+        markdown.Markdown.__init__ = init  # type: ignore[method-assign]
+    return {"pages": built.pages, "markdown_instances": len(made)}
+
+
+@pytest.fixture(scope="session")
+def one_process_public(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """`(site folder, {"pages", "markdown_instances"})`: the public site built once per test run in
+    one process, without the render cache (every page converted here, none by a worker), with the
+    configuration's defaults otherwise (one Markdown instance reused). The reference of
+    tests/test_parallel.py (workers write what one process writes) and the reused-instance build of
+    tests/test_markdown_reuse.py: the same build, made once. Read-only."""
+    base, record = _once_per_run(tmp_path_factory, "shared-one-process-public", _make_one_process_public)
+    return base / "public", record
+
+
 @pytest.fixture
 def edit(project: Path) -> Callable[[str, str], Path]:
     """Write `text` to `relative` path inside the project copy."""

@@ -221,6 +221,13 @@ def test_unpublished_news_stays_out_of_the_build_and_shows_in_serve(project: Pat
     assert "DRAFT-CANARY" not in everything and "FUTURE-CANARY" not in everything
     assert "Draft piece" not in everything and "Future piece" not in everything
 
+    # The builds below only look at the news pages, and the date (like serving) is in every
+    # page's cache key: the site cut to its news, its home page and FAQ (`few_pages`) builds them.
+    from tests.test_serve_errors import few_pages
+
+    few_pages(project, ("index.md", "faq.md", "news/"))
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - FAQ: faq.md\n", "  - FAQ: faq.md\n  - News: news/index.md\n", 1))
     monkeypatch.setenv("BUSDOCS_TODAY", "2099-01-02")
     later = build_site(project, "public", tmp_path / "later").out_dir
     assert (later / "news" / "zz-future" / "index.html").is_file()

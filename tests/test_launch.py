@@ -213,6 +213,12 @@ def test_unknown_gate_is_a_usage_error(capsys) -> None:
 
 @pytest.mark.slow  # builds a site of its own
 def test_dashboard_in_a_real_build(project: Path, tmp_path: Path, monkeypatch) -> None:
+    """The ops site's build, with the dashboard's page and the two pages of the public nav only
+    (`few_pages`): the date is in every page's cache key, so every page would be built again, and
+    the dashboard is made from the data, not from other pages."""
+    from tests.test_serve_errors import few_pages
+
+    few_pages(project, ("index.md", "faq.md", "runbooks/launch-readiness.md"))
     monkeypatch.setenv("BUSDOCS_TODAY", "2027-01-05")
     site = build_site(project, "internal", tmp_path / "internal").out_dir
     body = article(site, "runbooks/launch-readiness/")

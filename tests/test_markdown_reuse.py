@@ -18,23 +18,25 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_reused_instance_writes_the_site_new_instances_write(project: Path, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               one_process_public: tuple[Path, dict]) -> None:
     site = "public"
-    # No render cache: every page is converted, in this process (no workers), in both builds.
+    # No render cache: every page is converted, in this process (no workers), in both builds. The
+    # reused-instance build is the run's `one_process_public` (the configuration's defaults, the
+    # cache off), which counted the Markdown instances it made; this test makes the other.
+    reused_dir, reused = one_process_public
+    reused_instances = reused["markdown_instances"]
     monkeypatch.setattr(BusdocsConfig.render_cache, "default", False)
     made = []
     init = markdown.Markdown.__init__
     monkeypatch.setattr(markdown.Markdown, "__init__", lambda md, *a, **k: (made.append(md), init(md, *a, **k))[1])
-    reused = build_site(project, site, tmp_path / "reused" / site)
-    reused_instances = len(made)
-    made.clear()
     monkeypatch.setattr(BusdocsConfig.reuse_markdown, "default", False)
     fresh = build_site(project, site, tmp_path / "fresh" / site)
     # Each build converted its pages the way it was meant to (the configuration's extensions are all
     # reusable; MkDocs' configuration check and the API pages' spec make a few instances of their own).
-    assert reused.pages == fresh.pages > 50
+    assert reused["pages"] == fresh.pages > 50
     assert reused_instances < 10 and len(made) > fresh.pages // 2, (reused_instances, len(made))
-    reused_files, fresh_files = files_of(reused.out_dir), files_of(fresh.out_dir)
+    reused_files, fresh_files = files_of(reused_dir), files_of(fresh.out_dir)
     assert reused_files.keys() == fresh_files.keys()
     differ = sorted(name for name in fresh_files if reused_files[name] != fresh_files[name])
     assert not differ, f"{len(differ)} files differ, first {differ[0]}"

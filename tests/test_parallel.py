@@ -28,12 +28,16 @@ def set_options(project: Path, options: dict[str, object]) -> None:
 
 
 @pytest.fixture(scope="module")
-def alone(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict[str, bytes]]:
+def alone(tmp_path_factory: pytest.TempPathFactory,
+          one_process_public: tuple[Path, dict]) -> Callable[[str], dict[str, bytes]]:
     """`alone(site)`: the files of `site` built in one process without the cache (no workers, nothing
-    reused), built once for the tests of this module that compare against it."""
+    reused), built once for the tests of this module that compare against it; the public one is
+    the run's `one_process_public`, which tests/test_markdown_reuse.py reads too."""
     built: dict[str, dict[str, bytes]] = {}
 
     def get(site: str) -> dict[str, bytes]:
+        if site == "public" and site not in built:
+            built[site] = files_of(one_process_public[0])
         if site not in built:
             base = tmp_path_factory.mktemp(f"alone-{site}")
             project = copy_project(base / "project")

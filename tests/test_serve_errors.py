@@ -138,21 +138,22 @@ SERVED_PAGES = ("index.md", "faq.md", "runbooks/alarms/high-cpu-usage.md")
 """The pages the serve test reads (with the ops site's home, which replaces its index.md)."""
 
 
-def few_pages(project: Path) -> Path:
-    """The project with `SERVED_PAGES` as its only pages, of both sites: everything else stays on
-    disk (the data's cross-checks look for the pages) but is left out of the builds, and a link to a
-    page left out is not a warning here (tests/test_links.py checks the links of the whole sites)."""
+def few_pages(project: Path, pages: tuple[str, ...] = SERVED_PAGES) -> Path:
+    """The project with `pages` as its only pages, of both sites: everything else stays on disk
+    (the data's cross-checks look for the pages) but is left out of the builds, and a link to a page
+    left out is not a warning here (tests/test_links.py checks the links of the whole sites). The
+    first two are the public nav's (the home page and the FAQ), the last the ops site's own page."""
     config = project / "mkdocs.yml"
     text = re.sub(r"\nnav:\n(?:(?:  .*)?\n)*", "\nnav:\n  - Home: index.md\n  - FAQ: faq.md\n\n", config.read_text())
     text = re.sub(r"\n    api_pages: .*", "\n    guides_dir: no-guides", text)  # no guides, no API pages
     assert "\n  not_found: warn\n" in text and "\nexclude_docs:" not in text
     text = text.replace("\n  not_found: warn\n", "\n  not_found: info\n")
-    keep = "".join(f"  !/{page}\n" for page in SERVED_PAGES)
+    keep = "".join(f"  !/{page}\n" for page in pages)
     config.write_text(text + "\nexclude_docs: |\n  /*\n  !/assets/\n  !/runbooks/\n  /runbooks/*\n  !/runbooks/alarms/\n"
                       f"  /runbooks/alarms/*\n{keep}")
     internal = project / "mkdocs.internal.yml"
     text, found = re.subn(r"\n    nav:\n(?:      .*\n)+", "\n    nav:\n      - Ops home: index.md\n"
-                          f"      - Alarm: {SERVED_PAGES[-1]}\n", internal.read_text())
+                          f"      - Alarm: {pages[-1]}\n", internal.read_text())
     assert found == 1
     internal.write_text(text)
     return project
