@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ["git", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-core"]
+BUILD = ["python3", "git", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-noto-core"]
 
 
 def bootstrap(*args: str) -> subprocess.CompletedProcess[str]:
@@ -21,6 +21,16 @@ def test_building_needs_no_browser_and_the_tests_add_one() -> None:
     assert site.returncode == 0 and site.stdout.split() == BUILD
     tests = bootstrap("--test", "--list")
     assert tests.returncode == 0 and tests.stdout.split() == [*BUILD, "chromium"]
+
+
+def test_the_environment_runs_on_debians_python() -> None:
+    """Debian's python3 (PGO and LTO) where it is 3.11+, as scripts/bootstrap makes the venv."""
+    import sys
+
+    debian = subprocess.run(["/usr/bin/python3", "-c", "import sys; print(sys.version_info >= (3, 11))"],
+                            capture_output=True, text=True, check=False)
+    assert debian.stdout.strip() == "True", "this machine has no Debian Python 3.11+: bootstrap installs python3"
+    assert sys.base_prefix == "/usr", f"the venv was made with {sys.base_prefix}, not Debian's /usr/bin/python3"
 
 
 def test_an_unknown_option_is_a_usage_error() -> None:
