@@ -33,6 +33,15 @@ def test_the_environment_runs_on_debians_python() -> None:
     assert sys.base_prefix == "/usr", f"the venv was made with {sys.base_prefix}, not Debian's /usr/bin/python3"
 
 
+def test_the_projects_code_is_byte_compiled() -> None:
+    """scripts/bootstrap compiles src/ (Python writes no .pyc where PYTHONDONTWRITEBYTECODE is set)."""
+    import importlib.util
+
+    modules = sorted((ROOT / "src" / "busdocs").rglob("*.py"))
+    missing = [str(m.relative_to(ROOT)) for m in modules if not Path(importlib.util.cache_from_source(str(m))).exists()]
+    assert modules and not missing, f"no .pyc for {missing[:5]}: scripts/bootstrap compiles them"
+
+
 def test_an_unknown_option_is_a_usage_error() -> None:
     result = bootstrap("--tests")
     assert result.returncode == 2 and "unknown option '--tests'" in result.stderr and "Traceback" not in result.stderr
