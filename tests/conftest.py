@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -336,18 +337,12 @@ def staging_ops_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "internal"
 
 
-def _make_one_process_public(base: Path) -> dict:
-    """The help center built in one process with no render cache (so no workers either), counting
-    the Markdown instances it made (see `one_process_public`)."""
+@contextlib.contextmanager
+def markdown_instances() -> Iterator[list[object]]:
+    """Every `markdown.Markdown` made inside the block, in the list it yields."""
     import markdown
 
-    from busdocs.mkdocs.build import build_site
-
-    project = copy_project(base / "project")
-    config = project / "mkdocs.yml"
-    at = "    audience: public\n"
-    config.write_text(config.read_text().replace(at, at + "    render_cache: false\n"))
-    made = []
+    made: list[object] = []
     init = markdown.Markdown.__init__
 
     def counting(md: markdown.Markdown, *args: object, **kwargs: object) -> None:
@@ -356,9 +351,22 @@ def _make_one_process_public(base: Path) -> dict:
 
     markdown.Markdown.__init__ = counting  # type: ignore[method-assign]
     try:
-        built = build_site(project, "public", base / "public")
+        yield made
     finally:
         markdown.Markdown.__init__ = init  # type: ignore[method-assign]
+
+
+def _make_one_process_public(base: Path) -> dict:
+    """The help center built in one process with no render cache (so no workers either), counting
+    the Markdown instances it made (see `one_process_public`)."""
+    from busdocs.mkdocs.build import build_site
+
+    project = copy_project(base / "project")
+    config = project / "mkdocs.yml"
+    at = "    audience: public\n"
+    config.write_text(config.read_text().replace(at, at + "    render_cache: false\n"))
+    with markdown_instances() as made:
+        built = build_site(project, "public", base / "public")
     return {"pages": built.pages, "markdown_instances": len(made)}
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import markdown
 import pytest
 
 from busdocs.mkdocs import seams
 from busdocs.mkdocs.build import build_site
 from busdocs.mkdocs.config import BusdocsConfig
+from tests.conftest import markdown_instances
 from tests.test_rendercache import files_of
 
 pytestmark = pytest.mark.slow
@@ -27,11 +27,9 @@ def test_a_reused_instance_writes_the_site_new_instances_write(project: Path, tm
     reused_dir, reused = one_process_public
     reused_instances = reused["markdown_instances"]
     monkeypatch.setattr(BusdocsConfig.render_cache, "default", False)
-    made = []
-    init = markdown.Markdown.__init__
-    monkeypatch.setattr(markdown.Markdown, "__init__", lambda md, *a, **k: (made.append(md), init(md, *a, **k))[1])
     monkeypatch.setattr(BusdocsConfig.reuse_markdown, "default", False)
-    fresh = build_site(project, site, tmp_path / "fresh" / site)
+    with markdown_instances() as made:
+        fresh = build_site(project, site, tmp_path / "fresh" / site)
     # Each build converted its pages the way it was meant to (the configuration's extensions are all
     # reusable; MkDocs' configuration check and the API pages' spec make a few instances of their own).
     assert reused["pages"] == fresh.pages > 50
