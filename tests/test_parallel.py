@@ -280,3 +280,82 @@ def test_the_secret_scan_runs_beside_the_build_and_still_stops_it(project: Path,
     assert "secret scanner" in str(info.value) and "guides/students/index.md:" in str(info.value)
     assert str(os.getpid()) not in scanned_in.read_text().split()
     assert not list((tmp_path / "out").rglob("*.html")), "a page was written before the scan's result was read"
+
+
+def test_a_background_value_can_be_read_by_a_process_forked_after_it() -> None:
+    """`sibling_result`: the build's own background checks read what `busdocs build` started
+    before them; the process that started it reaps it."""
+    assert_workers_can_start()
+    first = parallel.Background(lambda: (os.getpid(), "scanned"))
+    second = parallel.Background(first.sibling_result)
+    pid, value = second.result()
+    assert value == "scanned" and pid not in (os.getpid(), second.pid)
+    assert first.sibling_result() is None  # one process reads it: the value is gone from the pipe
+    first.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    failed = parallel.Background(lambda: 1 / 0)
+    assert failed.sibling_result() is None  # nothing computed here instead
+    failed.close()
+
+
+def test_busdocs_build_scans_the_sources_as_it_starts_and_the_build_takes_what_it_found(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`busdocs build` starts the secret scan of the sources before MkDocs loads (`prescan`), on the
+    core the build's serial start leaves idle; the build's own scan then scans no content again,
+    and a secret still stops the build, named by file and line."""
+    from busdocs import cli
+    from busdocs.data import secrets
+    from busdocs.mkdocs import prescan
+    from tests.test_guards import FAKE_SECRETS
+
+    assert_workers_can_start()
+    page = project / "guides" / "students" / "index.md"
+    page.write_text(page.read_text() + f"\nToken: {FAKE_SECRETS['slack-token'][0]}\n")
+    log = tmp_path / "scanned"
+    scan_text, scan_all = secrets.scan_text, prescan._scan
+
+    def spy(text: str, filename: str, **kwargs: bool) -> list:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()} {filename}\n")
+        return scan_text(text, filename, **kwargs)
+
+    def started(root: Path) -> object:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()} prescan\n")
+        time.sleep(1)  # still scanning when the build's own scan starts: that one waits for it
+        return scan_all(root)
+
+    monkeypatch.setattr(secrets, "scan_text", spy)
+    monkeypatch.setattr(secrets, "_CACHE", {})  # nothing scanned in this process before
+    monkeypatch.setattr(prescan, "_scan", started)
+    code = cli.main(["--root", str(project), "build", "--site", "public", "--out", str(tmp_path / "site")])
+    error = capsys.readouterr().err
+    assert code == 1 and "secret scanner" in error and "guides/students/index.md:" in error, error
+    calls = [line.split() for line in log.read_text().splitlines()]
+    scanner = {pid for pid, what in calls if what == "prescan"}
+    assert len(scanner) == 1 and str(os.getpid()) not in scanner
+    markdown = [pid for pid, what in calls if what.endswith(".md")]
+    assert markdown and set(markdown) == scanner, "the build scanned again what the prescan had scanned"
+    assert not prescan._STARTED, "the command left its background scan behind"
+
+
+def test_a_failed_prescan_leaves_the_scan_to_the_build(project: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from busdocs.data import secrets
+    from busdocs.mkdocs import prescan
+    from tests.test_guards import FAKE_SECRETS
+
+    assert_workers_can_start()
+    page = project / "docs" / "contact.md"
+    page.write_text(page.read_text() + f"\nKey: {FAKE_SECRETS['aws-key-id'][0]}\n")
+    monkeypatch.setattr(prescan, "_scan", lambda root: 1 / 0)
+    monkeypatch.setattr(secrets, "_CACHE", {})
+    prescan.start(project)
+    try:
+        assert prescan.findings(project) is None
+        with pytest.raises(BuildFailed) as info:
+            build_site(project, "public", tmp_path / "out")
+    finally:
+        prescan.stop()
+    assert "secret scanner" in str(info.value) and "docs/contact.md:" in str(info.value)

@@ -44,13 +44,23 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Strict builds of the public and/or internal site."""
-    from busdocs.mkdocs.build import build_site, zip_offline
-    from busdocs.sites import EDITIONS, SITES
+    from busdocs.mkdocs import prescan
 
     global _end_at_once
     _end_at_once = True  # everything a build writes is written and closed when it returns
 
     root = _root(args)
+    prescan.start(root)  # the sources' secret scan, on the other core while MkDocs loads
+    try:
+        return _build_sites(args, root)
+    finally:
+        prescan.stop()
+
+
+def _build_sites(args: argparse.Namespace, root: Path) -> int:
+    from busdocs.mkdocs.build import build_site, zip_offline
+    from busdocs.sites import EDITIONS, SITES
+
     out = Path(args.out) if args.out else root / "site"
     sites = list(SITES) if args.site == "all" else [args.site]
     for site in sites:

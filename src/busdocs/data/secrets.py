@@ -261,6 +261,18 @@ _CACHE: dict[tuple[str, str], list[Finding]] = {}
 sites, `busdocs check` and `mkdocs serve` rebuilds rescan only what changed."""
 
 
+def known() -> dict[tuple[str, str], list[Finding]]:
+    """Every content this process scanned and its findings (for `remember` in another process)."""
+    return dict(_CACHE)
+
+
+def remember(found: dict[tuple[str, str], list[Finding]] | None) -> None:
+    """Take findings by content that another process made (`known`): the same function of the
+    same bytes, so what is taken is what a scan here would find."""
+    for key, findings in (found or {}).items():
+        _CACHE.setdefault(key, findings)
+
+
 def scan_file(path: Path) -> list[Finding]:
     """Findings of one file, any kind of file (bytes that are not UTF-8 are read as replaced)."""
     raw = path.read_bytes()

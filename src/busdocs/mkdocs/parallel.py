@@ -260,6 +260,19 @@ class Background:
             self.value = self.func() if value is _NOTHING else value
         return self.value
 
+    def sibling_result(self) -> Any:
+        """The value, read in another process forked from the one that made this one (after it was
+        made), or None when it does not come back whole. Waits for the background process to end;
+        nothing is computed here instead, and the process that made it reaps it (`close`). Only one
+        process reads the value."""
+        if self.reader is None or self.pid is None:
+            return None
+        try:
+            payload = self.reader.read()
+            return pickle.loads(payload) if payload else None
+        except Exception:  # noqa: BLE001 - a value cut short, or read already
+            return None
+
     def close(self) -> None:
         """Stop the background process if it still runs (a build that failed before it needed the value)."""
         if self.reader is not None:

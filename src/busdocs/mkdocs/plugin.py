@@ -34,6 +34,7 @@ from busdocs.content import openapi
 from busdocs.content import feedback
 from busdocs.content import search as search_entries
 from busdocs.mkdocs import parallel
+from busdocs.mkdocs import prescan
 from busdocs.content import values
 from busdocs.content import environment_values
 from busdocs.mkdocs import rendercache
@@ -319,6 +320,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         """Every source this site can publish, through the one secret scanner (`busdocs.secrets`);
         `data/*.yml` as the loader reports it (`credential_problems`: file, line and field), since
         the build loads the data without that scan. The public site does not read `runbooks/`."""
+        secrets.remember(prescan.findings(self.root))  # what `busdocs build` scanned as it started
         folders = [Path(config.docs_dir), self.root / self.config.guides_dir, self.root / "data"]
         if getattr(config.theme, "custom_dir", None):
             folders.append(Path(config.theme.custom_dir))
