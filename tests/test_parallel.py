@@ -77,14 +77,52 @@ def listen_to_workers(monkeypatch: pytest.MonkeyPatch) -> dict[int, set[int]]:
     return loops
 
 
+def compiled_in_every_process(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[str], list[int]]:
+    """`compiled(name)`: the processes that compiled theme template `name` in the next build, which
+    waits before its theme loop until a worker compiled `base.html` (a warm Markdown loop can end
+    sooner), with nothing compiled in this process before."""
+    import jinja2
+    import mkdocs.plugins
+
+    from busdocs.mkdocs import rendercache
+
+    monkeypatch.setattr(rendercache, "_COMPILED_TEMPLATES", {})
+    compile_, on_env = jinja2.Environment.compile, mkdocs.plugins.PluginCollection.on_env
+
+    def spy(self: jinja2.Environment, source: object, name: str | None = None, *args: object, **kwargs: object) -> object:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()} {name}\n")
+        return compile_(self, source, name, *args, **kwargs)
+
+    def compiled(name: str) -> list[int]:
+        lines = log.read_text().split("\n") if log.exists() else []
+        return [int(line.split()[0]) for line in lines if line.endswith(f" {name}")]
+
+    def theme_loop(self: object, env: object, **kwargs: object) -> object:
+        deadline = time.monotonic() + 10
+        while not compiled("base.html") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return on_env(self, env, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    monkeypatch.setattr(mkdocs.plugins.PluginCollection, "on_env", theme_loop)
+    return compiled
+
+
 @pytest.mark.parametrize("site", ["public", "internal"])
 def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Path, site: str,
                                                     heard: dict[int, set[int]],
-                                                    alone: Callable[[str], dict[str, bytes]]) -> None:
+                                                    alone: Callable[[str], dict[str, bytes]],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers render pages ahead, and the first Markdown worker compiles the theme's templates for
+    the theme loop (`_precompile_theme`): the build and its theme workers compile none of them."""
+    compiled = compiled_in_every_process(monkeypatch, tmp_path / "compiled")
     set_options(project, {"workers": 3})
     ahead = files_of(build_site(project, site, tmp_path / "ahead" / site).out_dir)
     # Both page loops (Markdown, then theme) had two workers, and the build read from each.
     assert sorted(len(pids) for pids in heard.values()) == [2, 2]
+    for name in ("main.html", "base.html", "partials/header.html"):
+        assert len(compiled(name)) == 1 and os.getpid() not in compiled(name), (name, compiled(name))
     one = alone(site)  # the same sources, built with `workers: 1` and `render_cache: false`
     assert ahead.keys() == one.keys()
     assert [name for name in ahead if ahead[name] != one[name]] == []

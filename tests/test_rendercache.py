@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_compiled_templates_are_kept_per_process_and_compiled_again_when_their_s
     assert render(tmp_path / "one" / "jinja") == "<p>STOPS</p>" and compiled == ["main.html"]
     # A new environment and a new, empty cache folder (a cold build in the same process): kept.
     assert render(tmp_path / "two" / "jinja") == "<p>STOPS</p>" and compiled == ["main.html"]
-    assert not any((tmp_path / "two" / "jinja").iterdir())
+    assert not [p for p in (tmp_path / "two").rglob("*") if p.is_file()]  # nothing written there
     (theme / "main.html").write_text("<p>{{ title | lower }}</p>\n", encoding="utf-8")  # an edited override
     assert render(tmp_path / "two" / "jinja") == "<p>stops</p>" and compiled == ["main.html", "main.html"]
     # Another process (nothing kept) reads what the first wrote to its folder.
@@ -119,3 +120,70 @@ def test_compiled_templates_are_kept_per_process_and_compiled_again_when_their_s
     # A folder that cannot be made: kept in the process only.
     (tmp_path / "file").write_text("")
     assert render(tmp_path / "file" / "jinja") == "<p>STOPS</p>" and compiled == ["main.html", "main.html"]
+
+
+def _theme(tmp_path: Path) -> Path:
+    theme = tmp_path / "theme"
+    (theme / "partials").mkdir(parents=True)
+    (theme / "base.html").write_text("<main>{% block content %}{% endblock %}</main>"
+                                     '{% include "partials/foot.html" %}{% include "partials/" ~ extra %}', encoding="utf-8")
+    (theme / "main.html").write_text('{% extends "base.html" %}{% block content %}'
+                                     "{% if loud %}{{ title | shout }}{% else %}{{ title }}{% endif %}{% endblock %}",
+                                     encoding="utf-8")
+    (theme / "partials" / "foot.html").write_text("<footer>{{ title }}</footer>", encoding="utf-8")
+    (theme / "partials" / "late.html").write_text("<aside></aside>", encoding="utf-8")
+    return theme
+
+
+def _environment(theme: Path, folder: Path, compiled: list[str], shout: bool) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(theme)), auto_reload=False)
+    if shout:
+        env.filters["shout"] = lambda text: f"{text.upper()}!"
+    compile_ = env.compile
+    env.compile = lambda source, name=None, *args, **kwargs: (compiled.append(name),  # type: ignore[method-assign]
+                                                             compile_(source, name, *args, **kwargs))[1]
+    env.bytecode_cache = rendercache.template_code_cache(folder)
+    return env
+
+
+def test_templates_are_compiled_ahead_with_all_they_use_and_served_to_another_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a Markdown worker does for the theme loop (`BusdocsPlugin._precompile_theme`)."""
+    monkeypatch.setattr(rendercache, "_COMPILED_TEMPLATES", {})
+    theme, folder = _theme(tmp_path), tmp_path / "jinja"
+    ahead: list[str] = []
+    env = _environment(theme, folder, ahead, shout=True)
+    assert rendercache.precompile_templates(env, ["main.html", "404.html"]) == 3
+    assert sorted(ahead) == ["base.html", "main.html", "partials/foot.html"]  # late.html is named by an expression
+    assert rendercache.precompile_templates(env, ["main.html"]) == 0  # compiled already: nothing walked
+    monkeypatch.setattr(rendercache, "_COMPILED_TEMPLATES", {})  # another process: only the folder
+    later: list[str] = []
+    page = _environment(theme, folder, later, shout=True).get_template("main.html")
+    assert page.render(title="bus", loud=True, extra="late.html") == "<main>BUS!</main><footer>bus</footer><aside></aside>"
+    assert later == ["partials/late.html"]
+
+
+def test_compiled_templates_serve_only_an_environment_whose_compiler_reads_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja writes a filter's call at compile time, and a filter it does not know inside an `if` as
+    an error raised when reached: code compiled before a plugin added the filter must not serve after."""
+    import jinja2
+
+    monkeypatch.setattr(rendercache, "_COMPILED_TEMPLATES", {})
+    theme, folder = _theme(tmp_path), tmp_path / "jinja"
+    compiled: list[str] = []
+    plain = _environment(theme, folder, compiled, shout=False)
+    assert rendercache.precompile_templates(plain, ["main.html"]) == 3
+    with pytest.raises(jinja2.TemplateRuntimeError):
+        plain.get_template("main.html").render(title="bus", loud=True, extra="late.html")
+    for kept in ({}, rendercache._COMPILED_TEMPLATES):  # in another process, and in this one
+        monkeypatch.setattr(rendercache, "_COMPILED_TEMPLATES", kept)
+        loud = _environment(theme, folder, compiled, shout=True)
+        assert loud.get_template("main.html").render(title="bus", loud=True, extra="late.html").startswith("<main>BUS!")
+    same = [_environment(theme, folder, [], shout=False) for _ in range(2)]
+    assert rendercache.compile_signature(same[0]) == rendercache.compile_signature(same[1])
+    assert rendercache.compile_signature(same[0]) != rendercache.compile_signature(loud)
+    same[1].filters["title"] = jinja2.pass_context(lambda context, text: text)  # now passed the context
+    assert rendercache.compile_signature(same[0]) != rendercache.compile_signature(same[1])

@@ -89,8 +89,10 @@ class Prefetch:
         self.in_worker = False
 
     def start(self, items: Sequence[Any], key: Callable[[Any], str], render: Callable[[Any], list[Entry]],
-              workers: int) -> None:
-        """Fork `workers - 1` processes that render `items` from the back until they meet the build."""
+              workers: int, prepare: Callable[[], object] | None = None) -> None:
+        """Fork `workers - 1` processes that render `items` from the back until they meet the build.
+        The first of them calls `prepare` first: work for later that its pages then wait for (the
+        build renders more of them meanwhile); what it raises costs only that work."""
         self.close()
         if workers < 2 or not items or self.in_worker or not can_fork():
             return
@@ -115,7 +117,7 @@ class Prefetch:
                     code = 1
                     try:
                         reader.close()
-                        self._work(number, items, render, writer, parent)
+                        self._work(number, items, render, writer, parent, prepare if number == 0 else None)
                         code = 0
                     finally:
                         os._exit(code)
@@ -125,12 +127,17 @@ class Prefetch:
             gc.unfreeze()
 
     def _work(self, number: int, items: Sequence[Any], render: Callable[[Any], list[Entry]], file: BinaryIO,
-              parent: int) -> None:
+              parent: int, prepare: Callable[[], object] | None = None) -> None:
         # Rendering runs the plugin's own events, which call `arrive`: in a worker it does nothing.
         for worker in self.workers:
             worker.reader.close()
         self.workers, self.index, self.in_worker = [], {}, True
         counter = _silence_and_count()
+        if prepare is not None:
+            try:
+                prepare()
+            except Exception:  # noqa: BLE001 - the build does that work itself when it needs it
+                pass
         while os.getppid() == parent:  # a build that ended without closing (Ctrl-C, exit) stops its workers
             with self.lock:
                 if self.bounds[1] <= self.bounds[0]:

@@ -359,9 +359,38 @@ def _well_formed(layers: object) -> bool:
                for name, entries in layers.items())
 
 
-_COMPILED_TEMPLATES: dict[tuple[str, str], Any] = {}
-"""Compiled theme templates kept for the process, by Jinja's bucket key (template name and file)
-and the checksum of the source they were compiled from (`template_code_cache`)."""
+_COMPILED_TEMPLATES: dict[tuple[str, str, str], Any] = {}
+"""Compiled theme templates kept for the process, by what the environment's compiler reads
+(`compile_signature`), Jinja's bucket key (template name and file) and the checksum of the source
+they were compiled from (`template_code_cache`)."""
+
+_COMPILE_OPTIONS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+                    "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+                    "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
+                    "is_async", "newstyle_gettext")
+
+
+def compile_signature(env: Any) -> str:
+    """What Jinja's compiler reads of `env` besides a template's source: its syntax and options, its
+    extensions (their tags), the names of its filters and tests and what each is passed (a call is
+    written for it at compile time: context, environment or neither), whether a `finalize` is set,
+    and its policies. Two environments alike in these compile a source to the same code. A
+    callable `autoescape` decides per template name as it compiles: such an environment's code is
+    kept for this environment alone."""
+
+    def passed(func: Any) -> str:
+        return repr(getattr(func, "jinja_pass_arg", None))
+
+    def value(item: Any) -> Any:
+        return item if isinstance(item, (str, int, float, bool, type(None))) else \
+            getattr(item, "__qualname__", type(item).__qualname__)
+
+    autoescape = env.autoescape if not callable(env.autoescape) else f"per template, {id(env)}"
+    return digest(sorted(env.extensions), sorted((n, passed(f)) for n, f in env.filters.items()),
+                  sorted((n, passed(f)) for n, f in env.tests.items()),
+                  [value(getattr(env, option, None)) for option in _COMPILE_OPTIONS], autoescape,
+                  None if env.finalize is None else passed(env.finalize),
+                  sorted((k, repr(v) if isinstance(v, (dict, list, tuple)) else value(v)) for k, v in env.policies.items()))
 
 
 def template_code_cache(folder: Path) -> Any:
@@ -369,33 +398,81 @@ def template_code_cache(folder: Path) -> Any:
     `folder` (`.cache/jinja`), which later processes read. Material's templates take about 0.2 s to
     compile; a process that builds again (tests, `mkdocs serve`, a build of every site) compiles
     each once, even when its `.cache/` is new. A template is served only for the same name, file
-    and source checksum as Jinja's own file cache checks, so an edited override is compiled again.
+    and source checksum as Jinja's own file cache checks, so an edited override is compiled again,
+    and only to an environment whose compiler reads the same (`compile_signature`: each signature
+    has its own sub-folder), so a filter added or changed elsewhere compiles the templates again.
     Where `folder` cannot be made, only the process keeps them."""
     import jinja2
 
     kept = _COMPILED_TEMPLATES
 
     class Kept(jinja2.BytecodeCache):
-        def __init__(self, below: jinja2.BytecodeCache | None) -> None:
-            self.below = below
+        def __init__(self) -> None:
+            self.below: dict[str, jinja2.BytecodeCache | None] = {}
+
+        def _below(self, signature: str) -> jinja2.BytecodeCache | None:
+            if signature not in self.below:
+                try:
+                    place = folder / signature[:16]
+                    place.mkdir(parents=True, exist_ok=True)
+                    self.below[signature] = jinja2.FileSystemBytecodeCache(str(place))
+                except OSError:  # the render cache says so once when it cannot save either
+                    self.below[signature] = None
+            return self.below[signature]
 
         def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            code = kept.get((bucket.key, bucket.checksum))
+            signature = compile_signature(bucket.environment)
+            code = kept.get((signature, bucket.key, bucket.checksum))
             if code is not None:
                 bucket.code = code
                 return
-            if self.below is not None:
-                self.below.load_bytecode(bucket)
+            below = self._below(signature)
+            if below is not None:
+                below.load_bytecode(bucket)
                 if bucket.code is not None:
-                    kept[(bucket.key, bucket.checksum)] = bucket.code
+                    kept[(signature, bucket.key, bucket.checksum)] = bucket.code
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            kept[(bucket.key, bucket.checksum)] = bucket.code
-            if self.below is not None:
-                self.below.dump_bytecode(bucket)
+            signature = compile_signature(bucket.environment)
+            kept[(signature, bucket.key, bucket.checksum)] = bucket.code
+            below = self._below(signature)
+            if below is not None:
+                below.dump_bytecode(bucket)
 
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return Kept(jinja2.FileSystemBytecodeCache(str(folder)))
-    except OSError:  # the render cache says so once when it cannot save either
-        return Kept(None)
+    return Kept()
+
+
+def precompile_templates(env: Any, names: Iterable[str]) -> int:
+    """Compile the templates `names` and every template they extend, include or import by a
+    constant name into `env`'s bytecode cache, as Jinja's loader does on their first use (the same
+    bucket, the same code); returns how many were compiled. A template named by an expression
+    (`{% include "partials/" ~ x %}`) is compiled when it is used, as before. Nothing is done when the
+    first of `names` is compiled already (a warm build)."""
+    import jinja2
+    from jinja2 import meta
+
+    cache, loader = env.bytecode_cache, env.loader
+    if cache is None or loader is None:
+        return 0
+    queue, seen, compiled = list(names), set(), 0
+    first = queue[0] if queue else None
+    while queue:
+        name = queue.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source, filename, _ = loader.get_source(env, name)
+        except jinja2.TemplateNotFound:
+            continue
+        bucket = cache.get_bucket(env, name, filename, source)
+        if name == first and bucket.code is not None:
+            return 0  # compiled by an earlier build with what it uses; a changed part compiles when used
+        tree = env.parse(source, name, filename)
+        queue.extend(found for found in meta.find_referenced_templates(tree) if found is not None)
+        if bucket.code is None:
+            bucket.code = env.compile(tree, name, filename)
+            cache.set_bucket(bucket)
+            compiled += 1
+    return compiled
+
