@@ -803,17 +803,28 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         needles = self._finish_source_checks()  # a build that reached no theme loop
         if self._guard is None:
             self._start_guard(config, needles)
-        if self._guard is not None:
-            guard, self._guard = self._guard, None
-            leaks = guard.scan(site_dir, self._internal_outputs)
-            if leaks:
-                listing = "\n".join(f"  {leak}" for leak in leaks[:50])
-                more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
-                raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
-        logging.getLogger("mkdocs").removeHandler(self._warnings)
+        # Only a warning-free build may be reused; serve keeps its cache in memory. The cache is
+        # written in a background process while the guard reads the site (both take about 0.05 s
+        # at the end of a cold build, when nothing else runs): what it saves is complete already.
+        saving = None
         if self._cache is not None and self._warnings.count == 0 and not self.serving:
-            self._cache.save()  # only a warning-free build may be reused; serve keeps it in memory
-            self._notices(self._cache.notices)
+            cache = self._cache
+            saving = parallel.Background(lambda: (cache.save(), cache.notices)[1])
+        try:
+            if self._guard is not None:
+                guard, self._guard = self._guard, None
+                leaks = guard.scan(site_dir, self._internal_outputs)
+                if leaks:
+                    listing = "\n".join(f"  {leak}" for leak in leaks[:50])
+                    more = f"\n  … and {len(leaks) - 50} more" if len(leaks) > 50 else ""
+                    raise PluginError(f"leak guard: the public build contains internal content:\n{listing}{more}")
+        except BaseException:
+            if saving is not None:
+                saving.close()  # a build that failed saves nothing it had not saved yet
+            raise
+        logging.getLogger("mkdocs").removeHandler(self._warnings)
+        if saving is not None:
+            self._notices(saving.result())
         elif self._cache is not None and self._warnings.count:
             rendercache.forget(self._cache)  # pages that warned must render (and warn) again
         buildrecord.write_marker(site_dir, self.config.audience, "complete", self.environment, preview=self.preview,
