@@ -116,9 +116,18 @@ def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Pat
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers render pages ahead, and the first Markdown worker compiles the theme's templates for
     the theme loop (`_precompile_theme`): the build and its theme workers compile none of them."""
+    from busdocs.mkdocs import rendercache
+
     compiled = compiled_in_every_process(monkeypatch, tmp_path / "compiled")
+    saved_in: list[int] = []
+    save = rendercache.RenderCache.save
+    monkeypatch.setattr(rendercache.RenderCache, "save", lambda cache: (saved_in.append(os.getpid()), save(cache)))
     set_options(project, {"workers": 3})
+    started = time.time()
     ahead = files_of(build_site(project, site, tmp_path / "ahead" / site).out_dir)
+    # The render cache was saved, whole, by a background process (while the guard read the site).
+    saved = [p for p in (project / ".cache" / "render").glob(f"{site}-*.pickle") if p.stat().st_mtime >= started]
+    assert saved_in == [] and len(saved) == 1 and rendercache.RenderCache.load(saved[0]).pages
     # Both page loops (Markdown, then theme) had two workers, and the build read from each.
     assert sorted(len(pids) for pids in heard.values()) == [2, 2]
     for name in ("main.html", "base.html", "partials/header.html"):
