@@ -323,3 +323,33 @@ def test_mkdocs_makes_each_pages_markdown_instance_through_its_module_name() -> 
     second._register(md)
     assert md.treeprocessors["mkdocs_extract_title"] is second and len(md.treeprocessors) == len(
         markdown.Markdown().treeprocessors) + 1
+
+
+def test_pygments_stylesheet_tables_made_once_per_style_are_the_tables_each_formatter_makes() -> None:
+    """`seams.keep_pygments_stylesheets`: pymdownx.highlight's formatters (subclasses of Pygments'
+    HtmlFormatter, one per code block) get the same tables, and so write the same HTML."""
+    from pygments import highlight
+    from pygments.formatters.html import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+
+    seams.keep_pygments_stylesheets()
+    seams.keep_pygments_stylesheets()  # once: the original is not wrapped twice
+    kept = HtmlFormatter._create_stylesheet
+    made = kept.original  # type: ignore[attr-defined]
+    assert getattr(made, "busdocs_kept", False) is False
+    assert "self._create_stylesheet()" in inspect.getsource(HtmlFormatter.__init__)
+    code = 'aws s3 sync site/ "s3://$BUCKET" --delete  # deploy\nexit 1\n'
+    for style in ("default", "monokai"):
+        for prefix in ("", "hl-"):
+            for _ in range(2):  # made, then kept
+                formatter = HtmlFormatter(style=style, classprefix=prefix)
+                HtmlFormatter._create_stylesheet = made
+                try:
+                    fresh = HtmlFormatter(style=style, classprefix=prefix)
+                finally:
+                    HtmlFormatter._create_stylesheet = kept
+                assert formatter.ttype2class == fresh.ttype2class and formatter.class2style == fresh.class2style
+                assert formatter.ttype2class is not fresh.ttype2class
+                assert highlight(code, get_lexer_by_name("bash"), formatter) == highlight(
+                    code, get_lexer_by_name("bash"), fresh)
+                assert formatter.get_style_defs(".x") == fresh.get_style_defs(".x")

@@ -118,6 +118,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._real_folders = {}  # folders resolved this build (`_real_path`)
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         seams.keep_installed_theme_listings(config.theme)  # Material's ~14,000 files: listed once a process
+        seams.keep_pygments_stylesheets()  # one token-to-CSS table per style, not per code block
         self._abbreviations = None  # the glossary's, made from this build's data when a page first needs them
         try:
             self.data = self._load_data()

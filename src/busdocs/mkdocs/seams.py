@@ -1,5 +1,5 @@
-"""Every private name of MkDocs, Material, the search plugin, autorefs, mkdocstrings and mkdocs-macros that
-busdocs relies on.
+"""Every private name of MkDocs, Material, the search plugin, autorefs, mkdocstrings, mkdocs-macros and
+Pygments that busdocs relies on.
 
 The render cache and the workers need a few things the plugin API does not offer. Each use is
 here, once, with why; `tests/test_seams.py` pins the behaviour each one relies on, so an upgrade
@@ -345,3 +345,38 @@ def reuse_markdown(enabled: bool) -> bool:
     pages.markdown.kept = None  # a new build: its configuration makes its own instance
     return enabled
 
+
+
+_STYLESHEETS: dict[tuple[type, Any, str], tuple[dict[Any, str], dict[str, Any]]] = {}
+"""What `HtmlFormatter._create_stylesheet` made, by formatter class, style and class prefix."""
+
+
+def keep_pygments_stylesheets() -> None:
+    """Let Pygments' HTML formatter make its token-to-CSS tables once per style, not once per block.
+
+    pymdownx.highlight makes a new `pygments.formatters.html.HtmlFormatter` (a subclass) for every
+    code block, and `HtmlFormatter.__init__` ends with `self._create_stylesheet()`, which walks every
+    token type of the style to fill `self.ttype2class` and `self.class2style`: 0.12 ms a block, a
+    third of highlighting one. The tables depend on the style, the `classprefix` option and the
+    class (its `_get_css_class`) alone, so a copy of the first formatter's tables serves the next.
+    The method is replaced on the class, once; `tests/test_seams.py` pins that the tables and the
+    highlighted HTML are the same with and without it.
+    """
+    from pygments.formatters.html import HtmlFormatter
+
+    make = HtmlFormatter._create_stylesheet
+    if getattr(make, "busdocs_kept", False):
+        return
+
+    def create_stylesheet(self: Any) -> None:
+        key = (type(self), self.style, self.classprefix)
+        kept = _STYLESHEETS.get(key)
+        if kept is None:
+            make(self)
+            _STYLESHEETS[key] = (dict(self.ttype2class), dict(self.class2style))
+        else:
+            self.ttype2class, self.class2style = dict(kept[0]), dict(kept[1])
+
+    create_stylesheet.busdocs_kept = True  # type: ignore[attr-defined]
+    create_stylesheet.original = make  # type: ignore[attr-defined]
+    HtmlFormatter._create_stylesheet = create_stylesheet
