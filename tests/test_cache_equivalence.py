@@ -40,7 +40,7 @@ tags: [buses]
 # Probe
 
 The API lives at {{ env_value("API_BASE_URL") }}; write to {{ site.support.email }}.
-A semester pass costs {{ money(pass_type("semester").price) }}. :material-bus:
+A semester pass costs {{ money(pass_type("semester").price) }}.
 
 ```python
 route = "Campus loop"
