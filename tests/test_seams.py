@@ -353,3 +353,32 @@ def test_pygments_stylesheet_tables_made_once_per_style_are_the_tables_each_form
                 assert highlight(code, get_lexer_by_name("bash"), formatter) == highlight(
                     code, get_lexer_by_name("bash"), fresh)
                 assert formatter.get_style_defs(".x") == fresh.get_style_defs(".x")
+
+
+def test_mkdocs_macros_takes_its_git_variable_from_get_git_info_and_a_prefetched_one_is_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`seams.prefetch_macros_git_info`: mkdocs-macros sets `git` from `context.get_git_info()`, looked
+    up when `on_config` runs; the replacement gives a copy of the prefetched value, or runs git."""
+    from mkdocs_macros import context
+
+    from busdocs.mkdocs import prescan
+
+    assert "env.variables['git'] = get_git_info()" in inspect.getsource(context.define_env)
+    monkeypatch.setattr(context, "get_git_info", context.get_git_info)  # put back after the test
+    monkeypatch.chdir(tmp_path)  # not a git repository: git fails fast, and says so in the value
+    computed = context.get_git_info()
+    config = config_for(tmp_path, plugins=["macros"])
+    macros = config.plugins["macros"]
+    prefetched = {"status": True, "short_commit": "643c98b", "date": None}
+    seams.prefetch_macros_git_info(lambda: (True, prefetched))
+    seams.prefetch_macros_git_info(lambda: (True, prefetched))  # once: the original is kept, not wrapped
+    macros.on_config(config)
+    assert macros.variables["git"] == prefetched and macros.variables["git"] is not prefetched
+    seams.prefetch_macros_git_info(prescan.macros_git_info)  # nothing started for this folder: git runs
+    macros.on_config(config)
+    assert macros.variables["git"] == computed and prescan.macros_git_info() == (False, None)
+    prescan.start(tmp_path)  # what `busdocs build` does first
+    try:
+        assert prescan.macros_git_info() == (True, computed)
+    finally:
+        prescan.stop()

@@ -119,6 +119,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         _preview_number()  # a bad BUSDOCS_PREVIEW stops the build before anything is read
         seams.keep_installed_theme_listings(config.theme)  # Material's ~14,000 files: listed once a process
         seams.keep_pygments_stylesheets()  # one token-to-CSS table per style, not per code block
+        seams.prefetch_macros_git_info(prescan.macros_git_info)  # before mkdocs-macros' on_config asks git
         self._abbreviations = None  # the glossary's, made from this build's data when a page first needs them
         try:
             self.data = self._load_data()
