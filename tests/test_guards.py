@@ -483,3 +483,41 @@ def test_pages_noted_again_come_from_the_kept_scan(tmp_path: Path) -> None:
     second.note("a.html", b"<p>changed</p>")
     assert scanned == ["a.html"]  # only the changed bytes
     assert [str(leak) for leak in second.scan(site)] == [f"b.html: contains an internal value ({origin})"]
+
+
+ONE_WORD_SAMPLES = [  # a made-up value in each format `secrets._IN_ONE_WORD` looks for in long words only
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "123456789:AAHd8fGkLmNoPqRsTuVwXyZ0123456789ab",
+    "MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.MnOpQrStUvWxYz0123456789abc",
+    "sk_live_a1B2c3D4e5F6g7H8i9J0k1L2",
+    "AC0123456789abcdef0123456789abcdef",
+    "SK0123456789abcdef0123456789abcdef",
+    "xoxb-2485-Qk7ZrT2",
+    "https://hooks.slack.com/services/T0ABC/B0DEF/xyz123",
+]
+
+
+def test_the_secret_prefilter_looks_at_long_words_only_where_that_finds_the_same(root: Path) -> None:
+    """`secrets._active` finds the same detectors as every prefilter searched in the whole text."""
+    from busdocs.data import secrets
+
+    def everywhere(text: str) -> list[str]:
+        return [type(d).__name__ for d in secrets.detectors()
+                if (d.literal in text if getattr(d, "literal", None) is not None else
+                    getattr(d, "denylist", None) is None or any(secrets._prefilter(p).search(text) for p in d.denylist))]
+
+    patterns = {secrets._prefilter(p).pattern: secrets._prefilter(p) for d in secrets.detectors()
+                for p in getattr(d, "denylist", None) or []}
+    assert set(secrets._IN_ONE_WORD) <= set(patterns), "detect-secrets writes a pattern otherwise: check it again"
+    for pattern, length in secrets._IN_ONE_WORD.items():
+        assert not patterns[pattern].search(" \t\n\u00a0"), pattern
+        assert any(patterns[pattern].search(s) for s in ONE_WORD_SAMPLES), f"no sample of {pattern}"
+    texts = [p.read_bytes().decode("utf-8", "replace") for folder in secrets.SCANNED_FOLDERS
+             for p in sorted((root / folder).rglob("*")) if p.is_file()]
+    around = [("", ""), ("token: ", "\n"), ("x=", ";"), ("(", ")"), ('"', '"'), ("\t", " tail"), ("a", "b"),
+              ("//", "/"), ("\u00a0", "\u00a0"), ("prose before\n", "\nprose after")]
+    texts += [f"{left}{sample}{right}" for sample in ONE_WORD_SAMPLES for left, right in around]
+    texts += [f"{left}{sample[:cut]}{right}" for sample in ONE_WORD_SAMPLES for left, right in around[:3] for cut in (-1, 7)]
+    for text in texts:
+        assert [type(d).__name__ for d in secrets._active(text)] == everywhere(text), text[:80]
+    assert all(everywhere(sample) for sample in ONE_WORD_SAMPLES)

@@ -75,9 +75,15 @@ def _macros_git_info() -> Any:
 def _scan(root: Path) -> Any:
     from busdocs.checks import data_file_paths
     from busdocs.data import secrets
-    from busdocs.data.loader import credential_problems
+    from busdocs.data.yamlio import decode_source
 
     secrets.scan_sources(root, secrets.SCANNED_FOLDERS, skip=data_file_paths(),
                          cache=root / ".cache" / "secrets.json")
-    credential_problems(root)
+    for path in data_file_paths():  # their text as the loader decodes it, scanned as its credential check does
+        try:
+            text, _ = decode_source((root / path).read_bytes(), path)
+        except OSError:
+            continue
+        if text is not None:
+            secrets.scan_source_text(text, path.name)
     return secrets.known()
