@@ -73,17 +73,10 @@ def _macros_git_info() -> Any:
 
 
 def _scan(root: Path) -> Any:
-    from busdocs.checks import data_file_paths
+    # Only the scanner is imported here (not the data models), so this starts before the build's
+    # imports are done. The data files are scanned whole, as files: for text in UTF-8, that is the
+    # content the loader's credential check (`scan_source_text`) looks up.
     from busdocs.data import secrets
-    from busdocs.data.yamlio import decode_source
 
-    secrets.scan_sources(root, secrets.SCANNED_FOLDERS, skip=data_file_paths(),
-                         cache=root / ".cache" / "secrets.json")
-    for path in data_file_paths():  # their text as the loader decodes it, scanned as its credential check does
-        try:
-            text, _ = decode_source((root / path).read_bytes(), path)
-        except OSError:
-            continue
-        if text is not None:
-            secrets.scan_source_text(text, path.name)
+    secrets.scan_sources(root, secrets.SCANNED_FOLDERS, cache=root / ".cache" / "secrets.json")
     return secrets.known()
