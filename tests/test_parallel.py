@@ -122,6 +122,11 @@ def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Pat
     saved_in: list[int] = []
     save = rendercache.RenderCache.save
     monkeypatch.setattr(rendercache.RenderCache, "save", lambda cache: (saved_in.append(os.getpid()), save(cache)))
+    import mkdocs.utils
+
+    written_here: list[str] = []  # the build's own writes (a worker's go to its own copy of the list)
+    write = mkdocs.utils.write_file
+    monkeypatch.setattr(mkdocs.utils, "write_file", lambda data, path: (written_here.append(path), write(data, path)))
     set_options(project, {"workers": 3})
     started = time.time()
     ahead = files_of(build_site(project, site, tmp_path / "ahead" / site).out_dir)
@@ -132,6 +137,10 @@ def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Pat
     assert sorted(len(pids) for pids in heard.values()) == [2, 2]
     for name in ("main.html", "base.html", "partials/header.html"):
         assert len(compiled(name)) == 1 and os.getpid() not in compiled(name), (name, compiled(name))
+    # The build did not write again the pages its theme workers wrote (`seams.skip_write`).
+    pages = [name for name in ahead if name.endswith(".html") and name != "404.html"]
+    written = [path for path in written_here if path.endswith(".html")]
+    assert 0 < len(written) < len(pages) - 10, (len(written), len(pages))
     one = alone(site)  # the same sources, built with `workers: 1` and `render_cache: false`
     assert ahead.keys() == one.keys()
     assert [name for name in ahead if ahead[name] != one[name]] == []

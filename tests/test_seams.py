@@ -382,3 +382,47 @@ def test_mkdocs_macros_takes_its_git_variable_from_get_git_info_and_a_prefetched
         assert prescan.macros_git_info() == (True, computed)
     finally:
         prescan.stop()
+
+
+def test_mkdocs_writes_no_page_whose_output_is_empty_and_says_so_in_a_line_the_filter_knows(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`seams.skip_write`: `_build_page` writes only `if output.strip()`, else logs the line
+    `SkippedWrites` drops for the pages a worker wrote."""
+    from mkdocs.commands.build import _build_page
+    from mkdocs.structure.nav import get_navigation
+
+    assert "if output.strip():" in inspect.getsource(_build_page)
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "empty.html").write_text("  \n", encoding="utf-8")
+    (theme / "main.html").write_text("<p>{{ page.title }}</p>\n", encoding="utf-8")
+    config = config_for(tmp_path, theme={"name": "mkdocs", "custom_dir": str(theme)}, plugins=[])
+    files = Files([file_of(config, "empty.md", "---\ntemplate: empty.html\n---\n# Empty\n"),
+                   file_of(config, "full.md", "# Full\n")])
+    nav = get_navigation(files, config)
+    env = config.theme.get_env()
+
+    def build(writes: seams.SkippedWrites) -> list[str]:
+        caplog.clear()
+        seams.build_logger().addFilter(writes)
+        try:
+            with caplog.at_level(logging.INFO, logger="mkdocs.commands.build"):
+                for file in files:
+                    page = Page(None, file, config)
+                    seams.populate_page(page, config, files)
+                    if file.src_uri == "empty.md":
+                        assert seams.skip_write(writes, page) == ""
+                    seams.build_page(page, config, list(files), nav, env, excluded=False)
+        finally:
+            seams.build_logger().removeFilter(writes)
+        return [r.getMessage() for r in caplog.records if "Page skipped" in r.getMessage()]
+
+    unfiltered = seams.SkippedWrites()
+    unfiltered.filter = lambda record: True  # type: ignore[method-assign]
+    assert build(unfiltered) == ["Page skipped: 'empty.md'. Generated empty output."]
+    assert build(seams.SkippedWrites()) == []
+    assert not (Path(config.site_dir) / "empty" / "index.html").exists()
+    assert (Path(config.site_dir) / "full" / "index.html").read_text().strip() == "<p>Full</p>"
+    record = logging.LogRecord("mkdocs.commands.build", logging.INFO, __file__, 1,
+                               "Page skipped: 'other.md'. Generated empty output.", None, None)
+    assert seams.SkippedWrites().filter(record)  # a page no worker wrote: its line stays

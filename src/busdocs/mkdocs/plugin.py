@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -105,6 +106,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._guard_journal: list[parallel.Entry] | None = None
         """In a theme worker: what the guard found in the pages it wrote, sent back with them."""
         self._theme_ahead = parallel.Prefetch(self._merge)
+        self._written: dict[str, str] = {}
+        """Pages a theme worker wrote, by source: the digest of the bytes it wrote (`_note_output`)."""
+        self._skipped_writes = seams.SkippedWrites()
         self._source_checks: parallel.Background | None = None
         """The secret scan of the sources and the leak guard's needles, computed in a background process
         from `on_config` until the theme loop needs them (`_start_source_checks`)."""
@@ -627,7 +631,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def _merge(self, entries: Any) -> None:
         assert self._cache is not None
         for layer, key, value in entries:
-            if layer == "leakscan":  # what the leak guard found in a page a worker wrote
+            if layer == "written":  # a page a theme worker wrote, and the digest of its bytes
+                self._written[key] = value
+            elif layer == "leakscan":  # what the leak guard found in a page a worker wrote
                 if self._guard is not None:
                     self._guard.noted[key] = value
             else:
@@ -696,10 +702,17 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         """The leak guard scans each page as it is written, in the build and in its workers, so
         both cores share what the guard would otherwise scan alone after the build (the bytes are
         the ones MkDocs writes; a page written with other bytes is scanned after the build)."""
-        if self._guard is not None and output.strip():
-            noted = self._guard.note(page.file.dest_uri, output.encode("utf-8", errors="xmlcharrefreplace"))
+        if not output.strip():
+            return output
+        data = output.encode("utf-8", errors="xmlcharrefreplace")  # what MkDocs writes
+        if self._guard is not None:
+            noted = self._guard.note(page.file.dest_uri, data)
             if noted is not None and self._guard_journal is not None:
                 self._guard_journal.append(("leakscan", *noted))
+        if self._guard_journal is not None:  # a theme worker: it writes the page, then says with what
+            self._guard_journal.append(("written", page.file.src_uri, _digest_of(data)))
+        elif self._written.get(page.file.src_uri) == _digest_of(data):  # written so by a worker already
+            return seams.skip_write(self._skipped_writes, page)
         return output
 
     on_post_page = CombinedEvent(_strip_output, _note_output)
@@ -771,6 +784,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self._cache is not None and index is not None and hasattr(index, "entries"):
             self._cache_search_entries(index)
         self._internal_outputs = set()
+        self._written = {}
+        self._skipped_writes.pages = set()
+        seams.build_logger().addFilter(self._skipped_writes)  # taken off after the build (_stop_skipping)
         buildrecord.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
         if self.serving and not self.dirty:  # serve overwrites the last site instead of rewriting it whole
             self._held = servekeep.hold(Path(config.site_dir))
@@ -791,6 +807,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def _post_build(self, *, config: MkDocsConfig) -> None:
         self.stop_workers()  # no worker writes once the output is checked
+        seams.build_logger().removeFilter(self._skipped_writes)
         site_dir = Path(config.site_dir)
         if self.config.language != "en" and self.config.web_font:
             try:  # the Nastaliq font, cut to the characters of the pages just written
@@ -838,6 +855,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.stop_workers()
+        seams.build_logger().removeFilter(self._skipped_writes)
         if self._source_checks is not None:
             self._source_checks.close()
             self._source_checks = None
@@ -848,6 +866,10 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         if self._site_dir is not None:
             buildrecord.write_marker(self._site_dir, self.config.audience, "failed", self.environment,
                                    detail=str(error)[:500])
+
+
+def _digest_of(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def _src_uri(file: File) -> str:

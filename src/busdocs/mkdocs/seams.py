@@ -10,6 +10,8 @@ pymarkdownlnt's private names (for `busdocs lint`) are in `busdocs.authoring.sea
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -405,3 +407,40 @@ def prefetch_macros_git_info(prefetched: Callable[[], tuple[bool, Any]]) -> None
 
     get_git_info.busdocs_original = original  # type: ignore[attr-defined]
     context.get_git_info = get_git_info
+
+
+class SkippedWrites(logging.Filter):
+    """The pages whose output a page worker wrote already, byte for byte (`skip_write`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop MkDocs' note that it skipped one of these pages (it wrote nothing new: it did write it)."""
+        if record.levelno != logging.INFO or not isinstance(record.msg, str):
+            return True
+        match = _SKIPPED.fullmatch(record.msg)
+        return match is None or match[1] not in self.pages
+
+
+_SKIPPED = re.compile(r"Page skipped: '(.*)'\. Generated empty output\.", re.S)
+"""MkDocs' INFO line for a page whose output is empty (`mkdocs.commands.build._build_page`)."""
+
+
+def skip_write(writes: SkippedWrites, page: Any) -> str:
+    """What to return from the last `on_post_page` so that MkDocs does not write `page` again.
+
+    `mkdocs.commands.build._build_page` writes the output only `if output.strip()`; otherwise it
+    logs `Page skipped: '<src_uri>'. Generated empty output.` at INFO level and writes nothing. A
+    page a theme worker rendered was written by that worker with the very bytes the build's own
+    `_build_page` would write again (checked by their digest): the build returns "" for it, and
+    `writes`, a filter on MkDocs' build logger, drops that line. `tests/test_seams.py` pins both.
+    """
+    writes.pages.add(page.file.src_uri)
+    return ""
+
+
+def build_logger() -> logging.Logger:
+    """The logger of `mkdocs.commands.build` (where `_build_page` logs)."""
+    return logging.getLogger("mkdocs.commands.build")
