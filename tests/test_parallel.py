@@ -379,7 +379,7 @@ def test_busdocs_build_scans_the_sources_as_it_starts_and_the_build_takes_what_i
     def started(root: Path) -> object:
         with log.open("a") as out:
             out.write(f"{os.getpid()} prescan\n")
-        time.sleep(1)  # still scanning when the build's own scan starts: that one waits for it
+        time.sleep(0.5)  # still scanning when the build's own scan starts: that one waits for it
         return scan_all(root)
 
     monkeypatch.setattr(secrets, "scan_text", spy)
