@@ -376,11 +376,11 @@ def test_busdocs_build_scans_the_sources_as_it_starts_and_the_build_takes_what_i
             out.write(f"{os.getpid()} {filename}\n")
         return scan_text(text, filename, **kwargs)
 
-    def started(root: Path) -> object:
+    def started(root: Path, folders: list[str]) -> object:
         with log.open("a") as out:
-            out.write(f"{os.getpid()} prescan\n")
+            out.write(f"{os.getpid()} prescan {','.join(folders)}\n")
         time.sleep(0.5)  # still scanning when the build's own scan starts: that one waits for it
-        return scan_all(root)
+        return scan_all(root, folders)
 
     monkeypatch.setattr(secrets, "scan_text", spy)
     monkeypatch.setattr(secrets, "_CACHE", {})  # nothing scanned in this process before
@@ -388,7 +388,9 @@ def test_busdocs_build_scans_the_sources_as_it_starts_and_the_build_takes_what_i
     code = cli.main(["--root", str(project), "build", "--site", "public", "--out", str(tmp_path / "site")])
     error = capsys.readouterr().err
     assert code == 1 and "secret scanner" in error and "guides/students/index.md:" in error, error
-    calls = [line.split() for line in log.read_text().splitlines()]
+    calls = [line.split()[:2] for line in log.read_text().splitlines()]
+    assert f"prescan {','.join(f for f in secrets.SCANNED_FOLDERS if f != 'runbooks')}" in log.read_text()
+    assert prescan.SCANNED_FOLDERS == secrets.SCANNED_FOLDERS
     scanner = {pid for pid, what in calls if what == "prescan"}
     assert len(scanner) == 1 and str(os.getpid()) not in scanner
     markdown = [pid for pid, what in calls if what.endswith(".md")]
@@ -405,7 +407,7 @@ def test_a_failed_prescan_leaves_the_scan_to_the_build(project: Path, tmp_path: 
     assert_workers_can_start()
     page = project / "docs" / "contact.md"
     page.write_text(page.read_text() + f"\nKey: {FAKE_SECRETS['aws-key-id'][0]}\n")
-    monkeypatch.setattr(prescan, "_scan", lambda root: 1 / 0)
+    monkeypatch.setattr(prescan, "_scan", lambda root, folders: 1 / 0)
     monkeypatch.setattr(secrets, "_CACHE", {})
     prescan.start(project)
     try:

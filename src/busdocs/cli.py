@@ -49,8 +49,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     global _end_at_once
     _end_at_once = True  # everything a build writes is written and closed when it returns
 
+    from busdocs.sites import SITES
+
     root = _root(args)
-    prescan.start(root)  # the sources' secret scan, on the other core while MkDocs loads
+    internal = args.site == "all" or getattr(SITES.get(args.site), "audience", "") == "internal"
+    prescan.start(root, internal=internal)  # the sources' secret scan, on the other core while MkDocs loads
     try:
         return _build_sites(args, root)
     finally:

@@ -23,13 +23,17 @@ from typing import Any
 
 from busdocs.mkdocs import parallel
 
+SCANNED_FOLDERS = ("docs", "guides", "runbooks", "data", "overrides")
+"""`secrets.SCANNED_FOLDERS`, named here so the scanner is imported in the background process only."""
+
 _STARTED: dict[Path, parallel.Background] = {}
 _GIT: dict[str, parallel.Background] = {}
 """mkdocs-macros' git information by working folder (its git commands run there)."""
 
 
-def start(root: Path) -> None:
-    """Scan `root`'s sources in a background process (once; where the process can fork)."""
+def start(root: Path, *, internal: bool = True) -> None:
+    """Scan `root`'s sources in a background process (once; where the process can fork); `runbooks/`
+    only where an `internal` site is among the builds (no public site reads it)."""
     root = root.resolve()
     here = os.getcwd()
     if here not in _GIT:
@@ -37,7 +41,8 @@ def start(root: Path) -> None:
         if info.forked:
             _GIT[here] = info
     if root not in _STARTED:
-        scan = parallel.Background(lambda: _scan(root))
+        folders = [f for f in SCANNED_FOLDERS if internal or f != "runbooks"]
+        scan = parallel.Background(lambda: _scan(root, folders))
         if scan.forked:
             _STARTED[root] = scan
 
@@ -72,11 +77,11 @@ def _macros_git_info() -> Any:
     return getattr(get_git_info, "busdocs_original", get_git_info)()
 
 
-def _scan(root: Path) -> Any:
+def _scan(root: Path, folders: list[str]) -> Any:
     # Only the scanner is imported here (not the data models), so this starts before the build's
     # imports are done. The data files are scanned whole, as files: for text in UTF-8, that is the
     # content the loader's credential check (`scan_source_text`) looks up.
     from busdocs.data import secrets
 
-    secrets.scan_sources(root, secrets.SCANNED_FOLDERS, cache=root / ".cache" / "secrets.json")
+    secrets.scan_sources(root, folders, cache=root / ".cache" / "secrets.json")
     return secrets.known()
