@@ -119,6 +119,7 @@ def test_workers_write_the_same_site_as_one_process(project: Path, tmp_path: Pat
     from busdocs.mkdocs import rendercache
 
     compiled = compiled_in_every_process(monkeypatch, tmp_path / "compiled")
+    monkeypatch.setattr(parallel, "command_process", True)  # as in the `busdocs` command: the save in the background
     saved_in: list[int] = []
     save = rendercache.RenderCache.save
     monkeypatch.setattr(rendercache.RenderCache, "save", lambda cache: (saved_in.append(os.getpid()), save(cache)))
@@ -385,6 +386,17 @@ def test_busdocs_build_scans_the_sources_as_it_starts_and_the_build_takes_what_i
     monkeypatch.setattr(secrets, "scan_text", spy)
     monkeypatch.setattr(secrets, "_CACHE", {})  # nothing scanned in this process before
     monkeypatch.setattr(prescan, "_scan", started)
+    starts: list[Path] = []
+    start = prescan.start
+    monkeypatch.setattr(prescan, "start", lambda root, **kw: (starts.append(root), start(root, **kw)))
+    # Called as a library (the tests, a program), `main` forks nothing ahead: the process is big, its imports done.
+    cli.main(["--root", str(project), "build", "--site", "public", "--out", str(tmp_path / "library")])
+    assert starts == [] and "prescan" not in (log.read_text() if log.exists() else "")
+    log.unlink(missing_ok=True)
+    (project / ".cache" / "secrets.json").unlink()  # the command's run starts with nothing scanned
+    monkeypatch.setattr(secrets, "_CACHE", {})
+    capsys.readouterr()
+    monkeypatch.setattr(parallel, "command_process", True)  # as `busdocs.cli.run`, the console script, sets it
     code = cli.main(["--root", str(project), "build", "--site", "public", "--out", str(tmp_path / "site")])
     error = capsys.readouterr().err
     assert code == 1 and "secret scanner" in error and "guides/students/index.md:" in error, error

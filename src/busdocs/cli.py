@@ -44,7 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Strict builds of the public and/or internal site."""
-    from busdocs.mkdocs import prescan
+    from busdocs.mkdocs import parallel, prescan
 
     global _end_at_once
     _end_at_once = True  # everything a build writes is written and closed when it returns
@@ -53,7 +53,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     root = _root(args)
     internal = args.site == "all" or getattr(SITES.get(args.site), "audience", "") == "internal"
-    prescan.start(root, internal=internal)  # the sources' secret scan, on the other core while MkDocs loads
+    if parallel.command_process:  # the sources' secret scan, on the other core while MkDocs loads
+        prescan.start(root, internal=internal)
     try:
         return _build_sites(args, root)
     finally:
@@ -730,6 +731,9 @@ def run() -> None:
     import atexit
     import threading
 
+    from busdocs.mkdocs import parallel
+
+    parallel.command_process = True
     code = main()
     exit_functions = getattr(atexit, "_run_exitfuncs", None)  # CPython's own, as interpreter exit runs them
     if not _end_at_once or exit_functions is None or threading.active_count() != 1:

@@ -34,6 +34,13 @@ from busdocs.mkdocs.rendercache import WarningCounter
 Entry = tuple[str, str, Any]
 """(layer of the render cache, key, value)"""
 
+command_process = False
+"""True in the `busdocs` command's own process (set by `busdocs.cli.run`). Work moved to a
+background process only to use a core that the build's start or end leaves idle (the prescan of
+`busdocs build`, the render cache's save) is moved there only then: a long-lived process (the
+tests, a program that calls `busdocs.cli.main`) has its imports done, and forking it, with all it
+holds, costs more than that work (about 40 ms a GB; 10–20 ms for the command at its start)."""
+
 MIN_PAGES_PER_WORKER = 16
 """Fewer pages than this per process and forking costs more than it saves."""
 

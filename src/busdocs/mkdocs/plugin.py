@@ -822,11 +822,12 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         needles = self._finish_source_checks()  # a build that reached no theme loop
         if self._guard is None:
             self._start_guard(config, needles)
-        # Only a warning-free build may be reused; serve keeps its cache in memory. The cache is
-        # written in a background process while the guard reads the site (both take about 0.05 s
-        # at the end of a cold build, when nothing else runs): what it saves is complete already.
+        # Only a warning-free build may be reused; serve keeps its cache in memory. In the `busdocs`
+        # command's process the cache is written by a background process while the guard reads the
+        # site (both take about 0.05 s at the end of a cold build, when nothing else runs).
         saving = None
-        if self._cache is not None and self._warnings.count == 0 and not self.serving:
+        reusable = self._cache is not None and self._warnings.count == 0 and not self.serving
+        if reusable and parallel.command_process:
             cache = self._cache
             saving = parallel.Background(lambda: (cache.save(), cache.notices)[1])
         try:
@@ -844,6 +845,10 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         logging.getLogger("mkdocs").removeHandler(self._warnings)
         if saving is not None:
             self._notices(saving.result())
+        elif reusable:
+            assert self._cache is not None
+            self._cache.save()
+            self._notices(self._cache.notices)
         elif self._cache is not None and self._warnings.count:
             rendercache.forget(self._cache)  # pages that warned must render (and warn) again
         buildrecord.write_marker(site_dir, self.config.audience, "complete", self.environment, preview=self.preview,
