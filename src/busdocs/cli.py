@@ -45,11 +45,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Strict builds of the public and/or internal site."""
     from busdocs.mkdocs import parallel, prescan
+    from busdocs.sites import SITES
 
     global _end_at_once
     _end_at_once = True  # everything a build writes is written and closed when it returns
-
-    from busdocs.sites import SITES
 
     root = _root(args)
     internal = args.site == "all" or getattr(SITES.get(args.site), "audience", "") == "internal"

@@ -701,7 +701,9 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def _note_output(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
         """The leak guard scans each page as it is written, in the build and in its workers, so
         both cores share what the guard would otherwise scan alone after the build (the bytes are
-        the ones MkDocs writes; a page written with other bytes is scanned after the build)."""
+        the ones MkDocs writes; a page written with other bytes is scanned after the build).
+        A theme worker also sends the digest of the bytes it writes; the build does not write a
+        page again whose bytes a worker wrote already (`seams.skip_write`)."""
         if not output.strip():
             return output
         data = output.encode("utf-8", errors="xmlcharrefreplace")  # what MkDocs writes
@@ -786,7 +788,7 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         self._internal_outputs = set()
         self._written = {}
         self._skipped_writes.pages = set()
-        seams.build_logger().addFilter(self._skipped_writes)  # taken off after the build (_stop_skipping)
+        seams.build_logger().addFilter(self._skipped_writes)  # taken off at the end (_post_build, on_build_error)
         buildrecord.write_marker(Path(config.site_dir), self.config.audience, "building", self.environment)
         if self.serving and not self.dirty:  # serve overwrites the last site instead of rewriting it whole
             self._held = servekeep.hold(Path(config.site_dir))
