@@ -216,7 +216,23 @@ def style_findings(text: str, file: str, style: Style) -> list[tuple[int, int, i
                     "a name? add it to names in data/style.yml", None)
     for m in re.finditer(r"<!--\s*write:", prose_mask(text, comments=False)):
         add(m.start(), m.end(), "scaffold", "a part left to write from `busdocs new`", None)
+    for pattern, message in _NOT_ENABLED:
+        for m in pattern.finditer(prose):
+            add(m.start(), m.end(), "not-enabled", message, None)
     return found
+
+
+_NOT_ENABLED = (
+    (re.compile(r"\[\^[^\]\s]+\]"),
+     "footnotes are not enabled (a note at the end of a long page is lost on a phone): say it in the sentence "
+     "or in an admonition"),
+    (re.compile(r"(?<![=\w])==(?=\S)[^=\n]+(?<=\S)==(?!=)"),
+     "==highlighting== is not enabled: it shows as typed; use **bold** for what a reader must not miss"),
+    (re.compile(r"(?<![\w:/.])(:[a-z0-9]+(?:[_+-][a-z0-9]+)*:)(?![\w:/])"),
+     "emoji and icon shortcodes are not enabled: it shows as typed"),
+)
+"""Markdown of extensions `mkdocs.yml` does not load (footnotes, pymdownx.mark, pymdownx.emoji: no page
+used them, and each cost every build time); written anyway, it would show as typed."""
 
 
 _COMMON = {"map", "stops", "account", "settings", "overview", "pending", "report", "may", "march", "slack",
