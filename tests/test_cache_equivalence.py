@@ -40,7 +40,7 @@ tags: [buses]
 # Probe
 
 The API lives at {{ env_value("API_BASE_URL") }}; write to {{ site.support.email }}.
-A semester pass costs {{ money(pass_type("semester").price) }}.
+A semester pass costs {{ money(pass_type("semester").price) }}. Built from {{ git.short_commit }}.
 
 ```python
 route = "Campus loop"
@@ -201,6 +201,13 @@ def recommit_with_new_date(project: Path) -> None:
                                                "GIT_COMMITTER_DATE": "2026-11-16T10:00:00"})
 
 
+def new_commit_where_macros_looks(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit that changes no file: mkdocs-macros' `git` variable (the probe prints the commit)
+    changes. Its git commands run in the working folder, which is the project's for this row."""
+    monkeypatch.chdir(project)
+    git(project, "commit", "-q", "--allow-empty", "-m", "release")
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -231,6 +238,7 @@ ROWS = [  # the code rows last: once they changed the code, this process's build
     Row("BUSDOCS_ENV", lambda p, m: m.setenv("BUSDOCS_ENV", "staging"), lasting=False),
     Row("BUSDOCS_TODAY", lambda p, m: m.setenv("BUSDOCS_TODAY", "2031-01-01"), lasting=False),
     Row("git dates", lambda p, m: recommit_with_new_date(p)),
+    Row("mkdocs-macros' git variable", lambda p, m: new_commit_where_macros_looks(p, m), lasting=False),
     Row("another plugin's template context", lambda p, m: (p / "docs/index.md").write_text(
         (p / "docs/index.md").read_text(encoding="utf-8") + "\n## Topics\n\n<!-- material/tags -->\n")),
     Row("markdown extension options", lambda p, m: replace(p, "mkdocs.yml", "    permalink: true",

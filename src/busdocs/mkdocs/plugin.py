@@ -223,11 +223,15 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
             self._use_translations(files, config)
         self._files_key = rendercache.digest(sorted((f.src_uri, f.url, f.inclusion.value) for f in files))
         if self._cache is not None:
+            # mkdocs-macros' own `git` variable (the last commit: its id, date, message, author) is
+            # there for every page and every macro: a new commit renders the macros again.
+            macros = config.plugins.get("macros")
+            git_info = getattr(macros, "variables", {}).get("git") if macros is not None else None
             self._macros_key = rendercache.digest(
                 self._config_key, self._files_key, rendercache.tree_digest(
                     self.root / "data", self.root / self.config.runbooks_dir, Path(config.config_file_path).parent
                     / "macros"), Path(config.config_file_path).read_text(encoding="utf-8"),
-                [(p.src_uri, _stable(p.meta.model_dump())) for p in self.news])
+                [(p.src_uri, _stable(p.meta.model_dump())) for p in self.news], repr(git_info))
         return files
 
     on_files = CombinedEvent(_restore_outputs, _files)
