@@ -13,6 +13,9 @@ the command starts at once what the build would otherwise do later, or in its se
   `on_config` (20–35 ms). The same function runs here, in the same working folder, and the build's
   mkdocs-macros gets its value (`seams.prefetch_macros_git_info`); every build of the command
   gets the same, as read when the command started.
+
+Only the `busdocs` command's own process does this (`parallel.command_process`): a long-lived
+process that calls `busdocs.cli.main` has its imports done, and forking it costs more.
 """
 
 from __future__ import annotations
