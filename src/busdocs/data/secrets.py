@@ -216,6 +216,9 @@ from: each looked at every position of every file (two thirds of the prefilter's
 detect-secrets that writes one otherwise gets it searched in the whole text, as before."""
 
 
+_SHORTEST_IN_ONE_WORD = min(_IN_ONE_WORD.values())
+
+
 def _words_of_at_least(text: str) -> Callable[[int], str]:
     words: list[str] | None = None
     joined: dict[int, str] = {}
@@ -224,7 +227,7 @@ def _words_of_at_least(text: str) -> Callable[[int], str]:
         nonlocal words
         if length not in joined:
             if words is None:
-                words = [word for word in text.split() if len(word) >= 8]
+                words = [word for word in text.split() if len(word) >= _SHORTEST_IN_ONE_WORD]
             joined[length] = "\n".join(word for word in words if len(word) >= length)
         return joined[length]
 

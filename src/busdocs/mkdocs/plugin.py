@@ -708,16 +708,18 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         the ones MkDocs writes; a page written with other bytes is scanned after the build).
         A theme worker also sends the digest of the bytes it writes; the build does not write a
         page again whose bytes a worker wrote already (`seams.skip_write`)."""
-        if not output.strip():
+        in_worker = self._guard_journal is not None
+        written = self._written.get(page.file.src_uri)  # the digest of what a worker wrote for it
+        if not output.strip() or (self._guard is None and not in_worker and written is None):
             return output
         data = output.encode("utf-8", errors="xmlcharrefreplace")  # what MkDocs writes
         if self._guard is not None:
             noted = self._guard.note(page.file.dest_uri, data)
-            if noted is not None and self._guard_journal is not None:
+            if noted is not None and in_worker:
                 self._guard_journal.append(("leakscan", *noted))
-        if self._guard_journal is not None:  # a theme worker: it writes the page, then says with what
+        if in_worker:  # a theme worker: it writes the page, then says with what
             self._guard_journal.append(("written", page.file.src_uri, _digest_of(data)))
-        elif self._written.get(page.file.src_uri) == _digest_of(data):  # written so by a worker already
+        elif written is not None and written == _digest_of(data):  # written so by a worker already
             return seams.skip_write(self._skipped_writes, page)
         return output
 

@@ -24,10 +24,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from busdocs.data.secrets import SCANNED_FOLDERS
 from busdocs.mkdocs import parallel
-
-SCANNED_FOLDERS = ("docs", "guides", "runbooks", "data", "overrides")
-"""`secrets.SCANNED_FOLDERS`, named here so the scanner is imported in the background process only."""
 
 _STARTED: dict[Path, parallel.Background] = {}
 _GIT: dict[str, parallel.Background] = {}
@@ -81,9 +79,8 @@ def _macros_git_info() -> Any:
 
 
 def _scan(root: Path, folders: list[str]) -> Any:
-    # Only the scanner is imported here (not the data models), so this starts before the build's
-    # imports are done. The data files are scanned whole, as files: for text in UTF-8, that is the
-    # content the loader's credential check (`scan_source_text`) looks up.
+    # The data files are scanned whole, as files: for text in UTF-8, that is the content the
+    # loader's credential check (`scan_source_text`) looks up.
     from busdocs.data import secrets
 
     secrets.scan_sources(root, folders, cache=root / ".cache" / "secrets.json")
