@@ -22,16 +22,17 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """Debian's Chromium through Playwright, launched the first time a test asks, closed at the end."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is not installed: scripts/bootstrap --test")
-    pytest.importorskip("playwright.sync_api")
+    """Debian's Chromium (its headless shell) through Playwright, launched the first time a test
+    asks, closed at the end."""
     from busdocs.bench import searcheval
+    from busdocs.bench.browser import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is not installed: scripts/bootstrap --test")
 
     with searcheval._browser() as launched:
         yield launched

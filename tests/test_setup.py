@@ -20,7 +20,7 @@ def test_building_needs_no_browser_and_the_tests_add_one() -> None:
     site = bootstrap("--list")
     assert site.returncode == 0 and site.stdout.split() == BUILD
     tests = bootstrap("--test", "--list")
-    assert tests.returncode == 0 and tests.stdout.split() == [*BUILD, "chromium"]
+    assert tests.returncode == 0 and tests.stdout.split() == [*BUILD, "chromium-headless-shell"]
 
 
 def test_the_environment_runs_on_debians_python_where_there_is_one() -> None:
