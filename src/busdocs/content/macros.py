@@ -7,6 +7,7 @@ method of `Macros`; its docstring is the authoring reference.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -33,6 +34,16 @@ from busdocs.errors import BusdocsError
 
 SNIPPETS = "macros/snippets"
 """Shared runbook steps (`shared_step`); under `macros/`, so every build's cache key covers them."""
+
+
+@functools.lru_cache(maxsize=64)
+def _snippet(text: str) -> Any:
+    """A snippet's text as a strict Jinja template, compiled once per process (each runbook that
+    shares a step renders it again, for each environment `busdocs check` renders it for)."""
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    return env.from_string(text)
 
 
 class MacroError(BusdocsError):
@@ -558,8 +569,6 @@ class Macros:
         """A step several runbooks share, written once in `macros/snippets/<name>.md` and rendered
         here with the same macros, for this build's environment: `{{ shared_step("connect-to-database")
         | indent(4) }}` inside a numbered list. No runbook says "as in the other runbook, step 4"."""
-        import jinja2
-
         self._internal_only("a runbook step")
         if not re.fullmatch(r"[a-z0-9-]+", name):
             raise values.LookupFailed(f"shared_step({name!r}): a snippet name is lower-case words joined by '-'")
@@ -567,9 +576,7 @@ class Macros:
         if not path.is_file():
             known = sorted(p.stem for p in (self.data.root / SNIPPETS).glob("*.md"))
             raise values.LookupFailed(f"no snippet {SNIPPETS}/{name}.md (known: {', '.join(known) or 'none'})")
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
-        template = env.from_string(path.read_text(encoding="utf-8"))
-        return template.render({**self.variables(), **self.macros()}).strip("\n")
+        return _snippet(path.read_text(encoding="utf-8")).render({**self.variables(), **self.macros()}).strip("\n")
 
     def first_five_minutes(self) -> str:
         """The box at the top of every alarm runbook, from data: acknowledge, recent deploys, declare

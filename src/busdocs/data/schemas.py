@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -9,8 +10,11 @@ from busdocs.data.loader import DATA_FILES, DataFile
 from busdocs.errors import Problem
 
 
+@functools.cache
 def schema_text(spec: DataFile) -> str:
-    """The JSON Schema of one data file, as committed under `data/schemas/`."""
+    """The JSON Schema of one data file, as committed under `data/schemas/`. Made once per process:
+    it depends on the models only (pydantic makes it anew on each call, 0.1 s for all of them, which
+    `busdocs check` and every test that runs it paid)."""
     from busdocs.data.models.base import document_fields
 
     document_fields()  # the fields' attribute docstrings as their descriptions
