@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a problem the user can fix (message, no traceback), 2 u
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -746,9 +747,16 @@ def run() -> None:
     os._exit(code)
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """`build_parser()`, made once per process (5 ms; a process that calls `main` often, such as the
+    tests, made it for every call). Parsing leaves a parser as it was."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors

@@ -85,9 +85,28 @@ def _texts(name: str, data: bytes, depth: int = 0) -> Iterator[tuple[str, str]]:
     yield name, data.decode("utf-8", errors="replace")
 
 
+_PDF_TEXTS: dict[bytes, str] = {}
+"""`pdf_text` by the digest of the PDF's bytes: the same handbook is read again by every guard of a
+process that sees it (the `busdocs pdf` run's guard and a build's, `busdocs serve`, the tests), and
+pypdf takes about half a second for a hundred pages."""
+_PDF_TEXTS_LIMIT = 16
+
+
 def pdf_text(data: bytes) -> str:
     """Everything a reader of a PDF can see or copy: page text, document information, link targets.
     Whitespace is collapsed (text extraction breaks lines where the layout did)."""
+    import hashlib
+
+    key = hashlib.sha256(data).digest()
+    text = _PDF_TEXTS.get(key)
+    if text is None:
+        text = _PDF_TEXTS[key] = _read_pdf_text(data)
+        while len(_PDF_TEXTS) > _PDF_TEXTS_LIMIT:
+            del _PDF_TEXTS[next(iter(_PDF_TEXTS))]
+    return text
+
+
+def _read_pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
