@@ -397,6 +397,30 @@ def offline_bundle(built_sites: dict[str, Path], tmp_path_factory: pytest.TempPa
     return work / "unzipped" / "bus-tracker-ops"
 
 
+def test_a_closed_browser_leaves_no_thread_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`busdocs.bench.browser.launch` waits for the thread asyncio keeps for Playwright's driver:
+    a test process forks a build's page workers only with no other thread (`parallel.can_fork`).
+    That thread ends a moment after the driver; here every thread ends 0.3 s after its work is
+    done, so a `launch` that did not wait would leave it running, every time."""
+    import threading
+    import time
+
+    from busdocs.bench.browser import launch
+
+    run = threading.Thread.run
+
+    def run_then_linger(thread: threading.Thread) -> None:
+        run(thread)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(threading.Thread, "run", run_then_linger)
+    before = set(threading.enumerate())
+    with launch() as browser:
+        assert browser.version  # type: ignore[attr-defined]
+        assert set(threading.enumerate()) - before, "Playwright started no thread: nothing is tested"
+    assert set(threading.enumerate()) - before == set()
+
+
 def test_offline_bundle_navigates_from_file_urls(open_tab, offline_bundle: Path) -> None:
     page, _ = open_tab(offline_bundle.as_uri() + "/")
     page.goto((offline_bundle / "index.html").as_uri())

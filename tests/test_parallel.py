@@ -187,6 +187,7 @@ def test_the_build_and_the_workers_meet_wherever_the_work_balances() -> None:
         return [("pages", str(item), item * 2)]
 
     items = list(range(120))
+    assert_workers_can_start()
     prefetch.start(items, str, render, workers=3)
     pids = [worker.pid for worker in prefetch.workers]
     assert len(pids) == 2

@@ -148,6 +148,31 @@ def _measure(browser, url: str) -> dict:
         context.close()
 
 
+@contextmanager
+def launch() -> Iterator[object]:
+    """`CHROMIUM` through Playwright, closed on the way out with nothing of Playwright left running.
+    Playwright's driver is a process that asyncio waits for in a thread of its own, which ends a
+    moment after the driver does: this waits for the threads Playwright started, so the process can
+    fork right after (a build forks its page workers only from a process with no other thread,
+    `busdocs.mkdocs.parallel.can_fork`; a test file that builds after a browser test file once
+    found that thread still there)."""
+    from playwright.sync_api import sync_playwright
+
+    before = set(threading.enumerate())
+    playwright = sync_playwright().start()
+    started = set(threading.enumerate()) - before
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+        for thread in started:
+            thread.join(timeout=10)
+
+
 def measure_pages(site_dir: Path, paths: list[str], *, gzip_text: bool = False) -> list[dict]:
     """Open each path of the built site at `site_dir` in chromium over a 400 kbit/s, 400 ms network.
 
@@ -163,19 +188,13 @@ def measure_pages(site_dir: Path, paths: list[str], *, gzip_text: bool = False) 
         index). Bytes are `Network.loadingFinished` encodedDataLength (headers included) of the page's
         own requests; the search worker's script is fetched by the worker and not counted.
     """
-    from playwright.sync_api import sync_playwright
-
     site_dir = Path(site_dir)
     if not (site_dir / "index.html").is_file():
         raise FileNotFoundError(f"{site_dir}: no index.html; build it first (busdocs build --site public)")
     results = []
-    with serve(site_dir, gzip_text=gzip_text) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for path in paths:
-                results.append({"path": "/" + path.lstrip("/"), **_measure(browser, base + path.lstrip("/"))})
-        finally:
-            browser.close()
+    with serve(site_dir, gzip_text=gzip_text) as base, launch() as browser:
+        for path in paths:
+            results.append({"path": "/" + path.lstrip("/"), **_measure(browser, base + path.lstrip("/"))})
     return results
 
 

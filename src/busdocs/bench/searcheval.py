@@ -236,19 +236,15 @@ def _browser(running: object | None = None) -> Iterator[object]:
         yield running
         return
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401 - only to say what is missing
     except ImportError:
         raise BusdocsError("playwright is not installed: run scripts/bootstrap --test") from None
-    from busdocs.bench.browser import CHROMIUM, CHROMIUM_ARGS
+    from busdocs.bench.browser import CHROMIUM, launch
 
     if not Path(CHROMIUM).exists():
         raise BusdocsError(f"{CHROMIUM} is not installed: run scripts/bootstrap --test")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launch() as browser:
+        yield browser
 
 
 def _guarded_page(browser: object, base: str, blocked: list[str], **options: object) -> object:
