@@ -123,3 +123,16 @@ def test_a_browser_that_hangs_up_leaves_no_traceback(tmp_path: Path, capsys: pyt
         except ValueError:
             server.handle_error(None, ("127.0.0.1", 1))
     assert "ValueError: a real fault" in capsys.readouterr().err
+
+
+def test_the_bench_deploys_to_a_target_the_deploy_accepts(moto_endpoint: str) -> None:
+    """`make bench`'s deploy figures publish to a stand-in of the help center's bucket and
+    distribution: it must pass the access check `busdocs deploy` makes before anything is sent
+    (a public bucket there once stopped the whole bench)."""
+    from busdocs.bench.extras import bench_target
+    from busdocs.deploy.aws import check_access_guard
+
+    said: list[str] = []
+    s3, cloudfront, target, _ = bench_target(moto_endpoint)
+    check_access_guard(s3, cloudfront, target, said.append)
+    assert said and said[0].startswith("access checked:") and "s3://bench-help is private" in said[0]

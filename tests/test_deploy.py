@@ -17,6 +17,7 @@ from busdocs.data.loader import load_data
 from busdocs.data.models.deploy import HeaderRule
 from busdocs.deploy.plan import collapse, headers_for, is_fingerprinted, plan_sync, scan_site, urls_for_keys
 from busdocs.deploy.aws import DeployError, deploy, rollback
+from busdocs.deploy.standin import PRIVATE, stand_in_target
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = load_data(ROOT).deploy
@@ -72,25 +73,11 @@ def test_fingerprints() -> None:
 # ------------------------------------------------------------------ moto server
 
 
-PRIVATE = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
-
-
 def new_target(s3, cloudfront, bucket: str, target=TARGET, web_acl: str = "",  # noqa: ANN001, ANN201
                public_access_block: dict | None = PRIVATE):
     """A private versioned bucket and a distribution (with `web_acl`) in moto, and `target` (by default
-    help-production) pointed at them."""
-    s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    if public_access_block is not None:
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=public_access_block)
-    dist = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": bucket, "Comment": "test", "Enabled": True, "WebACLId": web_acl,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": f"{bucket}.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
-    return target.model_copy(update={"bucket": bucket, "distribution_id": dist["Id"]})
+    help-production) pointed at them: `busdocs.deploy.standin`, which the bench publishes to too."""
+    return stand_in_target(s3, cloudfront, bucket, target, web_acl, public_access_block)
 
 
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:

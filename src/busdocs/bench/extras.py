@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path.cwd()  # `make bench` runs from the project root
 def copy_project(dest: Path) -> Path:
@@ -49,36 +50,34 @@ def pdf_speed(work: Path, pages: int = 100) -> dict[str, float]:
             "pdf_pages_per_second": round(result.pages / seconds, 1)}
 
 
-def deploy_objects(work: Path) -> dict[str, int]:
-    """Objects sent by a redeploy of an unchanged rebuild and of a one-page change (moto on 127.0.0.1)."""
-    from moto.server import ThreadedMotoServer
-
+def bench_target(endpoint: str) -> tuple[Any, Any, Any, Any]:
+    """`(s3, cloudfront, target, deploy config)`: the help center's production target pointed at a
+    stand-in bucket and distribution at `endpoint` (moto), private as `busdocs deploy` checks first."""
     from busdocs.data.loader import load_data
-    from busdocs.deploy.aws import deploy, make_clients
-    from busdocs.mkdocs.build import build_site
+    from busdocs.deploy.aws import make_clients
+    from busdocs.deploy.standin import stand_in_target
 
     for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         os.environ.setdefault(name, value)
+    config = load_data(ROOT).deploy
+    public = next(t for t in config.targets if t.site == "public")
+    s3, cloudfront = make_clients(public, endpoint)
+    return s3, cloudfront, stand_in_target(s3, cloudfront, "bench-help", public), config
+
+
+def deploy_objects(work: Path) -> dict[str, int]:
+    """Objects sent by a redeploy of an unchanged rebuild and of a one-page change (moto on 127.0.0.1)."""
+    from moto.server import ThreadedMotoServer
+
+    from busdocs.deploy.aws import deploy
+    from busdocs.mkdocs.build import build_site
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        config = load_data(ROOT).deploy
-        s3, cloudfront = make_clients(next(t for t in config.targets if t.site == "public"), endpoint)
-        s3.create_bucket(Bucket="bench-help")
-        s3.put_bucket_versioning(Bucket="bench-help", VersioningConfiguration={"Status": "Enabled"})
-        dist = cloudfront.create_distribution(DistributionConfig={
-            "CallerReference": "bench", "Comment": "bench", "Enabled": True,
-            "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "bench-help.s3.amazonaws.com",
-                                                  "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-            "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https",
-                                     "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                      "Cookies": {"Forward": "none"}},
-                                     "TrustedSigners": {"Enabled": False, "Quantity": 0}}})["Distribution"]
-        target = next(t for t in config.targets if t.site == "public").model_copy(
-            update={"bucket": "bench-help", "distribution_id": dist["Id"]})
+        s3, cloudfront, target, config = bench_target(f"http://{host}:{port}")
         project = copy_project(work / "deploy")
 
         def build_and_deploy(name: str):  # noqa: ANN202
