@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 
 
-
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
     """Debian's Chromium (its headless shell) through Playwright, launched the first time a test

@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from busdocs.mkdocs.build import OFFLINE_ZIP
