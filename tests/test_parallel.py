@@ -314,14 +314,19 @@ def test_no_background_process_from_a_threaded_process_and_close_stops_one() -> 
         thread.join()
 
 
+@pytest.mark.parametrize("command", [True, False], ids=["busdocs command", "long-lived process"])
 def test_the_secret_scan_runs_beside_the_build_and_still_stops_it(project: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """The sources are scanned in a background process from `on_config`; a secret found there stops
-    the build before the theme loop writes any page."""
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  command: bool) -> None:
+    """In the `busdocs` command the sources are scanned in a background process from `on_config`;
+    in a long-lived process (the tests, a program that builds) in the build's own, where what it
+    scanned stays known for the next build. A secret found either way stops the build before the
+    theme loop writes any page."""
     from busdocs.data import secrets
     from tests.test_guards import FAKE_SECRETS
 
     assert_workers_can_start()
+    monkeypatch.setattr(parallel, "command_process", command)
     scanned_in = tmp_path / "scanned-in"
     scan = secrets.scan_sources
 
@@ -336,7 +341,7 @@ def test_the_secret_scan_runs_beside_the_build_and_still_stops_it(project: Path,
     with pytest.raises(BuildFailed) as info:
         build_site(project, "public", tmp_path / "out")
     assert "secret scanner" in str(info.value) and "guides/students/index.md:" in str(info.value)
-    assert str(os.getpid()) not in scanned_in.read_text().split()
+    assert (str(os.getpid()) in scanned_in.read_text().split()) is not command
     assert not list((tmp_path / "out").rglob("*.html")), "a page was written before the scan's result was read"
 
 

@@ -299,13 +299,17 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
     def _start_source_checks(self, config: MkDocsConfig) -> None:
         """The secret scan of every source (and, for the guarded public build, the leak guard's
         needles), in a background process while the build's serial start goes on: its findings are
-        checked before the theme loop writes anything (`_finish_source_checks`). Where the build
-        cannot fork (serve), the scan runs here, as the build starts."""
+        checked before the theme loop writes anything (`_finish_source_checks`). Only in the
+        `busdocs` command (`parallel.command_process`): in a long-lived process (serve, the tests, a
+        program that builds) the scan runs here, as the build starts, and what it scanned stays known
+        by content, so the next build scans only what changed; a scan in a forked process is
+        forgotten with it, and forking a process that holds a gigabyte costs more than the scan
+        (a warm public build in such a process: 1.19 CPU-s instead of 1.32, 0.71 s instead of 0.75)."""
         if self._source_checks is not None:
             self._source_checks.close()
         guarded = self._guarded()
-        checks = parallel.Background(lambda: (self._secrets_found(config),
-                                              self._needles() if guarded else None))
+        checks = parallel.Background(lambda: (self._secrets_found(config), self._needles() if guarded else None),
+                                     fork=parallel.command_process)
         if checks.forked:
             self._source_checks = checks
         else:
