@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import jinja2
 
 from busdocs.content import environment_values
 from busdocs.data.loader import DataSet
-from busdocs.content.macros import Macros, PageInfo, SiteInfo
+from busdocs.content.macros import Macros, PageInfo, SiteInfo, strict_template
 from busdocs.content.runbooks import Runbook, split_front_matter
 from busdocs.errors import BusdocsError, Problem
 
@@ -153,24 +152,13 @@ def environment_pages(root: Path) -> list[Path]:
     return found
 
 
-_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
-
-
-@functools.lru_cache(maxsize=256)
-def compiled(body: str) -> jinja2.Template:
-    """`body` as a template of the ops pages' strict environment, compiled once per process: Jinja
-    compiles a string anew on every `from_string`, and the same pages are rendered again and again
-    (`busdocs check` for each environment, `busdocs runbook`, a long-lived process's checks)."""
-    return _JINJA.from_string(body)
-
-
 def render_body(src_uri: str, body: str | jinja2.Template, meta: dict[str, object], data: DataSet,
                 environment: str, today: date, terminal: bool = False) -> str:
     """A page's Markdown (front matter removed) with every macro resolved for `environment`, exactly
     as the ops site built with `BUSDOCS_ENV=<environment>` renders it (same macros, strict)."""
     page = PageInfo(src_uri, "internal", meta)
     macros = Macros(data, environment, today, lambda: page, site=SiteInfo(terminal=terminal))
-    template = compiled(body) if isinstance(body, str) else body
+    template = strict_template(body) if isinstance(body, str) else body
     return template.render({**macros.variables(), **macros.macros(), "page": {"meta": meta}})
 
 
@@ -254,7 +242,7 @@ def environment_problems(root: Path, data: DataSet, today: date) -> list[Problem
         if not isinstance(meta, dict) or meta.get("environments") == "all":
             continue
         try:
-            template = compiled(body)
+            template = strict_template(body)
         except jinja2.TemplateSyntaxError as exc:
             problems.append(Problem(relative, body_line + (exc.lineno or 1) - 1, "template", exc.message or str(exc)))
             continue

@@ -36,14 +36,21 @@ SNIPPETS = "macros/snippets"
 """Shared runbook steps (`shared_step`); under `macros/`, so every build's cache key covers them."""
 
 
-@functools.lru_cache(maxsize=64)
-def _snippet(text: str) -> Any:
-    """A snippet's text as a strict Jinja template, compiled once per process (each runbook that
-    shares a step renders it again, for each environment `busdocs check` renders it for)."""
+@functools.lru_cache(maxsize=256)
+def strict_template(text: str) -> Any:
+    """`text` as a template of the ops pages' Jinja environment, where an undefined name is an
+    error: the pages `busdocs.content.lookup` renders for each environment and the steps they share
+    (`shared_step`). Compiled once per process: Jinja compiles a string anew on every
+    `from_string`, and the same pages are rendered again and again (`busdocs check` for each
+    environment, `busdocs runbook`, a long-lived process's checks)."""
+    return _strict_environment().from_string(text)
+
+
+@functools.cache
+def _strict_environment() -> Any:
     import jinja2
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    return env.from_string(text)
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
 class MacroError(BusdocsError):
@@ -576,7 +583,8 @@ class Macros:
         if not path.is_file():
             known = sorted(p.stem for p in (self.data.root / SNIPPETS).glob("*.md"))
             raise values.LookupFailed(f"no snippet {SNIPPETS}/{name}.md (known: {', '.join(known) or 'none'})")
-        return _snippet(path.read_text(encoding="utf-8")).render({**self.variables(), **self.macros()}).strip("\n")
+        template = strict_template(path.read_text(encoding="utf-8"))
+        return template.render({**self.variables(), **self.macros()}).strip("\n")
 
     def first_five_minutes(self) -> str:
         """The box at the top of every alarm runbook, from data: acknowledge, recent deploys, declare

@@ -37,9 +37,10 @@ Entry = tuple[str, str, Any]
 command_process = False
 """True in the `busdocs` command's own process (set by `busdocs.cli.run`). Work moved to a
 background process only to use a core that the build's start or end leaves idle (the prescan of
-`busdocs build`, the build's source checks, the render cache's save) is moved there only then: a long-lived process (the
-tests, a program that calls `busdocs.cli.main`) has its imports done, and forking it, with all it
-holds, costs more than that work (about 40 ms a GB; 10–20 ms for the command at its start)."""
+`busdocs build`, the build's source checks, the render cache's save) is moved there only then: a
+long-lived process (the tests, a program that calls `busdocs.cli.main`) has its imports done, and
+forking it, with all it holds, costs more than that work (about 40 ms a GB; 10–20 ms for the
+command at its start)."""
 
 MIN_PAGES_PER_WORKER = 16
 """Fewer pages than this per process and forking costs more than it saves."""
@@ -225,18 +226,17 @@ class Background:
     """One function run in a forked process from the moment it is made, while the build goes on
     (the build's start is serial: the other core would wait); `result()` waits for its value.
 
-    Where the build cannot fork (`can_fork`), or is asked not to (`fork=False`), `forked` is False
-    and nothing runs until `result()`.
+    Where the build cannot fork (`can_fork`), `forked` is False and nothing runs until `result()`.
     A process that fails, or a value that does not come back whole, costs only time: `result()`
     then runs the function in the build, so its value (or its error) is the one it would have been.
     """
 
-    def __init__(self, func: Callable[[], Any], fork: bool = True) -> None:
+    def __init__(self, func: Callable[[], Any]) -> None:
         self.func = func
         self.pid: int | None = None
         self.reader: BinaryIO | None = None
         self.value: Any = _NOTHING
-        if not (fork and can_fork()):
+        if not can_fork():
             return
         read, write = os.pipe()
         pid = os.fork()

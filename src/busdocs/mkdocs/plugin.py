@@ -307,14 +307,14 @@ class BusdocsPlugin(BasePlugin[BusdocsConfig]):
         (a warm public build in such a process: 1.19 CPU-s instead of 1.32, 0.71 s instead of 0.75)."""
         if self._source_checks is not None:
             self._source_checks.close()
-        guarded = self._guarded()
-        checks = parallel.Background(lambda: (self._secrets_found(config), self._needles() if guarded else None),
-                                     fork=parallel.command_process)
-        if checks.forked:
-            self._source_checks = checks
-        else:
-            self._source_checks = None
-            self._stop_on_secrets(self._secrets_found(config))
+        self._source_checks = None
+        if parallel.command_process:
+            guarded = self._guarded()
+            checks = parallel.Background(lambda: (self._secrets_found(config), self._needles() if guarded else None))
+            if checks.forked:
+                self._source_checks = checks
+                return
+        self._stop_on_secrets(self._secrets_found(config))
 
     def _finish_source_checks(self) -> dict[str, str] | None:
         """The background checks' result: stops the build on a secret; the needles, if it made them."""

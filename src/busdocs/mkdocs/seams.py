@@ -348,7 +348,6 @@ def reuse_markdown(enabled: bool) -> bool:
     return enabled
 
 
-
 _STYLESHEETS: dict[tuple[type, Any, str], tuple[dict[Any, str], dict[str, Any]]] = {}
 """What `HtmlFormatter._create_stylesheet` made, by formatter class, style and class prefix."""
 
